@@ -1,0 +1,1 @@
+"""Retrieval layer: embeddings, the vector store (Chroma), BM25, and hybrid retrieval."""

@@ -1,0 +1,88 @@
+"""Sentence embeddings with sentence-transformers, loaded offline from a local path.
+
+`Embedder.for_settings(settings)` returns a process-wide cached instance per model path, so the
+model (and torch) is loaded once and only when first needed. Vectors are L2-normalised, so a dot
+product is the cosine similarity.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.paths import default_embedding_model
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from assistant.config import Settings
+
+_CACHE: dict[str, Embedder] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def resolve_model_path(name: str) -> Path:
+    if name in ("default", "", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
+        return default_embedding_model()
+    path = Path(name).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(
+            f"embedding model '{name}' is not a local path; models are never downloaded at run "
+            "time, so point `embedding_model` at a sentence-transformers folder"
+        )
+    return path
+
+
+class Embedder:
+    """Batched, normalised sentence embeddings from one local sentence-transformers model."""
+
+    def __init__(self, model_path: Path, batch_size: int = 64) -> None:
+        # Never reach for the hub, whatever the caller's environment says.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        self.model_path = model_path
+        self.batch_size = batch_size
+        self._model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
+        self.dimension = int(self._model.get_sentence_embedding_dimension() or 384)
+        self.name = model_path.name
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> Embedder:
+        path = resolve_model_path(settings.embedding_model)
+        key = str(path)
+        with _CACHE_LOCK:
+            if key not in _CACHE:
+                _CACHE[key] = cls(path, settings.embedding_batch_size)
+            return _CACHE[key]
+
+    @classmethod
+    def default(cls) -> Embedder:
+        from assistant.config import Settings
+
+        return cls.for_settings(Settings())
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        progress: Callable[[int], None] | None = None,
+    ) -> np.ndarray:
+        """Embed texts in batches; `progress(n)` is called with the number done after each batch."""
+        import numpy as np
+
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        out = []
+        for i in range(0, len(texts), self.batch_size):
+            batch = list(texts[i : i + self.batch_size])
+            out.append(
+                self._model.encode(batch, batch_size=self.batch_size, normalize_embeddings=True,
+                                   convert_to_numpy=True, show_progress_bar=False)
+            )
+            if progress is not None:
+                progress(len(batch))
+        return np.vstack(out).astype(np.float32)

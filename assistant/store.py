@@ -1,0 +1,273 @@
+"""The document store: SQLite in the workspace, the single source of truth.
+
+Documents, their sightings (verbatim reposts), passages, which file produced which documents,
+and the near-duplicate signatures live here. The vector store (Chroma) and the BM25 index are
+*derived* from it: every passage has an `embedded` flag that is set only after its vector is
+stored, so an ingest killed at any point leaves the store consistent and the next run embeds
+exactly what is missing. Each file's documents are written in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from assistant.models import Document, Passage, SearchFilters, Sighting, SourceLocation
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    lineage_id TEXT NOT NULL,
+    published_at TEXT,
+    outlet TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    language TEXT,
+    body TEXT NOT NULL            -- Document as JSON
+);
+CREATE INDEX IF NOT EXISTS documents_lineage ON documents(lineage_id);
+CREATE INDEX IF NOT EXISTS documents_published ON documents(published_at);
+CREATE TABLE IF NOT EXISTS sightings (
+    doc_id TEXT NOT NULL,
+    path TEXT NOT NULL,
+    item TEXT NOT NULL DEFAULT '',
+    body TEXT NOT NULL,           -- Sighting as JSON
+    PRIMARY KEY (doc_id, path, item)
+);
+CREATE INDEX IF NOT EXISTS sightings_path ON sightings(path);
+CREATE TABLE IF NOT EXISTS passages (
+    id TEXT PRIMARY KEY,
+    doc_id TEXT NOT NULL,
+    lineage_id TEXT NOT NULL,
+    embedded INTEGER NOT NULL DEFAULT 0,
+    body TEXT NOT NULL            -- Passage as JSON
+);
+CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
+CREATE INDEX IF NOT EXISTS passages_embedded ON passages(embedded);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    ingested_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS signatures (
+    doc_id TEXT PRIMARY KEY,
+    signature BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+class Store:
+    """Typed access to the workspace's SQLite database. One instance per process/thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: we manage transactions explicitly with BEGIN IMMEDIATE.
+        self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=10000")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All-or-nothing: a crash inside leaves the database as it was before."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("COMMIT")
+
+    # --- generation: bumps on every change of passages, so derived indexes know they are stale
+    def generation(self) -> int:
+        row = self._db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _bump_generation(self) -> None:
+        self._db.execute(
+            "INSERT INTO meta(key, value) VALUES('generation', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._db.execute(
+            "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            (key, value),
+        )
+
+    # --- files -------------------------------------------------------------------------------
+    def file_state(self, path: str) -> tuple[str, int] | None:
+        row = self._db.execute("SELECT sha256, size FROM files WHERE path=?", (path,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def record_file(self, path: str, sha256: str, size: int, ingested_at: datetime) -> None:
+        self._db.execute(
+            "INSERT INTO files(path, sha256, size, ingested_at) VALUES(?,?,?,?) "
+            "ON CONFLICT(path) DO UPDATE SET sha256=excluded.sha256, size=excluded.size, "
+            "ingested_at=excluded.ingested_at",
+            (path, sha256, size, ingested_at.isoformat()),
+        )
+
+    def known_files(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT path FROM files ORDER BY path")]
+
+    def forget_file(self, path: str) -> list[str]:
+        """Drop a file's sightings; delete documents no longer seen anywhere. Returns the ids of
+        passages deleted (so the caller removes them from derived indexes)."""
+        doc_ids = [r[0] for r in self._db.execute("SELECT DISTINCT doc_id FROM sightings WHERE path=?", (path,))]
+        self._db.execute("DELETE FROM sightings WHERE path=?", (path,))
+        self._db.execute("DELETE FROM files WHERE path=?", (path,))
+        removed: list[str] = []
+        for doc_id in doc_ids:
+            if self._db.execute("SELECT 1 FROM sightings WHERE doc_id=? LIMIT 1", (doc_id,)).fetchone():
+                continue
+            removed += [r[0] for r in self._db.execute("SELECT id FROM passages WHERE doc_id=?", (doc_id,))]
+            self._db.execute("DELETE FROM passages WHERE doc_id=?", (doc_id,))
+            self._db.execute("DELETE FROM signatures WHERE doc_id=?", (doc_id,))
+            self._db.execute("DELETE FROM documents WHERE id=?", (doc_id,))
+        if removed:
+            self._bump_generation()
+        return removed
+
+    # --- documents -----------------------------------------------------------------------------
+    def has_document(self, doc_id: str) -> bool:
+        return self._db.execute("SELECT 1 FROM documents WHERE id=?", (doc_id,)).fetchone() is not None
+
+    def add_document(self, doc: Document, passages: Iterable[Passage], signature: bytes | None = None) -> None:
+        """Insert a new document with its passages (not yet embedded) and its first sighting."""
+        self._db.execute(
+            "INSERT INTO documents(id, lineage_id, published_at, outlet, kind, language, body) "
+            "VALUES(?,?,?,?,?,?,?)",
+            (doc.id, doc.lineage_id or doc.id, _iso(doc.published_at), doc.outlet, doc.kind,
+             doc.language, doc.model_dump_json()),
+        )
+        self._db.executemany(
+            "INSERT OR REPLACE INTO passages(id, doc_id, lineage_id, embedded, body) VALUES(?,?,?,0,?)",
+            [(p.id, p.doc_id, p.lineage_id, p.model_dump_json()) for p in passages],
+        )
+        if signature is not None:
+            self._db.execute("INSERT OR REPLACE INTO signatures(doc_id, signature) VALUES(?,?)", (doc.id, signature))
+        self.add_sighting(Sighting(doc_id=doc.id, outlet=doc.outlet, channel=doc.channel, url=doc.url,
+                                   published_at=doc.published_at, location=doc.location))
+        self._bump_generation()
+
+    def add_sighting(self, sighting: Sighting) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO sightings(doc_id, path, item, body) VALUES(?,?,?,?)",
+            (sighting.doc_id, sighting.location.path, sighting.location.item or "", sighting.model_dump_json()),
+        )
+
+    def set_lineage(self, doc_id: str, lineage_id: str) -> None:
+        """Re-point a document (and its passages) to a lineage, e.g. when an earlier version arrives."""
+        row = self._db.execute("SELECT body FROM documents WHERE id=?", (doc_id,)).fetchone()
+        if row is None:
+            return
+        doc = Document.model_validate_json(row[0]).model_copy(update={"lineage_id": lineage_id})
+        self._db.execute("UPDATE documents SET lineage_id=?, body=? WHERE id=?", (lineage_id, doc.model_dump_json(), doc_id))
+        for pid, body in self._db.execute("SELECT id, body FROM passages WHERE doc_id=?", (doc_id,)).fetchall():
+            p = Passage.model_validate_json(body).model_copy(update={"lineage_id": lineage_id})
+            # embedded=0: the lineage id is stored as vector metadata too, so re-upsert it.
+            self._db.execute("UPDATE passages SET lineage_id=?, body=?, embedded=0 WHERE id=?", (lineage_id, p.model_dump_json(), pid))
+        self._bump_generation()
+
+    def get_document(self, doc_id: str) -> Document | None:
+        row = self._db.execute("SELECT body FROM documents WHERE id=?", (doc_id,)).fetchone()
+        return Document.model_validate_json(row[0]) if row else None
+
+    def documents(self, filters: SearchFilters | None = None) -> list[Document]:
+        """All documents (optionally by published window/outlet/kind), oldest first; undated last."""
+        sql, args = "SELECT body FROM documents", []
+        clauses: list[str] = []
+        if filters is not None:
+            if filters.since is not None:
+                clauses.append("published_at >= ?")
+                args.append(filters.since.isoformat())
+            if filters.until is not None:
+                clauses.append("published_at < ?")
+                args.append(filters.until.isoformat())
+            if filters.outlets:
+                clauses.append(f"outlet IN ({','.join('?' * len(filters.outlets))})")
+                args += list(filters.outlets)
+            if filters.kinds:
+                clauses.append(f"kind IN ({','.join('?' * len(filters.kinds))})")
+                args += list(filters.kinds)
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        sql += " ORDER BY published_at IS NULL, published_at, id"
+        return [Document.model_validate_json(r[0]) for r in self._db.execute(sql, args)]
+
+    def lineage_documents(self, lineage_id: str) -> list[Document]:
+        rows = self._db.execute(
+            "SELECT body FROM documents WHERE lineage_id=? ORDER BY published_at IS NULL, published_at, id",
+            (lineage_id,),
+        )
+        return [Document.model_validate_json(r[0]) for r in rows]
+
+    def lineage_sizes(self) -> dict[str, int]:
+        return {r[0]: r[1] for r in self._db.execute("SELECT lineage_id, COUNT(*) FROM documents GROUP BY lineage_id")}
+
+    def sightings(self, doc_id: str) -> list[Sighting]:
+        rows = self._db.execute("SELECT body FROM sightings WHERE doc_id=? ORDER BY path, item", (doc_id,))
+        return [Sighting.model_validate_json(r[0]) for r in rows]
+
+    def signatures(self) -> Iterator[tuple[str, str, bytes]]:
+        """(doc_id, lineage_id, signature) for near-duplicate detection."""
+        yield from self._db.execute(
+            "SELECT s.doc_id, d.lineage_id, s.signature FROM signatures s JOIN documents d ON d.id = s.doc_id"
+        )
+
+    def count_documents(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+
+    # --- passages ------------------------------------------------------------------------------
+    def count_passages(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+
+    def passages(self) -> list[Passage]:
+        return [Passage.model_validate_json(r[0]) for r in self._db.execute("SELECT body FROM passages ORDER BY id")]
+
+    def passages_of(self, doc_id: str) -> list[Passage]:
+        rows = self._db.execute("SELECT body FROM passages WHERE doc_id=?", (doc_id,))
+        return sorted((Passage.model_validate_json(r[0]) for r in rows), key=lambda p: p.start)
+
+    def get_passages(self, ids: Iterable[str]) -> dict[str, Passage]:
+        ids = list(ids)
+        out: dict[str, Passage] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            rows = self._db.execute(f"SELECT id, body FROM passages WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            out.update({r[0]: Passage.model_validate_json(r[1]) for r in rows})
+        return out
+
+    def unembedded_passages(self) -> list[Passage]:
+        rows = self._db.execute("SELECT body FROM passages WHERE embedded=0 ORDER BY id")
+        return [Passage.model_validate_json(r[0]) for r in rows]
+
+    def mark_embedded(self, ids: Iterable[str]) -> None:
+        self._db.executemany("UPDATE passages SET embedded=1 WHERE id=?", [(i,) for i in ids])
+
+
+def location_key(loc: SourceLocation) -> str:
+    return json.dumps([loc.path, loc.item])
