@@ -1,0 +1,72 @@
+"""The generator interface shared by the extractive, llama.cpp and OpenAI-compatible generators.
+
+A generator turns one `SectionRequest` (the section's purpose, the topic, and numbered source
+passages) into paragraph texts whose sentences carry inline `[n]` markers. It does not verify:
+the drafter parses the markers, verifies every sentence and asks for a repair when needed
+(`SectionRequest.feedback` then carries the verifier's reasons).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from assistant.models import Passage
+
+TokenCallback = Callable[[str], None]
+"""Receives each streamed token (LLM generators) or each finished sentence (extractive)."""
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    """One part of the house format (from `seeds/house_format.toml`)."""
+
+    id: str
+    title: str | None
+    purpose: str
+    paragraphs: int = 1
+    max_sentences: int = 4
+
+
+@dataclass(frozen=True)
+class NumberedPassage:
+    """A retrieved passage as the generator sees it: its citation number and the passage."""
+
+    n: int
+    passage: Passage
+
+
+@dataclass(frozen=True)
+class SectionRequest:
+    topic: str
+    section: SectionSpec
+    passages: Sequence[NumberedPassage]
+    feedback: Sequence[str] = ()
+    """Verifier reasons from a previous attempt (one retry for LLM output)."""
+    previous: Sequence[str] = ()
+    """Text already drafted in earlier sections, to avoid repeating the same sentences."""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class Generator(Protocol):
+    name: str
+    model: str | None
+
+    def compose(
+        self,
+        request: SectionRequest,
+        on_token: TokenCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> list[str]:
+        """Return the section's paragraphs as text with `[n]` markers after each sentence."""
+        ...
+
+    def prompt_versions(self) -> dict[str, str]:
+        """Prompt id -> short hash of the template used (empty for the extractive generator)."""
+        ...
+
+
+class GeneratorError(RuntimeError):
+    """The generator could not produce text (dead endpoint, missing model, ...); says why."""
