@@ -159,6 +159,9 @@ class Verdict(_Frozen):
     supporting: dict[int, tuple[tuple[int, int], ...]] = Field(default_factory=dict)
     """Per cited marker, character spans within the citation text whose words support the
     sentence (for highlighting)."""
+    overcited: tuple[int, ...] = ()
+    """Markers that neither support the sentence alone nor are needed by the others (ALCE's
+    irrelevant citations); they count against citation precision."""
 
 
 class Sentence(BaseModel):
