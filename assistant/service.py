@@ -17,6 +17,7 @@ from assistant.store import Store
 from assistant.workspace import Workspace, resolve_workspace_path
 
 if TYPE_CHECKING:
+    from assistant.batch.runner import BatchReport
     from assistant.index.passage_index import PassageIndex
     from assistant.ingest.pipeline import IngestReport
 
@@ -101,3 +102,31 @@ class DeskService:
     def render(self, draft: Draft, fmt: str) -> str:
         """Render a draft as `md`, `html` or `json` with the configured templates."""
         raise NotImplementedError("RENDER: implemented by the provenance work")
+
+    # --- batch (issue: batch) ----------------------------------------------------------------
+    def batch(
+        self,
+        day: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        tz: str | None = None,
+        min_sources: int = 2,
+        max_stories: int = 10,
+        generator: str | None = None,
+        out_dir: str | Path | None = None,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> BatchReport:
+        """Cluster a window's documents into stories, draft/verify/render the top ones and a
+        digest into `out_dir` (default `<workspace>/exports/batch/<window>`). Resumable and
+        idempotent; see `assistant.batch.runner`. Raises `BatchConfigError` on bad options and
+        `BatchInterrupted` (with the partial report) when `cancel` is set."""
+        from assistant.batch import BatchOptions, BatchRunner, BatchWindow
+
+        window = BatchWindow.resolve(day, since, until, tz or self.settings.timezone)
+        if out_dir is None:
+            name = window.label.replace(":", "").replace("..", "_")
+            out_dir = self.workspace.exports_dir / "batch" / name
+        options = BatchOptions(window=window, out_dir=Path(out_dir), min_sources=min_sources,
+                               max_stories=max_stories, generator=generator)
+        return BatchRunner(self, options, progress=progress, cancel=cancel).run()

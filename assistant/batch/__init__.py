@@ -1,0 +1,15 @@
+"""Batch: a window of the wire in, ranked stories, grounded syntheses and a day digest out.
+
+`window` resolves `--date/--since/--until` in a time zone; `clustering` groups documents into
+stories; `digest` builds the day digest; `outputs` writes files atomically with done markers;
+`runner` ties the stages together (used through `DeskService.batch`).
+"""
+
+from assistant.batch.clustering import ClusterParams, Story, StoryClusterer, rank_stories
+from assistant.batch.runner import BatchInterrupted, BatchOptions, BatchReport, BatchRunner
+from assistant.batch.window import BatchConfigError, BatchWindow
+
+__all__ = [
+    "BatchConfigError", "BatchInterrupted", "BatchOptions", "BatchReport", "BatchRunner",
+    "BatchWindow", "ClusterParams", "Story", "StoryClusterer", "rank_stories",
+]

@@ -1,0 +1,359 @@
+"""`BatchRunner`: a window of the wire in, ranked stories, grounded syntheses and a digest out.
+
+Stages, each timed into `run.json`: select (documents published in the window), cluster (embed
+title+lead, group lineages into stories, rank), then per selected story draft (the drafter's
+retrieval and composition), verify (`DeskService.finalize`: verification, provenance footer,
+desk note) and render (Markdown, HTML, JSON), and finally the digest.
+
+Unattended by design: no prompts; a story that fails is recorded with its reason and the
+others go on (`exit_code` 1); a story whose outputs are already complete is not redone, so an
+interrupted run resumes where it stopped; the same corpus and options give the same files.
+Drafts are made deterministic where the drafter leaves a choice (the draft id is the story id);
+the only run-dependent values are the drafts' `created_at`/`updated_at` and the `run` block
+of `run.json` (timestamps, timings, which stories were reused).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.batch.clustering import ClusterParams, Story, StoryClusterer, rank_stories
+from assistant.batch.digest import DigestBuilder
+from assistant.batch.outputs import FORMATS, BatchOutputs, dumps
+from assistant.batch.window import BatchConfigError, BatchWindow
+from assistant.models import Document, Draft, SearchFilters, utcnow
+from assistant.progress import Cancelled, NullProgress, Progress, check_cancel
+
+if TYPE_CHECKING:
+    from assistant.service import DeskService
+
+log = logging.getLogger("assistant.batch")
+
+STAGES = ("select", "cluster", "draft", "verify", "render")
+RUN_SCHEMA = "desk.batch-run/1"
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """What a batch run covers and how much it drafts."""
+
+    window: BatchWindow
+    out_dir: Path
+    min_sources: int = 2
+    """Only stories with at least this many independent sources (lineages) are drafted."""
+    max_stories: int = 10
+    """Draft at most this many stories, the best ranked first."""
+    generator: str | None = None
+    """Generator name; None uses the workspace setting."""
+    max_pins: int = 8
+    """Passages from the story's own items pinned into every section's retrieval."""
+    cluster: ClusterParams = field(default_factory=ClusterParams)
+
+    def __post_init__(self) -> None:
+        if self.min_sources < 1:
+            raise BatchConfigError(f"--min-sources must be at least 1, got {self.min_sources}")
+        if self.max_stories < 1:
+            raise BatchConfigError(f"--max-stories must be at least 1, got {self.max_stories}")
+
+
+@dataclass
+class BatchReport:
+    """What a run did: the `run.json` content, and the exit code for schedulers."""
+
+    out_dir: Path
+    run: dict[str, Any]
+    exit_code: int
+
+    @property
+    def failures(self) -> list[dict[str, str]]:
+        return self.run["failures"]
+
+    @property
+    def stories(self) -> list[dict[str, Any]]:
+        return self.run["stories"]
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.seconds = dict.fromkeys(STAGES, 0.0)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] += time.perf_counter() - t0
+
+
+class BatchRunner:
+    """Runs one batch over a service's workspace. Use `DeskService.batch(...)`."""
+
+    def __init__(
+        self,
+        service: DeskService,
+        options: BatchOptions,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> None:
+        self.service = service
+        self.options = options
+        self.progress = progress or NullProgress()
+        self.cancel = cancel
+        self.outputs = BatchOutputs(options.out_dir)
+        self.clock = _Clock()
+        self.generator = options.generator or service.settings.generator
+
+    # --- stages ------------------------------------------------------------------------------
+    def select(self) -> list[Document]:
+        w = self.options.window
+        docs = self.service.store.documents(SearchFilters(since=w.since, until=w.until))
+        log.info("selected %d documents in %s (%s)", len(docs), w.label, w.tz)
+        return docs
+
+    def cluster(self, docs: list[Document]) -> list[Story]:
+        from assistant.index.embedder import Embedder
+
+        embedder = Embedder.for_settings(self.service.settings)
+        self.progress.start("embedding titles and leads", total=len(docs))
+
+        def encode(texts):  # noqa: ANN001, ANN202 - adapter adding progress
+            return embedder.encode(texts, progress=self.progress.advance)
+
+        stories = StoryClusterer(encode, self.options.cluster).cluster(docs)
+        self.progress.done()
+        w = self.options.window
+        ranked = rank_stories(stories, w.since, w.until)
+        log.info("%d documents form %d stories", len(docs), len(ranked))
+        return ranked
+
+    def eligible(self, stories: list[Story]) -> list[Story]:
+        return [s for s in stories if s.sources >= self.options.min_sources][: self.options.max_stories]
+
+    def fingerprint(self, story: Story) -> str:
+        """What produced a story's files: members, generator, settings, pins."""
+        parts = [story.id, story.title, self.generator, str(self.options.max_pins),
+                 self.service.settings.model_dump_json()]
+        return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+    def pins(self, story: Story) -> list[str]:
+        """Lead passages of the story's items: the central one first, then one per lineage."""
+        store = self.service.store
+        docs = [store.get_document(i) for i in story.doc_ids]
+        first_of: dict[str, Document] = {}
+        for d in docs:
+            if d is not None:
+                first_of.setdefault(d.lineage_id or d.id, d)
+        central = self._lineage_of(story)
+        order = sorted(first_of.values(),
+                       key=lambda d: ((d.lineage_id or d.id) != central, d.published_at, d.id))
+        pins: list[str] = []
+        for d in order:
+            passages = store.passages_of(d.id)
+            if passages:
+                pins.append(passages[0].id)
+            if len(pins) >= self.options.max_pins:
+                break
+        return pins
+
+    def _lineage_of(self, story: Story) -> str:
+        doc = self.service.store.get_document(story.central_doc_id)
+        return (doc.lineage_id or doc.id) if doc is not None else story.central_doc_id
+
+    def filters(self, story: Story) -> SearchFilters:
+        """The story's own time span and outlets: retrieval stays within the story's items."""
+        from datetime import timedelta
+
+        return SearchFilters(since=story.start, until=story.end + timedelta(seconds=1), outlets=story.outlets)
+
+    def draft_story(self, story: Story) -> Draft:
+        with self.clock.stage("draft"), _timed_finalize(self.service, self.clock):
+            draft = self.service.draft(
+                story.title, filters=self.filters(story), generator=self.generator,
+                pinned=self.pins(story), cancel=self.cancel,
+            )
+        return draft.model_copy(update={"id": story.id})
+
+    def render(self, draft: Draft) -> dict[str, str]:
+        with self.clock.stage("render"):
+            return {fmt: self.service.render(draft, fmt) for fmt in FORMATS}
+
+    # --- the run -----------------------------------------------------------------------------
+    def run(self) -> BatchReport:
+        started = utcnow()
+        self.outputs.prepare()
+        failures: list[dict[str, str]] = []
+        reused: list[str] = []
+        with self.clock.stage("select"):
+            docs = self.select()
+        with self.clock.stage("cluster"):
+            stories = self.cluster(docs) if docs else []
+        selected = self.eligible(stories)
+        results: dict[str, dict[str, Any]] = {}
+        done: list[tuple[Story, Draft]] = []
+        interrupted = False
+        self.progress.start("drafting stories", total=len(selected))
+        try:
+            for story in selected:
+                check_cancel(self.cancel)
+                outcome = self._one_story(story, reused, failures)
+                results[story.id] = outcome["entry"]
+                if outcome["draft"] is not None:
+                    done.append((story, outcome["draft"]))
+                self.progress.advance()
+        except Cancelled:
+            interrupted = True
+            log.warning("interrupted after %d of %d stories; rerun to resume", len(results), len(selected))
+        finally:
+            self.progress.done()
+        digest_paths: dict[str, str] = {}
+        digest_metrics: dict[str, Any] | None = None
+        if not interrupted:
+            digest_paths, digest_metrics = self._digest(done, failures)
+        run = self._run_json(docs, stories, selected, results, digest_paths, digest_metrics, failures)
+        run["run"] = {
+            "note": "run-dependent values: timestamps, timings and reuse; everything else is reproducible",
+            "started_at": started.isoformat(),
+            "finished_at": utcnow().isoformat(),
+            "interrupted": interrupted,
+            "reused_stories": sorted(reused),
+            "timings_s": {k: round(v, 3) for k, v in self.clock.seconds.items()},
+        }
+        from assistant.batch.outputs import atomic_write
+
+        atomic_write(self.outputs.run_path, dumps(run))
+        report = BatchReport(self.options.out_dir, run, 1 if failures else 0)
+        if interrupted:
+            raise BatchInterrupted(report)
+        return report
+
+    def _one_story(self, story: Story, reused: list[str], failures: list[dict[str, str]]) -> dict[str, Any]:
+        fingerprint = self.fingerprint(story)
+        entry: dict[str, Any] = {"status": "ok", "files": self.outputs.story_paths(story.id)}
+        stage = "draft"
+        try:
+            if self.outputs.story_done(story.id, fingerprint):
+                draft = Draft.model_validate_json(
+                    self.outputs.story_path(story.id, "json").read_text(encoding="utf-8"))
+                reused.append(story.id)
+                log.info("story %s already done, reused", story.id)
+            else:
+                log.info("drafting story %s (%d items, %d sources): %s", story.id, story.size, story.sources, story.title)
+                draft = self.draft_story(story)
+                stage = "render"
+                rendered = self.render(draft)
+                stage = "write"
+                self.outputs.write_story(story.id, rendered, fingerprint)
+            entry["citation_recall"] = round(draft.metrics.citation_recall, 4)
+            entry["citation_precision"] = round(draft.metrics.citation_precision, 4)
+            entry["sentences"] = draft.metrics.sentences
+            entry["headline"] = _headline(draft, story.title)
+            return {"entry": entry, "draft": draft}
+        except Cancelled:
+            raise
+        except Exception as exc:  # one story failing must not stop the others
+            reason = f"{type(exc).__name__}: {exc}"
+            log.error("story %s failed at %s: %s", story.id, stage, reason)
+            failures.append({"story_id": story.id, "stage": stage, "reason": reason})
+            return {"entry": {"status": "failed", "stage": stage, "reason": reason}, "draft": None}
+
+    def _digest(
+        self, done: list[tuple[Story, Draft]], failures: list[dict[str, str]]
+    ) -> tuple[dict[str, str], dict[str, Any] | None]:
+        links = {s.id: self.outputs.story_paths(s.id)["md"] for s, _ in done}
+        try:
+            digest = DigestBuilder().build(done, self.options.window, self.generator, links)
+            with self.clock.stage("verify"):
+                digest = self.service.finalize(digest)
+            rendered = self.render(digest)
+            paths = self.outputs.write_digest(rendered)
+            m = digest.metrics
+            return paths, {"stories": len(digest.sections), "sentences": m.sentences,
+                           "citations": len(digest.citations),
+                           "citation_recall": round(m.citation_recall, 4),
+                           "citation_precision": round(m.citation_precision, 4)}
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            log.error("digest failed: %s", reason)
+            failures.append({"story_id": "digest", "stage": "digest", "reason": reason})
+            return {}, None
+
+    def _run_json(self, docs, stories, selected, results, digest_paths, digest_metrics, failures) -> dict[str, Any]:  # noqa: ANN001
+        o = self.options
+        chosen = {s.id for s in selected}
+        return {
+            "schema_version": RUN_SCHEMA,
+            "window": o.window.as_dict(),
+            "options": {"min_sources": o.min_sources, "max_stories": o.max_stories,
+                        "generator": self.generator, "max_pins": o.max_pins,
+                        "cluster": {"distance_threshold": o.cluster.distance_threshold,
+                                    "time_weight": o.cluster.time_weight,
+                                    "time_scale_h": o.cluster.time_scale_h}},
+            "documents": len(docs),
+            "stories_found": len(stories),
+            "stories": [
+                {
+                    "id": s.id, "rank": s.rank, "score": s.score, "title": s.title,
+                    "size": s.size, "sources": s.sources, "outlets": list(s.outlets),
+                    "start": s.start.isoformat(), "end": s.end.isoformat(),
+                    "doc_ids": list(s.doc_ids), "selected": s.id in chosen,
+                    **({"synthesis": results[s.id]} if s.id in results else {}),
+                }
+                for s in stories
+            ],
+            "digest": {"files": digest_paths, "metrics": digest_metrics},
+            "failures": sorted(failures, key=lambda f: f["story_id"]),
+        }
+
+
+class BatchInterrupted(Cancelled):
+    """The run was cancelled between stories; `report` holds what was done (rerun to resume)."""
+
+    def __init__(self, report: BatchReport) -> None:
+        super().__init__("batch interrupted; rerun with the same options to resume")
+        self.report = report
+
+
+def _headline(draft: Draft, fallback: str) -> str:
+    from assistant.batch.digest import headline_of
+
+    return headline_of(draft, fallback)
+
+
+@contextmanager
+def _timed_finalize(service: DeskService, clock: _Clock) -> Iterator[None]:
+    """Time `service.finalize` (verification + provenance) inside `draft`, as the verify stage.
+
+    `DeskService.draft` ends with `self.finalize(draft)`; shadowing the bound method on this
+    instance for the duration of one call lets the run report drafting and verification
+    separately without changing the drafter. The draft stage's clock excludes it afterwards.
+    """
+    original = service.finalize
+    shadowed = service.__dict__.get("finalize")
+    spent = [0.0]
+
+    def timed(draft: Draft) -> Draft:
+        t0 = time.perf_counter()
+        try:
+            return original(draft)
+        finally:
+            spent[0] += time.perf_counter() - t0
+
+    service.finalize = timed  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        if shadowed is not None:
+            service.finalize = shadowed  # type: ignore[method-assign]
+        else:
+            del service.finalize
+        clock.seconds["verify"] += spent[0]
+        clock.seconds["draft"] -= spent[0]
