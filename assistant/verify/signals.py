@@ -1,0 +1,236 @@
+"""The lexical evidence the verifier weighs, computed without any model: content words with a
+light stem match, numbers, names, verbatim quotations, negation, attribution clauses, and the
+sentence windows a long source is split into.
+
+Everything here is deterministic and cheap; the semantic similarity (the one signal that needs the
+embedding model) is added by `verifier.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from assistant.text import STOPWORDS, normalize_quotes, normalize_whitespace, sentence_spans, words
+
+_WORD_SPAN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
+
+NEGATORS = frozenset(
+    "not no never none nobody nothing neither nor without cannot nowhere".split()
+)
+"""Words that flip a claim; tokens ending in n't (`didn't`, `won't`) count too."""
+
+_NUMBER_WORDS = {
+    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+    "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
+    "thirteen": "13", "fourteen": "14", "fifteen": "15", "sixteen": "16", "seventeen": "17",
+    "eighteen": "18", "nineteen": "19", "twenty": "20", "thirty": "30", "forty": "40",
+    "fifty": "50", "sixty": "60", "seventy": "70", "eighty": "80", "ninety": "90",
+    "hundred": "100", "dozen": "12",
+}
+# "one" is too often a pronoun ("one of the ...") to demand it as a figure.
+_NUMBER_WORDS_IN_SENTENCE = {k: v for k, v in _NUMBER_WORDS.items() if k not in ("one", "zero")}
+_DIGITS = re.compile(r"\d+(?:[.,:]\d+)*")
+
+# Capitalised tokens that are not names worth checking.
+_NOT_NAMES = frozenset({"i", "utc", "gmt", "mr", "mrs", "ms", "dr"})
+
+# Attribution in the editor's voice: "According to Reuters at 18:26 UTC, ...", "..., according
+# to TASS." and "Reuters reported that ...". The attributed outlet is checked against the
+# citation's metadata, the claim itself against the passage.
+_LEAD_ATTRIBUTION = re.compile(
+    r"^(?:according to|as reported by|as (?:\w+ )?(?:reported|said|wrote|posted)|citing|per)\s+"
+    r"[^,]{1,120}?,\s+",
+    re.IGNORECASE,
+)
+_TRAIL_ATTRIBUTION = re.compile(
+    r",?\s+(?:according to|as reported by|citing)\s+[^,]{1,120}?(?=[.!?]?$)", re.IGNORECASE
+)
+_REPORTED = re.compile(
+    r"^(?:[\w.'’-]+\s+){1,6}?(?:reported|said|says|wrote|writes|posted|announced|stated)"
+    r"(?:\s+(?:at|on)\s+[^,]{1,40}?)?,?\s+(?:that\s+)?",
+)
+
+
+def fold(text: str) -> str:
+    """Comparison form: NFKC, straight quotes, casefolded, single spaces."""
+    return normalize_whitespace(normalize_quotes(text)).casefold()
+
+
+def strip_attribution(text: str) -> tuple[str, str]:
+    """Split `text` into (claim, attribution); the attribution is "" when there is none."""
+    claim = text.strip()
+    removed: list[str] = []
+    for pattern in (_LEAD_ATTRIBUTION, _TRAIL_ATTRIBUTION):
+        m = pattern.search(claim)
+        if m and len(claim) - len(m.group(0)) >= 12:
+            removed.append(m.group(0))
+            claim = (claim[: m.start()] + claim[m.end():]).strip()
+    m = _REPORTED.match(claim)
+    if m and len(claim) - len(m.group(0)) >= 20:
+        removed.append(m.group(0))
+        claim = claim[m.end():].strip()
+    if claim and removed:
+        claim = claim[0].upper() + claim[1:]
+    return claim, normalize_whitespace(" ".join(removed))
+
+
+def numbers(text: str) -> set[str]:
+    """Figures in `text`, normalised: `1,200` → `1200`, `84%` → `84`, `five` → `5`."""
+    norm = normalize_quotes(text)
+    found = set()
+    for m in _DIGITS.finditer(norm):
+        tok = m.group(0)
+        # A thousands separator, not a decimal comma: 1,200 / 12,000,000.
+        if re.fullmatch(r"\d{1,3}(?:,\d{3})+", tok):
+            tok = tok.replace(",", "")
+        found.add(tok.rstrip(".,:"))
+    return found
+
+
+def number_words(text: str, in_sentence: bool) -> set[str]:
+    table = _NUMBER_WORDS_IN_SENTENCE if in_sentence else _NUMBER_WORDS
+    return {table[w] for w in words(text) if w in table}
+
+
+def all_numbers(text: str, in_sentence: bool = False) -> set[str]:
+    return numbers(text) | number_words(text, in_sentence)
+
+
+def names(text: str) -> list[str]:
+    """Capitalised tokens that are not the first word of the sentence: names, places, months."""
+    out: list[str] = []
+    norm = normalize_quotes(text)
+    for m in re.finditer(r"[A-Z][\w'.-]*[\w]|[A-Z]", norm):
+        start = m.start()
+        if start > 0 and (norm[start - 1].isalnum() or norm[start - 1] in "'-"):
+            continue  # inside a word: "McDonald", "al-Assad" handled as one token elsewhere
+        before = norm[:start].rstrip()
+        tok = re.sub(r"'s$", "", m.group(0))
+        if not before or before[-1] in '.!?:"(':
+            # A sentence-initial capital says nothing, unless the word is evidently a name:
+            # an acronym, a possessive, or the first of several capitalised words.
+            after = norm[m.end():]
+            if not (tok.isupper() and len(tok) > 1 or m.group(0).endswith("'s")
+                    or re.match(r"\s+[A-Z][a-z]", after)):
+                continue
+        low = tok.casefold().rstrip(".")
+        if len(low) < 2 or low in STOPWORDS or low in _NOT_NAMES or low.isdigit():
+            continue
+        if tok not in out:
+            out.append(tok)
+    return out
+
+
+_SINGLE_QUOTE = re.compile(r"(?:(?<=[\s(])|^)'((?:[^']|(?<=\w)'(?=\w))+?)'(?=[\s.,;:!?)]|$)")
+_DOUBLE_QUOTE = re.compile(r'"([^"]+)"')
+
+
+def quotations(text: str) -> list[str]:
+    """Quoted fragments (at least two words) that must appear verbatim in the source."""
+    norm = normalize_quotes(text)
+    found = [m.group(1) for m in _DOUBLE_QUOTE.finditer(norm)]
+    found += [m.group(1) for m in _SINGLE_QUOTE.finditer(norm)]
+    out = []
+    for q in found:
+        for part in re.split(r"\.\.\.|…|\[[^\]]*\]", q):
+            part = part.strip(" .,;:!?-")
+            if len(part.split()) >= 2 and part not in out:
+                out.append(part)
+    return out
+
+
+def quote_form(text: str) -> str:
+    """What 'verbatim' compares: quotes, whitespace and case aside, punctuation kept."""
+    return fold(text).replace("`", "'")
+
+
+def negations(tokens: list[str]) -> list[int]:
+    return [i for i, t in enumerate(tokens) if t in NEGATORS or t.endswith("n't")]
+
+
+def negation_near(tokens: list[str], shared: set[str], radius: int = 5) -> bool:
+    """Is there a negator within `radius` tokens of a content word both texts share?"""
+    for i in negations(tokens):
+        lo, hi = max(0, i - radius), i + radius + 1
+        if any(t in shared for t in tokens[lo:hi]):
+            return True
+    return False
+
+
+def loose_equal(a: str, b: str) -> bool:
+    """A light stem match: `Russia`~`Russian`, `activist`~`activists`, not `Austria`~`Australia`."""
+    if a == b:
+        return True
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n >= 4 and n >= max(len(a), len(b)) - 3
+
+
+@dataclass
+class WordBag:
+    """A set of folded words with a prefix index so a loose match is cheap."""
+
+    words: set[str] = field(default_factory=set)
+    _prefix: dict[str, set[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, tokens: Iterable[str]) -> WordBag:
+        bag = cls()
+        bag.update(tokens)
+        return bag
+
+    def update(self, tokens: Iterable[str]) -> None:
+        for t in tokens:
+            if t not in self.words:
+                self.words.add(t)
+                self._prefix.setdefault(t[:4], set()).add(t)
+
+    def has(self, word: str) -> bool:
+        if word in self.words:
+            return True
+        if len(word) < 4:
+            return False
+        return any(loose_equal(word, w) for w in self._prefix.get(word[:4], ()))
+
+
+def content_tokens(tokens: list[str]) -> list[str]:
+    return [t for t in tokens if t not in STOPWORDS and len(t) > 1 and t not in NEGATORS]
+
+
+def bigrams(tokens: list[str]) -> set[tuple[str, str]]:
+    return set(zip(tokens, tokens[1:], strict=False))
+
+
+def windows(text: str, max_sentences: int = 2) -> list[tuple[int, int]]:
+    """Spans of 1..`max_sentences` consecutive sentences; a long source is judged by its best."""
+    spans = sentence_spans(text) or [(0, len(text))]
+    out = []
+    for size in range(1, max_sentences + 1):
+        for i in range(0, len(spans) - size + 1):
+            out.append((spans[i][0], spans[i + size - 1][1]))
+        if len(spans) <= size:
+            break
+    return out
+
+
+def word_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, folded word) for every word in `text`, offsets into `text` itself."""
+    return [(m.start(), m.end(), normalize_quotes(m.group(0)).casefold()) for m in _WORD_SPAN.finditer(text)]
+
+
+def supporting_spans(text: str, wanted: WordBag, max_gap: int = 3) -> tuple[tuple[int, int], ...]:
+    """Spans of `text` whose words are in `wanted`, adjacent hits merged (for highlighting)."""
+    spans: list[tuple[int, int]] = []
+    for start, end, w in word_spans(text):
+        if w in STOPWORDS or len(w) < 2 or not wanted.has(w):
+            continue
+        if spans and start - spans[-1][1] <= max_gap and not text[spans[-1][1]:start].strip(" ,-'\""):
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return tuple(spans)

@@ -1,0 +1,216 @@
+"""`Verifier`: does each sentence say only what the passages it cites say?
+
+A sentence is scored against its cited passages from several signals (semantic similarity with
+the best sentence window and the whole passage, content-word and bigram coverage, figures,
+names, verbatim quotations, negation), combined by a logistic model calibrated on real
+consistency data (`thresholds.json`). Hard checks (a figure or quotation absent from the sources,
+a name absent, a flipped negation) cap the label whatever the score, and always come with a
+reason the editor can act on, e.g. `'Russia' not in [2]`.
+
+`verify_draft` verifies every sentence of a draft with one batched encode call, removes markers
+that resolve to no citation, and computes ALCE-style citation recall and precision.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from assistant.models import Citation, Draft, Sentence, Verdict
+from assistant.text import strip_markers
+from assistant.verify.evidence import Assessment, Claim, Source, assess
+from assistant.verify.metrics import compute_metrics
+from assistant.verify.signals import WordBag, supporting_spans
+from assistant.verify.thresholds import Thresholds
+
+if TYPE_CHECKING:
+    from assistant.index.embedder import Embedder
+
+_CACHE_SIZE = 4096
+
+
+def _markers(ns: Iterable[int]) -> str:
+    return ", ".join(f"[{n}]" for n in ns)
+
+
+def citation_context(c: Citation) -> str:
+    """What a citation's metadata vouches for in an attribution: outlet, title, time, date."""
+    parts = [c.outlet, c.title or ""]
+    if c.published_at is not None:
+        t = c.published_at
+        parts.append(t.strftime("%H:%M %H.%M %d %B %b %Y %A UTC"))
+        parts.append(str(t.day))
+    return " ".join(p for p in parts if p)
+
+
+class Verifier:
+    """Scores how well cited passages support a sentence; see the module docstring."""
+
+    def __init__(self, embedder: Embedder | None = None, thresholds: Thresholds | None = None) -> None:
+        self._embedder = embedder
+        self.thresholds = thresholds or Thresholds.load()
+        self._sources: OrderedDict[str, Source] = OrderedDict()
+        self._vectors: OrderedDict[str, object] = OrderedDict()
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            from assistant.index.embedder import Embedder
+
+            self._embedder = Embedder.default()
+        return self._embedder
+
+    # --- public API ------------------------------------------------------------------------
+    def verify_sentence(
+        self, text: str, cited: Mapping[int, str], context: Mapping[int, str] | None = None
+    ) -> Verdict:
+        """Judge `text` against the cited passages (`marker → passage text`).
+
+        `context` optionally maps markers to citation metadata (outlet, time) that may vouch for
+        an attribution's names and figures; `verify_draft` supplies it from the citations.
+        """
+        claim = Claim.of(text)
+        if not cited:
+            return self._uncited()
+        sources = {n: self._source(t) for n, t in cited.items()}
+        ctx = {n: self._source(t) for n, t in (context or {}).items() if t}
+        self._embed([claim], sources.values())
+        return self._judge(claim, sources, ctx, with_precision=True)
+
+    def verify_draft(self, draft: Draft) -> Draft:
+        """A copy of `draft` with every sentence verified and the metrics recomputed."""
+        out = draft.model_copy(deep=True)
+        by_n = {c.n: c for c in out.citations}
+        jobs: list[tuple[Sentence, Claim, list[int], list[int]]] = []
+        for section in out.sections:
+            for paragraph in section.paragraphs:
+                for sentence in paragraph.sentences:
+                    clean, in_text = strip_markers(sentence.text)
+                    wanted = list(dict.fromkeys([*sentence.citations, *in_text]))
+                    resolved = [n for n in wanted if n in by_n]
+                    unresolved = [n for n in wanted if n not in by_n]
+                    sentence.text, sentence.citations = clean, resolved
+                    jobs.append((sentence, Claim.of(clean), resolved, unresolved))
+
+        sources = {n: self._source(c.text) for n, c in by_n.items()}
+        ctx = {n: self._source(citation_context(c)) for n, c in by_n.items()}
+        self._embed([j[1] for j in jobs], sources.values())
+
+        for sentence, claim, resolved, unresolved in jobs:
+            note = (
+                [f"marker {_markers(unresolved)} resolves to no source; removed"] if unresolved else []
+            )
+            if not resolved:
+                verdict = self._uncited()
+            else:
+                verdict = self._judge(
+                    claim, {n: sources[n] for n in resolved}, {n: ctx[n] for n in resolved},
+                    with_precision=True,
+                )
+            if note:
+                verdict = verdict.model_copy(update={"reasons": (*note, *verdict.reasons)})
+            sentence.verdict = verdict
+        out.metrics = compute_metrics(out)
+        return out
+
+    # --- internals -------------------------------------------------------------------------
+    def _uncited(self) -> Verdict:
+        return Verdict(label="uncited", score=0.0, reasons=("no citation: the sentence cites no source",))
+
+    def _source(self, text: str) -> Source:
+        src = self._sources.get(text)
+        if src is None:
+            src = Source.of(text, self.thresholds.max_window_sentences)
+            self._sources[text] = src
+            if len(self._sources) > _CACHE_SIZE:
+                self._sources.popitem(last=False)
+        else:
+            self._sources.move_to_end(text)
+        return src
+
+    def _embed(self, claims: Sequence[Claim], sources: Iterable[Source]) -> None:
+        """Attach vectors to claims and sources, encoding everything new in one call."""
+        sources = [s for s in sources if s.vec is None]
+        wanted: list[str] = [c.claim for c in claims]
+        for s in sources:
+            wanted.append(s.text)
+            wanted.extend(s.window_texts())
+        missing = list(dict.fromkeys(t for t in wanted if t not in self._vectors))
+        if missing:
+            vecs = self.embedder.encode(missing)
+            for t, v in zip(missing, vecs, strict=True):
+                self._vectors[t] = v
+            while len(self._vectors) > 8 * _CACHE_SIZE:
+                self._vectors.popitem(last=False)
+        import numpy as np
+
+        for c in claims:
+            c.vec = self._vectors[c.claim]  # type: ignore[assignment]
+        for s in sources:
+            s.vec = self._vectors[s.text]  # type: ignore[assignment]
+            s.window_vecs = np.vstack([self._vectors[t] for t in s.window_texts()])  # type: ignore[misc]
+
+    def _decide(self, a: Assessment) -> tuple[float, str, list[str]]:
+        failed = [k for k in ("missing_numbers", "missing_names", "quote_missing", "negation_mismatch")
+                  if a.features[k] > 0]
+        score = 1.0 if a.verbatim and not failed else self.thresholds.score(a.features)
+        return score, self.thresholds.label(score, failed, verbatim=a.verbatim), failed
+
+    def _supported_alone(self, claim: Claim, sources: Mapping[int, Source], ctx: Mapping[int, Source]) -> bool:
+        a = assess(claim, sources, list(ctx.values()))
+        return self._decide(a)[1] == "supported"
+
+    def _judge(
+        self,
+        claim: Claim,
+        sources: Mapping[int, Source],
+        ctx: Mapping[int, Source],
+        with_precision: bool = False,
+    ) -> Verdict:
+        a = assess(claim, sources, list(ctx.values()))
+        score, label, failed = self._decide(a)
+        cited = list(sources)
+        reasons = self._reasons(a, cited, label)
+
+        overcited: list[int] = []
+        if with_precision and label == "supported" and len(cited) > 1:
+            # ALCE: a citation is irrelevant when it does not support the sentence alone and the
+            # others support it without it.
+            for n in cited:
+                if self._supported_alone(claim, {n: sources[n]}, {n: ctx[n]} if n in ctx else {}):
+                    continue
+                rest = [m for m in cited if m != n]
+                if self._supported_alone(
+                    claim, {m: sources[m] for m in rest}, {m: ctx[m] for m in rest if m in ctx}
+                ):
+                    overcited.append(n)
+            if overcited:
+                reasons.append(f"{_markers(overcited)} not needed: the other citations support it")
+
+        wanted = WordBag.of([*claim.content, *claim.numbers])
+        supporting = {n: supporting_spans(sources[n].text, wanted) for n in cited}
+        signals = {k: round(v, 4) for k, v in a.features.items()}
+        signals["verbatim"] = 1.0 if a.verbatim else 0.0
+        return Verdict(
+            label=label, score=round(score, 4), reasons=tuple(reasons), signals=signals,
+            supporting=supporting, overcited=tuple(overcited),
+        )
+
+    def _reasons(self, a: Assessment, cited: list[int], label: str) -> list[str]:
+        where = _markers(cited)
+        reasons = [f"number '{n}' not in {where}" for n in a.missing_numbers]
+        reasons += [f"'{n}' not in {where}" for n in a.missing_names]
+        reasons += [f"quote not found verbatim in {where}: \"{q}\"" for q in a.missing_quotes]
+        if a.negation_mismatch:
+            reasons.append(f"negation mismatch with {where}")
+        if label != "supported" and not reasons:
+            f = a.features
+            reasons.append(
+                f"weak support from {where}: similarity {f['sim_window']:.2f}, "
+                f"word coverage {f['coverage']:.2f}"
+            )
+            if a.novel:
+                shown = ", ".join(f"'{w}'" for w in a.novel[:4])
+                reasons.append(f"words not in {where}: {shown}")
+        return reasons
