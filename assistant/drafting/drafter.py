@@ -1,0 +1,286 @@
+"""`Drafter`: drafts a desk synthesis section by section in the house format.
+
+For each section: a section-specific retrieval (topic + the section's query words + the
+editor's filters, pinned passages always offered), numbered passages to the generator, its
+`[n]` markers parsed per sentence, every sentence verified against the passages it cites, and
+for LLM generators a repair loop (one retry with the verifier's feedback, then the closest
+supported source sentence, or the sentence is dropped; recorded in `Paragraph.repaired`).
+Citations are numbered draft-wide: a passage keeps one number across sections.
+`draft_section` and `regenerate_paragraph` redraft parts of a draft and never touch a locked
+paragraph.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from assistant.drafting.generators import LLM_GENERATORS, get_generator
+from assistant.drafting.generators.base import Generator, NumberedPassage, SectionRequest
+from assistant.drafting.house_format import HouseFormat, HouseSection, derive_title
+from assistant.drafting.repair import (
+    Drafted,
+    SentenceChecker,
+    SupportsVerify,
+    fallback,
+    failures,
+    feedback_for,
+    parse_paragraph,
+)
+from assistant.models import Citation, Draft, Paragraph, Passage, SearchFilters, Section, Sentence, sha256_hex, utcnow
+from assistant.progress import NullProgress, Progress, check_cancel
+from assistant.text import normalize_for_hash
+from assistant.verify.verifier import citation_context
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from assistant.config import Settings
+    from assistant.index.retriever import Retriever
+    from assistant.store import Store
+
+OnToken = Callable[[str, str], None]
+
+
+class _Numbering:
+    """Draft-wide citation numbers: a passage keeps its number; new passages get the next one."""
+
+    def __init__(self, citations: Sequence[Citation]) -> None:
+        self.citations = {c.n: c for c in citations}
+        self.by_passage = {c.passage_id: c.n for c in citations}
+
+    def number(self, passage: Passage) -> int:
+        if passage.id not in self.by_passage:
+            n = max(self.citations, default=0) + 1
+            self.by_passage[passage.id] = n
+            self.citations[n] = citation_for(passage, n)
+        return self.by_passage[passage.id]
+
+    def referenced(self, sections: Sequence[Section]) -> list[Citation]:
+        used = {n for s in sections for p in s.paragraphs for sent in p.sentences for n in sent.citations}
+        return [self.citations[n] for n in sorted(used) if n in self.citations]
+
+
+def citation_for(passage: Passage, n: int) -> Citation:
+    return Citation(
+        n=n, passage_id=passage.id, doc_id=passage.doc_id, lineage_id=passage.lineage_id,
+        start=passage.start, end=passage.end, content_hash=sha256_hex(passage.text), text=passage.text,
+        outlet=passage.outlet, kind=passage.kind, title=passage.title, url=passage.url,
+        published_at=passage.published_at,
+    )
+
+
+class Drafter:
+    """Drafts, redrafts and repairs syntheses; see the module docstring."""
+
+    def __init__(self, store: Store, retriever: Retriever, verifier: SupportsVerify, settings: Settings,
+                 house_format: HouseFormat | None = None, k: int | None = None) -> None:
+        self.store = store
+        self.retriever = retriever
+        self.verifier = verifier
+        self.settings = settings
+        self.house = house_format or HouseFormat.load()
+        self.k = k or max(settings.retrieval_k, 12) + 4
+        """Passages offered to the generator per section."""
+        self._generators: dict[tuple[str, str | None], Generator] = {}
+        self._lock = threading.Lock()
+
+    def generator(self, name: str, model: str | None = None) -> Generator:
+        """One generator per (name, model), kept: models load once, embeddings are cached."""
+        with self._lock:
+            key = (name, model)
+            if key not in self._generators:
+                self._generators[key] = get_generator(name, self.settings, model)
+            return self._generators[key]
+
+    # --- whole drafts ------------------------------------------------------------------------
+    def draft(self, topic: str, filters: SearchFilters | None = None, generator: str = "extractive",
+              sections: Sequence[str] | None = None, pinned: Sequence[str] = (),
+              on_token: OnToken | None = None, progress: Progress | None = None,
+              cancel: threading.Event | None = None, model: str | None = None) -> Draft:
+        """Draft every section of the house format (or only `sections`) on `topic`."""
+        if not topic.strip():
+            raise ValueError("a draft needs a topic")
+        gen = self.generator(generator, model)
+        filters = filters or SearchFilters()
+        specs = self.house.select(sections)
+        draft = Draft(id=f"draft-{uuid.uuid4().hex[:12]}", topic=topic.strip(), filters=filters,
+                      generator=gen.name, model=gen.model, prompt_versions=gen.prompt_versions())
+        numbering = _Numbering([])
+        progress = progress or NullProgress()
+        progress.start("drafting", total=len(specs))
+        for spec in specs:
+            check_cancel(cancel)
+            section = self._section(draft, spec, gen, numbering, pinned, on_token, cancel)
+            if section.paragraphs or not spec.optional:
+                draft.sections.append(section)
+            progress.advance()
+        progress.done()
+        draft.citations = numbering.referenced(draft.sections)
+        draft.updated_at = utcnow()
+        return draft
+
+    def draft_section(self, draft: Draft, section_id: str, generator: str | None = None,
+                      pinned: Sequence[str] = (), on_token: OnToken | None = None,
+                      cancel: threading.Event | None = None, model: str | None = None) -> Draft:
+        """Redraft one section; its locked paragraphs stay exactly as they are."""
+        spec = self.house.section(section_id)
+        gen = self.generator(generator or draft.generator, model if model is not None else draft.model)
+        draft = draft.model_copy(deep=True)
+        numbering = _Numbering(draft.citations)
+        old = draft.section(section_id)
+        keep = [p for p in old.paragraphs if p.locked] if old else []
+        fresh = self._section(draft, spec, gen, numbering, pinned, on_token, cancel,
+                              exclude_section=section_id, avoid=keep)
+        merged: list[Paragraph] = []
+        new_iter = iter(fresh.paragraphs)
+        for p in old.paragraphs if old else []:
+            merged.append(p if p.locked else next(new_iter, None) or p)
+        merged += list(new_iter)
+        fresh.paragraphs = _unique_ids(section_id, merged)
+        if old is not None and old.title and any(p.locked for p in merged):
+            fresh.title = old.title  # a locked lead paragraph keeps the title drawn from it
+        self._put_section(draft, fresh)
+        return self._finish(draft, numbering, gen)
+
+    def regenerate_paragraph(self, draft: Draft, section_id: str, paragraph_id: str,
+                             generator: str | None = None, pinned: Sequence[str] = (),
+                             on_token: OnToken | None = None, cancel: threading.Event | None = None,
+                             model: str | None = None) -> Draft:
+        """Replace one paragraph with a new one that avoids its current sentences (unless locked)."""
+        section = draft.section(section_id)
+        if section is None:
+            raise KeyError(f"the draft has no section '{section_id}'")
+        index = next((i for i, p in enumerate(section.paragraphs) if p.id == paragraph_id), None)
+        if index is None:
+            raise KeyError(f"section '{section_id}' has no paragraph '{paragraph_id}'")
+        if section.paragraphs[index].locked:
+            return draft
+        spec = self.house.section(section_id)
+        gen = self.generator(generator or draft.generator, model if model is not None else draft.model)
+        draft = draft.model_copy(deep=True)
+        numbering = _Numbering(draft.citations)
+        one = dataclasses.replace(spec, paragraphs=1)
+        fresh = self._section(draft, one, gen, numbering, pinned, on_token, cancel)
+        if fresh.paragraphs and fresh.paragraphs[0].sentences:
+            target = draft.section(section_id)
+            assert target is not None
+            target.paragraphs[index] = fresh.paragraphs[0].model_copy(update={"id": paragraph_id})
+        return self._finish(draft, numbering, gen)
+
+    # --- one section ---------------------------------------------------------------------------
+    def _section(self, draft: Draft, spec: HouseSection, gen: Generator, numbering: _Numbering,
+                 pinned: Sequence[str], on_token: OnToken | None, cancel: threading.Event | None,
+                 exclude_section: str | None = None, avoid: Sequence[Paragraph] = ()) -> Section:
+        query = spec.retrieval_query(draft.topic)
+        hits = self.retriever.search(query, draft.filters, k=self.k, one_per_lineage=False, mmr=True,
+                                     pinned=pinned)
+        offered = [NumberedPassage(i + 1, h.passage) for i, h in enumerate(hits)]
+        previous = [s.text for sec in draft.sections if sec.id != exclude_section
+                    for p in sec.paragraphs for s in p.sentences]
+        previous += [s.text for p in avoid for s in p.sentences]
+        request = SectionRequest(topic=draft.topic, section=spec, passages=offered, previous=previous)
+        token = (lambda t: on_token(spec.id, t)) if on_token is not None else None
+        checker = SentenceChecker(self.verifier, offered,
+                                  {p.n: citation_context(citation_for(p.passage, p.n)) for p in offered})
+        notes: list[str] = []
+        parsed = checker.check_all([parse_paragraph(p) for p in gen.compose(request, token, cancel)])
+        if gen.name in LLM_GENERATORS and failures(parsed):
+            check_cancel(cancel)
+            retry_request = SectionRequest(topic=draft.topic, section=spec, passages=offered,
+                                           previous=previous, feedback=feedback_for(parsed))
+            retried = checker.check_all([parse_paragraph(p) for p in gen.compose(retry_request, token, cancel)])
+            before, after = failures(parsed), failures(retried)
+            if after < before or (after == before and _supported(retried) > _supported(parsed)):
+                notes.append(f"retried with verifier feedback: {before} failing sentence(s) before, {after} after")
+                parsed = retried
+            else:
+                notes.append(f"retried with verifier feedback; kept the first attempt ({before} failing)")
+        used = {normalize_for_hash(t) for t in previous}
+        used |= {normalize_for_hash(s.text) for para in parsed for s in para}
+        local = {p.n: p.passage for p in offered}
+
+        def number(n: int) -> int:
+            return numbering.number(local[n])
+
+        paragraphs: list[Paragraph] = []
+        for i, para in enumerate(parsed):
+            repaired = list(notes) if i == 0 else []
+            final: list[Drafted] = []
+            for s in para:
+                if s.unresolved:
+                    repaired.append(f"removed marker(s) {s.unresolved} that resolve to no offered passage")
+                if gen.name in LLM_GENERATORS and not s.ok:
+                    s, note = fallback(s, offered, checker, self._similarity, used, number=number)
+                    repaired.append(note)
+                    if s is None:
+                        continue
+                final.append(s)
+            sentences = [Sentence(text=s.text, citations=[number(n) for n in s.markers], verdict=s.verdict)
+                         for s in final]
+            if sentences:
+                paragraphs.append(Paragraph(id=f"{spec.id}-p{len(paragraphs) + 1}", sentences=sentences,
+                                            repaired=repaired))
+        title = spec.title
+        if spec.derive_title and paragraphs:
+            title = self._title(draft, paragraphs, numbering, exclude_section or spec.id)
+        return Section(id=spec.id, title=title, paragraphs=paragraphs, query=query)
+
+    def _title(self, draft: Draft, paragraphs: list[Paragraph], numbering: _Numbering, section_id: str) -> str | None:
+        """A body title lifted from the section's own sentences, distinct from other titles."""
+        taken = {(s.title or "").casefold() for s in draft.sections if s.id != section_id}
+        for sentence in (s for p in paragraphs for s in p.sentences):
+            claim = sentence.text.split(", ", 1)[1] if sentence.text.startswith("According to ") else sentence.text
+            title = derive_title(claim, draft.topic)
+            if title and title.casefold() not in taken:
+                return title
+        first = paragraphs[0].sentences[0]
+        cited = numbering.citations.get(first.citations[0]) if first.citations else None
+        return cited.title if cited is not None and cited.title else None
+
+    def _similarity(self, text: str, candidates: Sequence[str]) -> list[float]:
+        from assistant.index.embedder import Embedder
+
+        vecs: np.ndarray = Embedder.for_settings(self.settings).encode([text, *candidates])
+        return [float(v) for v in vecs[1:] @ vecs[0]]
+
+    # --- helpers -------------------------------------------------------------------------------
+    def _put_section(self, draft: Draft, section: Section) -> None:
+        for i, s in enumerate(draft.sections):
+            if s.id == section.id:
+                draft.sections[i] = section
+                return
+        order = {sid: i for i, sid in enumerate(self.house.ids)}
+        draft.sections.append(section)
+        draft.sections.sort(key=lambda s: order.get(s.id, len(order)))
+
+    def _finish(self, draft: Draft, numbering: _Numbering, gen: Generator) -> Draft:
+        draft.citations = numbering.referenced(draft.sections)
+        draft.prompt_versions = {**draft.prompt_versions, **gen.prompt_versions()}
+        draft.updated_at = utcnow()
+        return draft
+
+
+def _supported(paragraphs: Sequence[Sequence[Drafted]]) -> int:
+    return sum(1 for para in paragraphs for s in para if s.ok)
+
+
+def _unique_ids(section_id: str, paragraphs: list[Paragraph]) -> list[Paragraph]:
+    """Keep locked paragraphs' ids (sessions refer to them); give new ones fresh ids."""
+    taken = {p.id for p in paragraphs if p.locked}
+    out: list[Paragraph] = []
+    counter = 1
+    for p in paragraphs:
+        if p.locked:
+            out.append(p)
+            continue
+        while f"{section_id}-p{counter}" in taken:
+            counter += 1
+        pid = f"{section_id}-p{counter}"
+        taken.add(pid)
+        out.append(p.model_copy(update={"id": pid}))
+    return out
+

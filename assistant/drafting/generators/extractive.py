@@ -1,0 +1,308 @@
+"""`ExtractiveGenerator`: the embedded default generator. No language model: every sentence it
+writes is a source sentence, verbatim, with a `[n]` marker to the passage it came from.
+
+How it chooses, per section (the `prefer` of the house format):
+- candidates are the sentences of the offered passages, minus fragments, truncated teasers,
+  link dumps, instruction-like text, and anything already used in an earlier section;
+- relevance is the cosine between a sentence and the topic (all-MiniLM-L6-v2); sentences far
+  below the best one are off-story and never used;
+- each section adds its own signal: centrality for headline and dek, recency for the lede,
+  closeness to the section's query for body sections, and cue words for the structural frame
+  (causal/framing), the uncertain section (hedged/disputed) and the serious point (stakes);
+- maximal marginal relevance keeps the chosen sentences from repeating each other.
+The lede speaks in the editor's voice ("According to Reuters at 18:26 UTC, ..."): a prefix is
+added, the claim's own wording never changes. Output is deterministic for the same passages.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from assistant.drafting.generators.base import NumberedPassage, SectionRequest, SectionSpec, TokenCallback
+from assistant.progress import check_cancel
+from assistant.text import content_words, normalize_for_hash, sentence_spans, words
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from assistant.config import Settings
+    from assistant.index.embedder import Embedder
+
+HEDGED = re.compile(
+    r"\b(may|might|could|unclear|uncertain|unknown|reportedly|allegedly|alleged|denied|denies|deny|"
+    r"disputed?|disputes|unconfirmed|not clear|questions?|whether|possibl[ey]|apparently|appears?|"
+    r"claim(?:s|ed)?|unlikely|likely|rumou?rs?|no details|did not (?:say|specify|elaborate)|"
+    r"declined to|not yet|remains? to be seen|if)\b",
+    re.IGNORECASE,
+)
+CAUSAL = re.compile(
+    r"\b(because|means|meaning|designed to|aim(?:s|ed)? (?:to|at)|in order to|so that|therefore|"
+    r"as a result|intended|purpose|strategy|reason|why|leads? to|led to|driven by|due to|"
+    r"framework|posture|approach|assumption|in exchange|in return|seeks?|sought|goal)\b",
+    re.IGNORECASE,
+)
+STAKES = re.compile(
+    r"\b(will|would|must|test|credibility|stakes?|risks?|future|next|deadline|decide|decision|"
+    r"key|crucial|critical|pressure|consequences?|ultimately|depends?|hinges?)\b",
+    re.IGNORECASE,
+)
+_CUES = {"hedged": HEDGED, "causal": CAUSAL, "stakes": STAKES}
+# Instruction-like text inside a source is data, not something a synthesis would quote.
+_INJECTION = re.compile(
+    r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|prompts?|rules)\b|\bsystem prompt\b|"
+    r"\byou are now\b|\bas an ai\b",
+    re.IGNORECASE,
+)
+# A sentence opening on one of these leans on a previous sentence the reader has not seen.
+_ANAPHORIC = {"he", "she", "it", "they", "this", "these", "that", "those", "his", "her", "their",
+              "its", "but", "and", "also", "however", "meanwhile", "still", "yet", "so"}
+# Sentence openers that may be lower-cased after an attribution prefix without changing meaning.
+_LOWERABLE = {"the", "a", "an", "in", "on", "at", "for", "after", "before", "during", "while",
+              "there", "some", "many", "most", "several", "both", "all"}
+_END = re.compile(r"[.!?…]+[\"'”’)\]]*$")
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"]
+
+
+@dataclass
+class _Candidate:
+    n: int
+    np: NumberedPassage
+    order: int
+    """Position of the passage among those offered, then of the sentence in the passage."""
+    text: str
+    words: int
+    rel: float = 0.0
+    score: float = 0.0
+
+
+class ExtractiveGenerator:
+    """Composes each section from retrieved source sentences (see the module docstring)."""
+
+    name = "extractive"
+    model: str | None = None
+
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None,
+                 min_relevance: float = 0.3, relative_relevance: float = 0.6,
+                 mmr_lambda: float = 0.7) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self.min_relevance = min_relevance
+        """Absolute floor of a sentence's cosine with the topic."""
+        self.relative_relevance = relative_relevance
+        """A sentence must reach this share of the best sentence's relevance (stays on-story)."""
+        self.mmr_lambda = mmr_lambda
+        self._vectors: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    # --- the Generator protocol --------------------------------------------------------------
+    def prompt_versions(self) -> dict[str, str]:
+        return {}
+
+    def compose(self, request: SectionRequest, on_token: TokenCallback | None = None,
+                cancel: threading.Event | None = None) -> list[str]:
+        spec = request.section
+        prefer = getattr(spec, "prefer", "central")
+        check_cancel(cancel)
+        chosen = self.choose(request)
+        if not chosen:
+            return []
+        if prefer == "newest":
+            # A lede reads as a sequence: the newest items, told in the order they happened.
+            chosen.sort(key=lambda c: (_ts(c), c.order))
+        one_day = len({c.np.passage.published_at.date() for c in chosen if c.np.passage.published_at}) <= 1
+        paragraphs: list[str] = []
+        per = max(1, spec.max_sentences)
+        for start in range(0, len(chosen), per):
+            parts: list[str] = []
+            for c in chosen[start:start + per]:
+                text = c.text
+                if getattr(spec, "attribution", False):
+                    text = attribute(text, c.np, with_date=not one_day)
+                sentence = with_marker(text, c.n)
+                parts.append(sentence)
+                if on_token is not None:
+                    on_token(sentence + " ")
+            paragraphs.append(" ".join(parts))
+            if len(paragraphs) >= max(1, spec.paragraphs):
+                break
+        return paragraphs
+
+    # --- choosing sentences ------------------------------------------------------------------
+    def choose(self, request: SectionRequest) -> list[_Candidate]:
+        """The source sentences for one section, best first (MMR order)."""
+        spec = request.section
+        prefer = getattr(spec, "prefer", "central")
+        cands = self._candidates(request.passages, spec, request.previous)
+        if not cands:
+            return []
+        vecs = self._embed([c.text for c in cands])
+        topic_vec = self._embed([request.topic])[0]
+        rel = vecs @ topic_vec
+        for c, r in zip(cands, rel, strict=True):
+            c.rel = float(r)
+        floor = max(self.min_relevance, self.relative_relevance * float(rel.max()))
+        keep = [i for i, c in enumerate(cands) if c.rel >= floor]
+        if not keep:
+            return []
+        cands = [cands[i] for i in keep]
+        vecs = vecs[keep]
+        self._score(cands, vecs, request, prefer)
+        total = max(1, spec.paragraphs) * max(1, spec.max_sentences)
+        cue = _CUES.get(prefer)
+        pool = list(range(len(cands)))
+        if cue is not None:
+            cued = [i for i in pool if _cue_strength(cands[i].text, cue, prefer) > 0]
+            # Without any cued sentence, one clearly on-topic sentence is better than none.
+            pool, total = (cued, total) if cued else (pool, 1)
+        selected: list[int] = []
+        sims = vecs @ vecs.T
+        while pool and len(selected) < total:
+            def mmr(i: int) -> tuple[float, int]:
+                redundancy = max((float(sims[i, j]) for j in selected), default=0.0)
+                return (self.mmr_lambda * cands[i].score - (1 - self.mmr_lambda) * redundancy, -cands[i].order)
+
+            best = max(pool, key=mmr)
+            pool.remove(best)
+            if any(sims[best, j] > 0.9 for j in selected):
+                continue  # a near-verbatim repost of a sentence already chosen
+            selected.append(best)
+        return [cands[i] for i in selected]
+
+    def _score(self, cands: list[_Candidate], vecs: np.ndarray, request: SectionRequest, prefer: str) -> None:
+        if prefer == "central":
+            weights = [max(c.rel, 0.0) for c in cands]
+            centroid = (vecs * [[w] for w in weights]).sum(axis=0)
+            norm = float((centroid @ centroid) ** 0.5) or 1.0
+            central = vecs @ (centroid / norm)
+            for c, v in zip(cands, central, strict=True):
+                c.score = 0.5 * c.rel + 0.5 * float(v)
+        elif prefer == "newest":
+            stamps = sorted({_ts(c) for c in cands if c.np.passage.published_at})
+            rank = {t: (i + 1) / len(stamps) for i, t in enumerate(stamps)}
+            for c in cands:
+                c.score = c.rel + 0.3 * rank.get(_ts(c), 0.0)
+        elif prefer == "aspect":
+            query = getattr(request.section, "retrieval_query", None)
+            qtext = query(request.topic) if callable(query) else request.topic
+            qvec = self._embed([qtext])[0]
+            for c, v in zip(cands, vecs @ qvec, strict=True):
+                c.score = 0.5 * c.rel + 0.5 * float(v)
+        else:
+            cue = _CUES[prefer]
+            for c in cands:
+                c.score = c.rel + 0.25 * _cue_strength(c.text, cue, prefer)
+        for c in cands:
+            if c.text.split(None, 1)[0].casefold().strip("\"'“‘,") in _ANAPHORIC:
+                c.score -= 0.1
+
+    def _candidates(self, passages: Sequence[NumberedPassage], spec: SectionSpec,
+                    previous: Sequence[str]) -> list[_Candidate]:
+        prefer = getattr(spec, "prefer", "central")
+        short = spec.id in ("headline", "dek")
+        max_words = 25 if spec.id == "headline" else 40 if spec.id == "dek" else 60
+        used = [normalize_for_hash(p) for p in previous]
+        used_words = [content_words(p) for p in previous]
+        out: list[_Candidate] = []
+        seen: set[str] = set()
+        for pi, np_ in enumerate(passages):
+            text = np_.passage.text
+            for si, (a, b) in enumerate(sentence_spans(text)):
+                sentence = text[a:b]
+                if not _usable(sentence, prefer, short, max_words):
+                    continue
+                key = normalize_for_hash(sentence)
+                if key in seen or any(key in u for u in used):
+                    continue
+                cw = content_words(sentence)
+                if any(_jaccard(cw, u) >= 0.8 for u in used_words):
+                    continue
+                seen.add(key)
+                out.append(_Candidate(n=np_.n, np=np_, order=pi * 1000 + si, text=sentence,
+                                      words=len(words(sentence))))
+        return out
+
+    # --- embeddings --------------------------------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            from assistant.config import Settings
+            from assistant.index.embedder import Embedder
+
+            self._embedder = Embedder.for_settings(self.settings or Settings())
+        return self._embedder
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        import numpy as np
+
+        with self._lock:
+            missing = sorted({t for t in texts if t not in self._vectors})
+            if missing:
+                for t, v in zip(missing, self.embedder.encode(missing), strict=True):
+                    self._vectors[t] = v
+            return np.stack([self._vectors[t] for t in texts])
+
+
+def _usable(sentence: str, prefer: str, short: bool, max_words: int) -> bool:
+    n = len(words(sentence))
+    if n < (5 if short else 6) or n > max_words:
+        return False
+    stripped = sentence.rstrip()
+    if stripped.endswith(("...", "…")) or "http" in sentence or "www." in sentence:
+        return False  # a teaser cut mid-sentence, or a link dump
+    first = sentence.lstrip("\"'“‘([ ")[:1]
+    if not first or first.islower() or not (first.isalnum()):
+        return False  # a fragment
+    if _INJECTION.search(sentence):
+        return False
+    if stripped.endswith("?") and prefer != "hedged":
+        return False
+    if short and (stripped.endswith("?") or sentence.split(None, 1)[0].casefold() in _ANAPHORIC):
+        return False
+    letters = [ch for ch in sentence if ch.isalpha()]
+    return not letters or sum(ch.isupper() for ch in letters) / len(letters) < 0.5
+
+
+def _cue_strength(text: str, cue: re.Pattern[str], prefer: str) -> float:
+    hits = len(cue.findall(text))
+    if prefer == "hedged" and text.rstrip().endswith("?"):
+        hits += 1
+    return min(hits, 3) / 3
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def _ts(c: _Candidate) -> float:
+    p = c.np.passage.published_at
+    return p.timestamp() if p is not None else float("-inf")
+
+
+def with_marker(sentence: str, n: int) -> str:
+    """`'Putin spoke.'` → `'Putin spoke [3].'`: the marker goes before the final punctuation so
+    the sentence splitter keeps it with its sentence; a sentence without one gets a full stop."""
+    sentence = sentence.strip()
+    m = _END.search(sentence)
+    if m is None:
+        return f"{sentence} [{n}]."
+    return f"{sentence[:m.start()]} [{n}]{sentence[m.start():]}"
+
+
+def attribute(sentence: str, np_: NumberedPassage, with_date: bool = False) -> str:
+    """`'The Kremlin said X.'` → `'According to TASS at 18:26 UTC, the Kremlin said X.'`."""
+    p = np_.passage
+    head = sentence.split(None, 1)[0] if sentence.strip() else ""
+    if head.casefold() == "according" or p.outlet.casefold() in sentence[:60].casefold():
+        return sentence  # already attributed
+    when = ""
+    if p.published_at is not None:
+        t = p.published_at
+        when = f" at {t:%H:%M} UTC" + (f" on {t.day} {_MONTHS[t.month - 1]} {t.year}" if with_date else "")
+    if head.casefold() in _LOWERABLE and head[1:].islower():
+        sentence = sentence[0].lower() + sentence[1:]
+    return f"According to {p.outlet}{when}, {sentence}"

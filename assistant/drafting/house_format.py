@@ -1,0 +1,130 @@
+"""The house format as data: `HouseFormat.load()` reads `seeds/house_format.toml` (derived from
+seed 000) into `HouseSection`s, and `derive_title` gives a body section a title taken from its
+own lead sentence, so a title is as grounded as the text under it.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from assistant.drafting.generators.base import SectionSpec
+from assistant.paths import seeds_dir
+from assistant.text import STOPWORDS, normalize_quotes
+
+Preference = Literal["central", "newest", "aspect", "causal", "hedged", "stakes"]
+_PREFERENCES = {"central", "newest", "aspect", "causal", "hedged", "stakes"}
+
+
+class HouseFormatError(ValueError):
+    """The house format file is missing a key or has a bad value; the message names both."""
+
+
+@dataclass(frozen=True)
+class HouseSection(SectionSpec):
+    """A `SectionSpec` plus what the drafter and the extractive generator need to know."""
+
+    query: str = ""
+    """Words added to the editor's topic for this section's own retrieval."""
+    prefer: Preference = "central"
+    optional: bool = False
+    attribution: bool = False
+    derive_title: bool = False
+
+    def retrieval_query(self, topic: str) -> str:
+        return f"{topic} {self.query}".strip()
+
+
+@dataclass(frozen=True)
+class HouseFormat:
+    version: str
+    sections: tuple[HouseSection, ...]
+
+    @property
+    def ids(self) -> list[str]:
+        return [s.id for s in self.sections]
+
+    def section(self, section_id: str) -> HouseSection:
+        for s in self.sections:
+            if s.id == section_id:
+                return s
+        raise KeyError(f"unknown section '{section_id}'; the house format has: {', '.join(self.ids)}")
+
+    def select(self, ids: Sequence[str] | None) -> list[HouseSection]:
+        """The sections named in `ids` (in print order), or all of them."""
+        if not ids:
+            return list(self.sections)
+        wanted = [self.section(i).id for i in ids]  # raises on an unknown id
+        return [s for s in self.sections if s.id in wanted]
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> HouseFormat:
+        path = path or seeds_dir() / "house_format.toml"
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise HouseFormatError(f"{path}: cannot read the house format: {exc}") from exc
+        sections: list[HouseSection] = []
+        for i, raw in enumerate(data.get("sections", [])):
+            where = f"{path}: sections[{i}]"
+            try:
+                prefer = raw.get("prefer", "central")
+                if prefer not in _PREFERENCES:
+                    raise HouseFormatError(f"{where}: prefer = '{prefer}' is not one of {sorted(_PREFERENCES)}")
+                sections.append(HouseSection(
+                    id=str(raw["id"]), title=str(raw.get("title") or "") or None, purpose=str(raw["purpose"]),
+                    paragraphs=int(raw.get("paragraphs", 1)), max_sentences=int(raw.get("max_sentences", 3)),
+                    query=str(raw.get("query", "")), prefer=prefer, optional=bool(raw.get("optional", False)),
+                    attribution=bool(raw.get("attribution", False)),
+                    derive_title=bool(raw.get("derive_title", False)),
+                ))
+            except KeyError as exc:
+                raise HouseFormatError(f"{where}: missing key {exc}") from exc
+        if not sections:
+            raise HouseFormatError(f"{path}: no [[sections]] defined")
+        return cls(version=str(data.get("version", "1")), sections=tuple(sections))
+
+
+_TOKEN = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*", re.UNICODE)
+# Words that start a clause rather than name a thing: a title built from them reads badly.
+_WEAK = STOPWORDS | {"like", "new", "now", "one", "two", "first", "last", "told", "say", "saying", "per"}
+
+
+def derive_title(lead_sentence: str, topic: str, max_words: int = 6) -> str | None:
+    """A short title lifted verbatim from `lead_sentence`: its key noun phrase.
+
+    Candidates are runs of consecutive non-stopwords; the best run has the most capitalised
+    (named) words and words not already in the topic, so titles differ from the headline.
+    Returns None when the sentence holds no phrase of at least two words.
+    """
+    text = normalize_quotes(lead_sentence)
+    topic_words = {w.casefold() for w in _TOKEN.findall(normalize_quotes(topic))}
+    runs: list[list[str]] = [[]]
+    prev_end = 0
+    for m in _TOKEN.finditer(text):
+        word = m.group(0)
+        # punctuation between words (a comma, a dash, a quote) ends a phrase
+        gap = text[prev_end:m.start()]
+        prev_end = m.end()
+        if word.casefold() in _WEAK or (gap.strip() and runs[-1]):
+            runs.append([])
+        if word.casefold() not in _WEAK:
+            runs[-1].append(word)
+    best: tuple[float, list[str]] | None = None
+    for run in runs:
+        run = run[:max_words]
+        if len(run) < 2:
+            continue
+        named = sum(1 for w in run if w[:1].isupper())
+        novel = sum(1 for w in run if w.casefold() not in topic_words)
+        score = named + 1.5 * novel + 0.2 * len(run)
+        if best is None or score > best[0]:
+            best = (score, run)
+    if best is None:
+        return None
+    title = " ".join(best[1])
+    return title[:1].upper() + title[1:]
