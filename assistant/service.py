@@ -18,8 +18,10 @@ from assistant.workspace import Workspace, resolve_workspace_path
 
 if TYPE_CHECKING:
     from assistant.batch.runner import BatchReport
+    from assistant.drafting.drafter import Drafter
     from assistant.index.passage_index import PassageIndex
     from assistant.ingest.pipeline import IngestReport
+    from assistant.verify.verifier import Verifier
 
 
 class DeskService:
@@ -90,9 +92,36 @@ class DeskService:
         on_token: Callable[[str, str], None] | None = None,
         progress: Progress | None = None,
         cancel: threading.Event | None = None,
+        model: str | None = None,
     ) -> Draft:
-        """Draft a full synthesis (or only `sections`), verified, with provenance and desk note."""
-        raise NotImplementedError("DRAFTING: implemented by the drafting work")
+        """Draft a full synthesis (or only `sections`), verified, with provenance and desk note.
+
+        `model` is a GGUF path (llama-cpp) or a model name (openai); `None` uses the settings."""
+        draft = self.drafter.draft(
+            topic, filters or SearchFilters(), generator or self.settings.generator, sections=sections,
+            pinned=pinned, on_token=on_token, progress=progress, cancel=cancel, model=model,
+        )
+        try:
+            return self.finalize(draft)
+        except NotImplementedError:  # until the provenance work lands: verification only
+            return self.verifier.verify_draft(draft)
+
+    @cached_property
+    def verifier(self) -> Verifier:
+        """One verifier per service: it caches analysed passages and their vectors."""
+        from assistant.index.embedder import Embedder
+        from assistant.verify.verifier import Verifier
+
+        return Verifier(Embedder.for_settings(self.settings))
+
+    @cached_property
+    def drafter(self) -> Drafter:
+        """The drafter (keeps its generators, so an LLM loads once); also used for
+        `draft_section` / `regenerate_paragraph` followed by `finalize`."""
+        from assistant.drafting.drafter import Drafter
+        from assistant.index.retriever import Retriever
+
+        return Drafter(self.store, Retriever(self.store, self.index, self.settings), self.verifier, self.settings)
 
     # --- provenance and rendering (issue: provenance footer) ---------------------------------
     def finalize(self, draft: Draft) -> Draft:
