@@ -133,6 +133,20 @@ class Store:
     def known_files(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT path FROM files ORDER BY path")]
 
+    def file_passages(self, path: str) -> list[tuple[Passage, bool]]:
+        """Passages of the documents a file was seen in, with their `embedded` flag (so a changed
+        file's unchanged items keep their vectors)."""
+        rows = self._db.execute(
+            "SELECT p.body, p.embedded FROM passages p WHERE p.doc_id IN "
+            "(SELECT DISTINCT doc_id FROM sightings WHERE path=?)",
+            (path,),
+        )
+        return [(Passage.model_validate_json(r[0]), bool(r[1])) for r in rows]
+
+    def file_documents(self, path: str) -> list[str]:
+        """Ids of the documents seen in a file."""
+        return [r[0] for r in self._db.execute("SELECT DISTINCT doc_id FROM sightings WHERE path=? ORDER BY doc_id", (path,))]
+
     def forget_file(self, path: str) -> list[str]:
         """Drop a file's sightings; delete documents no longer seen anywhere. Returns the ids of
         passages deleted (so the caller removes them from derived indexes)."""
@@ -267,6 +281,12 @@ class Store:
 
     def mark_embedded(self, ids: Iterable[str]) -> None:
         self._db.executemany("UPDATE passages SET embedded=1 WHERE id=?", [(i,) for i in ids])
+
+    def passage_ids(self, embedded: bool | None = None) -> set[str]:
+        """Ids of all passages (or only the embedded / not embedded ones), without parsing bodies."""
+        if embedded is None:
+            return {r[0] for r in self._db.execute("SELECT id FROM passages")}
+        return {r[0] for r in self._db.execute("SELECT id FROM passages WHERE embedded=?", (int(embedded),))}
 
 
 def location_key(loc: SourceLocation) -> str:

@@ -1,0 +1,207 @@
+"""`PassageIndex`: the derived search indexes of a workspace — Chroma vectors and BM25 — kept in
+step with the store.
+
+The store is the source of truth; every passage has an `embedded` flag. `upsert` embeds in
+batches and, per batch, writes vectors then marks those passages embedded, so a SIGKILL at any
+point loses at most one batch of work and never leaves a passage marked without its vector.
+`sync()` is the one idempotent, resumable "make the indexes match the store" step:
+
+1. embed every passage not yet marked (a vector already in Chroma with the same content hash,
+   e.g. written just before a crash or for a passage whose lineage changed, is reused: only its
+   metadata is refreshed);
+2. when the store's generation moved since the last reconciliation (or the counts disagree),
+   delete vectors whose passage is gone (orphans of a crash between a store delete and the
+   vector delete) and re-embed passages marked embedded whose vector is missing (e.g. a fresh
+   Chroma server);
+3. rebuild BM25 when its generation differs from the store's.
+
+Tuning knobs come from `Settings`: `embedding_batch_size` (vectors are written every four model
+batches), `chroma_url` / `chroma_collection`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from assistant.index.lexical import LexicalHit, LexicalIndex
+from assistant.index.vector_store import DenseHit, VectorStore
+from assistant.models import Passage, SearchFilters
+from assistant.progress import NullProgress, Progress, check_cancel
+from assistant.store import Store
+from assistant.workspace import Workspace
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from assistant.index.embedder import Embedder
+
+_RECONCILED_KEY = "index.reconciled_generation"
+
+
+class PassageIndex:
+    """Dense (Chroma) and lexical (BM25) indexes over the store's passages."""
+
+    def __init__(self, workspace: Workspace, store: Store) -> None:
+        self.workspace = workspace
+        self.store = store
+        self.settings = workspace.settings
+        self._lock = threading.RLock()
+        self._vectors: VectorStore | None = None
+        self._lexical: LexicalIndex | None = None
+        self._lineage_sizes: tuple[int, dict[str, int]] | None = None
+
+    # --- parts, built on first use -------------------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        from assistant.index.embedder import Embedder
+
+        return Embedder.for_settings(self.settings)
+
+    @property
+    def vectors(self) -> VectorStore:
+        with self._lock:
+            if self._vectors is None:
+                self._vectors = VectorStore(self.workspace.chroma_dir, self.settings.chroma_collection,
+                                            url=self.settings.chroma_url)
+            return self._vectors
+
+    @property
+    def _reconciled_key(self) -> str:
+        # Keyed by where the vectors live: pointing the workspace at a new server must reconcile.
+        return f"{_RECONCILED_KEY}:{self.vectors.location}:{self.settings.chroma_collection}"
+
+    # --- writes --------------------------------------------------------------------------------
+    def upsert(
+        self,
+        passages: list[Passage],
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> int:
+        """Embed and store `passages` batch by batch, marking each batch embedded once its vectors
+        are written. Returns how many passages were embedded by the model (reused vectors are
+        not counted)."""
+        progress = progress or NullProgress()
+        if not passages:
+            return 0
+        # Length-sorted batches pad less, so the model does less work per passage.
+        todo = sorted(passages, key=lambda p: len(p.text))
+        step = self.settings.embedding_batch_size * 4
+        embedded = 0
+        progress.start("embedding", total=len(todo))
+        try:
+            with self._lock:
+                for i in range(0, len(todo), step):
+                    check_cancel(cancel)
+                    chunk = todo[i : i + step]
+                    stored = self.vectors.content_hashes([p.id for p in chunk])
+                    reuse = [p for p in chunk if stored.get(p.id) == p.content_hash]
+                    fresh = [p for p in chunk if stored.get(p.id) != p.content_hash]
+                    if reuse:
+                        self.vectors.update_metadata(reuse)
+                        self.store.mark_embedded(p.id for p in reuse)
+                        progress.advance(len(reuse))
+                    if fresh:
+                        vecs = self.embedder.encode([p.text for p in fresh])
+                        self.vectors.upsert(fresh, vecs)
+                        self.store.mark_embedded(p.id for p in fresh)
+                        embedded += len(fresh)
+                        progress.advance(len(fresh))
+        finally:
+            progress.done()
+        return embedded
+
+    def delete(self, passage_ids: list[str]) -> None:
+        """Drop vectors of passages removed from the store (BM25 follows at the next sync)."""
+        if passage_ids:
+            with self._lock:
+                self.vectors.delete(passage_ids)
+
+    def sync(self, progress: Progress | None = None, cancel: threading.Event | None = None) -> int:
+        """Bring vectors and BM25 in line with the store. Idempotent; safe to rerun after a kill."""
+        progress = progress or NullProgress()
+        with self._lock:
+            embedded = self.upsert(self.store.unembedded_passages(), progress, cancel)
+            generation = self.store.generation()
+            if (self.store.get_meta(self._reconciled_key) != str(generation)
+                    or self.vectors.count() != self.store.count_passages()):
+                embedded += self._reconcile(progress, cancel)
+                self.store.set_meta(self._reconciled_key, str(generation))
+            self._refresh_lexical(generation, progress)
+        return embedded
+
+    def _reconcile(self, progress: Progress, cancel: threading.Event | None) -> int:
+        in_chroma = set(self.vectors.all_ids())
+        orphans = sorted(in_chroma - self.store.passage_ids())
+        if orphans:
+            self.vectors.delete(orphans)
+        missing = sorted(self.store.passage_ids(embedded=True) - in_chroma)
+        if not missing:
+            return 0
+        return self.upsert(list(self.store.get_passages(missing).values()), progress, cancel)
+
+    def _refresh_lexical(self, generation: int, progress: Progress) -> None:
+        if self._lexical is not None and self._lexical.generation == generation:
+            return
+        target = self.workspace.lexical_dir
+        if LexicalIndex.stored_generation(target) == generation:
+            self._lexical = LexicalIndex.load(target)
+            if self._lexical is not None:
+                return
+        progress.start("BM25 index", total=None)
+        lexical = LexicalIndex.build(self.store.passages(), generation)
+        lexical.save(target)
+        self._lexical = lexical
+        progress.done()
+
+    # --- reads ---------------------------------------------------------------------------------
+    def lexical(self) -> LexicalIndex:
+        """The BM25 index for searching. A stale one is used as is (results are checked against
+        the store; `sync()` rebuilds it); a missing one is built now."""
+        with self._lock:
+            generation = self.store.generation()
+            if self._lexical is None or self._lexical.generation != generation:
+                target = self.workspace.lexical_dir
+                on_disk = LexicalIndex.stored_generation(target)
+                if on_disk is not None and (self._lexical is None or on_disk != self._lexical.generation):
+                    self._lexical = LexicalIndex.load(target) or self._lexical
+                if self._lexical is None:
+                    self._refresh_lexical(generation, NullProgress())
+            assert self._lexical is not None
+            return self._lexical
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embedder.encode([text])[0]
+
+    def dense_search(
+        self, query_vec: np.ndarray, k: int, where: dict[str, Any] | None = None
+    ) -> tuple[list[DenseHit], dict[str, np.ndarray]]:
+        return self.vectors.query(query_vec, k, where)
+
+    def lexical_search(self, query: str, k: int, filters: SearchFilters | None = None) -> list[LexicalHit]:
+        return self.lexical().search(query, k, filters)
+
+    def passage_vectors(self, passages: Sequence[Passage]) -> dict[str, np.ndarray]:
+        """Stored vectors of `passages`; ones not embedded yet (after a crash) are embedded in
+        memory so MMR can still compare them."""
+        out = self.vectors.vectors([p.id for p in passages])
+        missing = [p for p in passages if p.id not in out]
+        if missing:
+            vecs = self.embedder.encode([p.text for p in missing])
+            out.update({p.id: v for p, v in zip(missing, vecs, strict=True)})
+        return out
+
+    def lineage_sizes(self) -> dict[str, int]:
+        """Documents per lineage, cached for the current store generation."""
+        generation = self.store.generation()
+        if self._lineage_sizes is None or self._lineage_sizes[0] != generation:
+            self._lineage_sizes = (generation, self.store.lineage_sizes())
+        return self._lineage_sizes[1]
+
+    def close(self) -> None:
+        with self._lock:
+            if self._vectors is not None:
+                self._vectors.close()
+                self._vectors = None
+            self._lexical = None
