@@ -94,6 +94,18 @@ _TOKEN = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*", re.UNICODE)
 _WEAK = STOPWORDS | {"like", "new", "now", "one", "two", "first", "last", "told", "say", "saying", "per"}
 
 
+_VERBS = {"give", "gives", "make", "makes", "take", "takes", "say", "says", "get", "gets", "put",
+          "set", "keep", "come", "comes", "go", "goes", "see", "seen", "known", "want", "wants"}
+
+
+def _verbish(word: str) -> bool:
+    """A lower-case word that is likely a verb or adverb: titles name things, so it is trimmed."""
+    w = word.casefold()
+    if word[:1].isupper():
+        return False
+    return w in _VERBS or w.endswith(("ly", "ed", "ing"))
+
+
 def derive_title(lead_sentence: str, topic: str, max_words: int = 6) -> str | None:
     """A short title lifted verbatim from `lead_sentence`: its key noun phrase.
 
@@ -119,9 +131,13 @@ def derive_title(lead_sentence: str, topic: str, max_words: int = 6) -> str | No
         run = run[:max_words]
         if len(run) < 2:
             continue
+        while len(run) > 1 and _verbish(run[-1]):
+            run = run[:-1]  # "talks ended abruptly" → "talks"
+        if len(run) < 2 or _verbish(run[0]):
+            continue
         named = sum(1 for w in run if w[:1].isupper())
         novel = sum(1 for w in run if w.casefold() not in topic_words)
-        score = named + 1.5 * novel + 0.2 * len(run)
+        score = 2 * named + novel + 0.2 * len(run)
         if best is None or score > best[0]:
             best = (score, run)
     if best is None:

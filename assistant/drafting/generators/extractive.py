@@ -303,6 +303,9 @@ def attribute(sentence: str, np_: NumberedPassage, with_date: bool = False) -> s
     if p.published_at is not None:
         t = p.published_at
         when = f" at {t:%H:%M} UTC" + (f" on {t.day} {_MONTHS[t.month - 1]} {t.year}" if with_date else "")
-    if head.casefold() in _LOWERABLE and head[1:].islower():
+    if head[:1].isupper() and head[1:].islower() and (
+        head.casefold() in _LOWERABLE or re.search(rf"\b{re.escape(head.lower())}\b", p.text)
+    ):
+        # A common word that the source itself writes in lower case ("Format is ..."), not a name.
         sentence = sentence[0].lower() + sentence[1:]
     return f"According to {p.outlet}{when}, {sentence}"
