@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from assistant.drafting.drafter import Drafter
     from assistant.index.passage_index import PassageIndex
     from assistant.ingest.pipeline import IngestReport
+    from assistant.sessions import Session, SessionStore, Staleness
     from assistant.verify.verifier import Verifier
 
 
@@ -159,3 +160,99 @@ class DeskService:
         options = BatchOptions(window=window, out_dir=Path(out_dir), min_sources=min_sources,
                                max_stories=max_stories, generator=generator)
         return BatchRunner(self, options, progress=progress, cancel=cancel).run()
+
+    # --- sessions and editing (issue: the drafting TUI) --------------------------------------
+    @cached_property
+    def sessions(self) -> SessionStore:
+        """The workspace's saved drafting sessions."""
+        from assistant.sessions import SessionStore
+
+        return SessionStore(self.workspace)
+
+    def verify(self, draft: Draft) -> Draft:
+        """`finalize` (verify + provenance + desk note), or verification alone if that is all
+        this build has."""
+        try:
+            return self.finalize(draft)
+        except NotImplementedError:
+            return self.verifier.verify_draft(draft)
+
+    def draft_section(
+        self,
+        draft: Draft,
+        section_id: str,
+        generator: str | None = None,
+        pinned: Sequence[str] = (),
+        on_token: Callable[[str, str], None] | None = None,
+        cancel: threading.Event | None = None,
+        model: str | None = None,
+    ) -> Draft:
+        """Redraft one section (its locked paragraphs kept), then verify the whole draft."""
+        return self.verify(self.drafter.draft_section(
+            draft, section_id, generator=generator, pinned=pinned, on_token=on_token, cancel=cancel, model=model))
+
+    def regenerate_paragraph(
+        self,
+        draft: Draft,
+        section_id: str,
+        paragraph_id: str,
+        generator: str | None = None,
+        pinned: Sequence[str] = (),
+        on_token: Callable[[str, str], None] | None = None,
+        cancel: threading.Event | None = None,
+        model: str | None = None,
+    ) -> Draft:
+        """Replace one paragraph (never a locked one), then verify the whole draft."""
+        return self.verify(self.drafter.regenerate_paragraph(
+            draft, section_id, paragraph_id, generator=generator, pinned=pinned, on_token=on_token,
+            cancel=cancel, model=model))
+
+    def edit_paragraph(self, draft: Draft, section_id: str, paragraph_id: str, text: str) -> Draft:
+        """The draft with one paragraph replaced by the editor's text (`[n]` markers kept),
+        re-verified: unsupported or uncited sentences come back flagged."""
+        from assistant.sessions import with_paragraph_text
+
+        return self.verify(with_paragraph_text(draft, section_id, paragraph_id, text))
+
+    def staleness(self, session: Session) -> Staleness:
+        """Whether the session's cited passages changed in the index since it was drafted."""
+        from assistant.sessions import check_stale
+
+        return check_stale(session, self.store)
+
+    def reverify(self, draft: Draft) -> Draft:
+        """Re-read the cited passages from the index (changed text, removed passages) and verify."""
+        from assistant.sessions import refresh_citations
+
+        return self.verify(refresh_citations(draft, self.store))
+
+    def warm_up(self) -> None:
+        """Load the heavy parts (embedding model, vector index) now, e.g. while a UI is idle."""
+        self.verifier.embedder  # noqa: B018 - loads the model
+        self.index  # noqa: B018 - opens the vector store
+
+    def export(self, draft: Draft, fmt: str, name: str) -> Path:
+        """Render `draft` as `fmt` into the workspace's exports folder, atomically; returns the path.
+        `name` is reduced to a safe file name (it may come from a session or a topic)."""
+        import os
+        import re
+        import tempfile
+
+        if fmt not in ("md", "html", "json"):
+            raise ValueError(f"unknown export format '{fmt}' (md, html or json)")
+        text = self.render(draft, fmt)
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "draft"
+        out_dir = self.workspace.exports_dir
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / f"{slug}.{fmt}"
+        fd, tmp = tempfile.mkstemp(prefix=f".{slug}.", suffix=".tmp", dir=out_dir)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path

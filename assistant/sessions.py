@@ -1,0 +1,489 @@
+"""Drafting sessions: what an editor is working on, saved as it happens and reopened exactly.
+
+A `Session` holds the topic, filters, pins and exclusions, the chosen generator and model, the
+last retrieved passages, the draft (with its edits and paragraph locks), an undo/redo history
+of the draft, and the index generation the draft was made at. `SessionStore` keeps one JSON file
+per session in the workspace's `sessions/` folder; every save is atomic (temp file, fsync,
+`os.replace`) so a killed terminal leaves either the old or the new file, never half of one.
+
+Also here, because they are what editing a session's draft means: turning a paragraph into
+editable text with `[n]` markers and back, citing a passage from the passage list, carrying
+locked paragraphs over a redraft, and detecting that cited passages changed in the index since
+the draft was made (`check_stale`). No UI library is imported: the TUI and tests both use this.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from assistant.models import Citation, Draft, Hit, Paragraph, Passage, SearchFilters, Sentence, utcnow
+from assistant.text import sentence_spans, strip_markers
+
+if TYPE_CHECKING:
+    from assistant.store import Store
+    from assistant.workspace import Workspace
+
+UNDO_LIMIT = 50
+"""Drafts kept for undo (and redo); older ones are dropped so a session file stays small."""
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+class SessionError(RuntimeError):
+    """A session is missing, unreadable or invalid; the message names the file and the problem."""
+
+
+class Session(BaseModel):
+    """One editor's drafting session, serialised whole to `sessions/<id>.json`."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    schema_version: str = "desk.session/1"
+    id: str
+    name: str
+    topic: str = ""
+    filters: SearchFilters = Field(default_factory=SearchFilters)
+    pinned: list[str] = Field(default_factory=list)
+    """Passage ids always offered to the generator."""
+    excluded: list[str] = Field(default_factory=list)
+    """Passage ids never retrieved for this session."""
+    generator: str = "extractive"
+    model: str | None = None
+    """Model path or name for LLM generators; `None` uses the workspace setting."""
+    hits: list[Hit] = Field(default_factory=list)
+    """The passages last retrieved for the topic, so a reopened session shows them at once."""
+    draft: Draft | None = None
+    locks: list[str] = Field(default_factory=list)
+    """Locked paragraphs as `section_id/paragraph_id`; mirrored in `Paragraph.locked`."""
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    index_generation: int | None = None
+    """`Store.generation()` when the draft was made or last re-verified."""
+    cursor: str | None = None
+    """Where the editor's cursor was (`section_id/paragraph_id/sentence_index`)."""
+    undo_stack: list[Draft] = Field(default_factory=list)
+    redo_stack: list[Draft] = Field(default_factory=list)
+
+    # --- filters used for retrieval: the editor's filters plus the exclusions ---------------
+    def search_filters(self) -> SearchFilters:
+        return self.filters.model_copy(update={"exclude_passages": tuple(self.excluded)})
+
+    def toggle_pin(self, passage_id: str) -> bool:
+        """Pin (or unpin) a passage; pinning also lifts an exclusion. Returns the new state."""
+        if passage_id in self.pinned:
+            self.pinned = [p for p in self.pinned if p != passage_id]
+            return False
+        self.pinned = [*self.pinned, passage_id]
+        self.excluded = [p for p in self.excluded if p != passage_id]
+        return True
+
+    def toggle_exclude(self, passage_id: str) -> bool:
+        if passage_id in self.excluded:
+            self.excluded = [p for p in self.excluded if p != passage_id]
+            return False
+        self.excluded = [*self.excluded, passage_id]
+        self.pinned = [p for p in self.pinned if p != passage_id]
+        return True
+
+    # --- draft history ------------------------------------------------------------------------
+    def set_draft(self, draft: Draft | None, *, record: bool = True) -> None:
+        """Replace the draft; with `record`, the previous one goes on the undo stack."""
+        if record and self.draft is not None:
+            self.undo_stack = [*self.undo_stack, self.draft][-UNDO_LIMIT:]
+            self.redo_stack = []
+        if draft is not None:
+            draft = apply_locks(draft, self.locks)
+        self.draft = draft
+
+    def undo(self) -> bool:
+        if not self.undo_stack:
+            return False
+        previous = self.undo_stack[-1]
+        self.undo_stack = self.undo_stack[:-1]
+        if self.draft is not None:
+            self.redo_stack = [*self.redo_stack, self.draft][-UNDO_LIMIT:]
+        self.draft = previous
+        self.locks = locks_of(previous)
+        return True
+
+    def redo(self) -> bool:
+        if not self.redo_stack:
+            return False
+        following = self.redo_stack[-1]
+        self.redo_stack = self.redo_stack[:-1]
+        if self.draft is not None:
+            self.undo_stack = [*self.undo_stack, self.draft][-UNDO_LIMIT:]
+        self.draft = following
+        self.locks = locks_of(following)
+        return True
+
+    def toggle_lock(self, section_id: str, paragraph_id: str) -> bool:
+        """Lock or unlock a paragraph so redrafting leaves it alone. Returns the new state."""
+        key = f"{section_id}/{paragraph_id}"
+        locked = key not in self.locks
+        self.locks = [*self.locks, key] if locked else [k for k in self.locks if k != key]
+        if self.draft is not None:
+            self.draft = apply_locks(self.draft, self.locks)
+        return locked
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """What the session list shows, read without keeping whole drafts in memory."""
+
+    id: str
+    name: str
+    topic: str
+    updated_at: datetime
+    has_draft: bool
+    path: Path
+
+
+@dataclass(frozen=True)
+class ChangedCitation:
+    n: int
+    passage_id: str
+    reason: str
+    """`changed` (same passage id, different text) or `missing` (gone from the index)."""
+
+
+@dataclass(frozen=True)
+class Staleness:
+    """How a session's draft relates to the current index."""
+
+    generation_then: int | None
+    generation_now: int
+    changed: tuple[ChangedCitation, ...] = field(default=())
+
+    @property
+    def stale(self) -> bool:
+        """Some cited passage differs from the text the draft was verified against."""
+        return bool(self.changed)
+
+    @property
+    def index_moved(self) -> bool:
+        """The index changed since drafting (new or removed passages), cited ones or not."""
+        return self.generation_then is not None and self.generation_then != self.generation_now
+
+    def describe(self) -> str:
+        if self.changed:
+            missing = sum(1 for c in self.changed if c.reason == "missing")
+            changed = len(self.changed) - missing
+            parts = []
+            if changed:
+                parts.append(f"{changed} cited passage(s) changed")
+            if missing:
+                parts.append(f"{missing} cited passage(s) no longer in the index")
+            return "; ".join(parts) + " since this draft was verified"
+        if self.index_moved:
+            return "the index changed since this draft was made (its cited passages did not)"
+        return "up to date with the index"
+
+
+class SessionStore:
+    """The workspace's sessions: one atomic JSON file each under `workspace.sessions_dir`."""
+
+    def __init__(self, workspace: Workspace | Path) -> None:
+        self.root = Path(workspace.sessions_dir if hasattr(workspace, "sessions_dir") else workspace)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def path_of(self, session_id: str) -> Path:
+        if not _ID.match(session_id):
+            raise SessionError(f"invalid session id {session_id!r}")
+        return self.root / f"{session_id}.json"
+
+    def list(self) -> list[SessionSummary]:
+        """Every readable session, most recently changed first (unreadable files are skipped)."""
+        out: list[SessionSummary] = []
+        for path in self.root.glob("*.json"):
+            try:
+                raw = json.loads(path.read_text(encoding="utf-8"))
+                out.append(SessionSummary(
+                    id=raw["id"], name=raw.get("name", raw["id"]), topic=raw.get("topic", ""),
+                    updated_at=datetime.fromisoformat(raw["updated_at"]),
+                    has_draft=raw.get("draft") is not None, path=path,
+                ))
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+        return sorted(out, key=lambda s: (s.updated_at, s.id), reverse=True)
+
+    def create(self, name: str | None = None, topic: str = "", **fields: object) -> Session:
+        session = Session(id=self._new_id(), name=name or self._default_name(), topic=topic, **fields)  # type: ignore[arg-type]
+        self.save(session, touch=False)
+        return session
+
+    def load(self, session_id: str) -> Session:
+        path = self.path_of(session_id)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise SessionError(f"{path}: no such session") from None
+        except OSError as exc:
+            raise SessionError(f"{path}: cannot read: {exc.strerror}") from exc
+        try:
+            return Session.model_validate_json(text)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"]) or "file"
+            raise SessionError(f"{path}: not a valid session ({where}: {err['msg']})") from exc
+
+    def save(self, session: Session, *, touch: bool = True) -> Path:
+        """Write atomically: a temp file in the same folder, fsync, then rename over the old."""
+        if touch:
+            session.updated_at = utcnow()
+        path = self.path_of(session.id)
+        data = session.model_dump_json().encode("utf-8")
+        fd, tmp = tempfile.mkstemp(prefix=f".{session.id}.", suffix=".tmp", dir=self.root)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        _fsync_dir(self.root)
+        return path
+
+    def rename(self, session_id: str, name: str) -> Session:
+        name = name.strip()
+        if not name:
+            raise SessionError("a session name cannot be empty")
+        session = self.load(session_id)
+        session.name = name
+        self.save(session)
+        return session
+
+    def duplicate(self, session_id: str, name: str | None = None) -> Session:
+        source = self.load(session_id)
+        now = utcnow()
+        copy = source.model_copy(deep=True, update={
+            "id": self._new_id(), "name": name or f"{source.name} (copy)",
+            "created_at": now, "updated_at": now,
+        })
+        self.save(copy, touch=False)
+        return copy
+
+    def delete(self, session_id: str) -> None:
+        path = self.path_of(session_id)
+        if not path.exists():
+            raise SessionError(f"{path}: no such session")
+        path.unlink()
+        _fsync_dir(self.root)
+
+    def latest(self) -> Session | None:
+        """The most recently changed readable session, if any."""
+        for summary in self.list():
+            try:
+                return self.load(summary.id)
+            except SessionError:
+                continue
+        return None
+
+    def _new_id(self) -> str:
+        while True:
+            candidate = f"s-{utcnow():%Y%m%d}-{secrets.token_hex(3)}"
+            if not self.path_of(candidate).exists():
+                return candidate
+
+    def _default_name(self) -> str:
+        taken = {s.name for s in self.list()}
+        n = 1
+        while f"Session {n}" in taken:
+            n += 1
+        return f"Session {n}"
+
+
+def _fsync_dir(path: Path) -> None:
+    # The rename itself must reach the disk too, or a crash can bring the old file back.
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# --- locks ---------------------------------------------------------------------------------
+def locks_of(draft: Draft) -> list[str]:
+    return [f"{s.id}/{p.id}" for s in draft.sections for p in s.paragraphs if p.locked]
+
+
+def apply_locks(draft: Draft, locks: list[str]) -> Draft:
+    """A copy of the draft whose `Paragraph.locked` flags match `locks`."""
+    wanted = set(locks)
+    if set(locks_of(draft)) == wanted & {f"{s.id}/{p.id}" for s in draft.sections for p in s.paragraphs}:
+        return draft
+    out = draft.model_copy(deep=True)
+    for section in out.sections:
+        for paragraph in section.paragraphs:
+            paragraph.locked = f"{section.id}/{paragraph.id}" in wanted
+    return out
+
+
+def carry_locked(old: Draft, new: Draft) -> Draft:
+    """Put the old draft's locked paragraphs back into a redraft, citations renumbered.
+
+    The redraft keeps its own paragraphs elsewhere; a locked paragraph replaces the paragraph
+    with the same id in the same section (or is appended if the redraft has none such).
+    """
+    out = new.model_copy(deep=True)
+    for old_section in old.sections:
+        for old_par in old_section.paragraphs:
+            if not old_par.locked:
+                continue
+            par = old_par.model_copy(deep=True)
+            for sentence in par.sentences:
+                renumbered = []
+                for n in sentence.citations:
+                    cited = old.citation(n)
+                    if cited is not None:
+                        out, new_n = cite_passage_record(out, cited)
+                        renumbered.append(new_n)
+                sentence.citations = renumbered
+            section = out.section(old_section.id)
+            if section is None:
+                section = old_section.model_copy(deep=True, update={"paragraphs": []})
+                out.sections.append(section)
+            idx = next((i for i, p in enumerate(section.paragraphs) if p.id == par.id), None)
+            if idx is None:
+                section.paragraphs.append(par)
+            else:
+                section.paragraphs[idx] = par
+    return out
+
+
+# --- editing a paragraph as text -------------------------------------------------------------
+def paragraph_text(paragraph: Paragraph) -> str:
+    """The paragraph as the editor edits it: sentences with their `[n]` markers."""
+    parts = []
+    for s in paragraph.sentences:
+        markers = "".join(f"[{n}]" for n in s.citations)
+        if markers and s.text and s.text[-1] in ".!?…" and not s.text.endswith("..."):
+            parts.append(f"{s.text[:-1]} {markers}{s.text[-1]}")
+        elif markers:
+            parts.append(f"{s.text} {markers}")
+        else:
+            parts.append(s.text)
+    return " ".join(parts)
+
+
+_TRAILING_MARKERS = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
+
+
+def sentences_from_text(text: str) -> list[Sentence]:
+    """Split edited text into sentences and their markers (verdicts are set by verification)."""
+    # "claim.[2] Next" -> "claim [2]. Next", so the marker stays with its sentence.
+    text = _TRAILING_MARKERS.sub(lambda m: f" {m.group(2).strip()}{m.group(1)}", text)
+    out: list[Sentence] = []
+    for start, end in _marker_aware_spans(text):
+        clean, markers = strip_markers(text[start:end])
+        if clean:
+            out.append(Sentence(text=clean, citations=markers))
+        elif markers and out:
+            # A marker standing alone after a sentence belongs to that sentence.
+            out[-1].citations.extend(n for n in markers if n not in out[-1].citations)
+    return out
+
+
+def _marker_aware_spans(text: str) -> list[tuple[int, int]]:
+    # "... claim. [2] Next" : a marker right after the full stop belongs to the sentence before.
+    spans = sentence_spans(text)
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and re.fullmatch(r"(\s*\[\d+(?:\s*[,;]\s*\d+)*\])+\s*[.!?]?", text[start:end]):
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def with_paragraph_text(draft: Draft, section_id: str, paragraph_id: str, text: str) -> Draft:
+    """A copy of the draft with one paragraph replaced by the editor's text (marked edited).
+
+    Verdicts of the new sentences are cleared; run the service's verification on the result.
+    """
+    out = draft.model_copy(deep=True)
+    section = out.section(section_id)
+    if section is None:
+        raise KeyError(f"no section {section_id!r} in the draft")
+    for i, par in enumerate(section.paragraphs):
+        if par.id == paragraph_id:
+            section.paragraphs[i] = par.model_copy(
+                update={"sentences": sentences_from_text(text), "edited": True}
+            )
+            break
+    else:
+        raise KeyError(f"no paragraph {paragraph_id!r} in section {section_id!r}")
+    out.updated_at = utcnow()
+    return out
+
+
+def citation_for(passage: Passage, n: int) -> Citation:
+    return Citation(
+        n=n, passage_id=passage.id, doc_id=passage.doc_id, lineage_id=passage.lineage_id,
+        start=passage.start, end=passage.end, content_hash=passage.content_hash, text=passage.text,
+        outlet=passage.outlet, kind=passage.kind, title=passage.title, url=passage.url,
+        published_at=passage.published_at,
+    )
+
+
+def cite_passage(draft: Draft, passage: Passage) -> tuple[Draft, int]:
+    """The draft with `passage` in its citation list, and the marker number that cites it."""
+    return cite_passage_record(draft, citation_for(passage, 0))
+
+
+def cite_passage_record(draft: Draft, citation: Citation) -> tuple[Draft, int]:
+    for existing in draft.citations:
+        if existing.passage_id == citation.passage_id:
+            return draft, existing.n
+    n = max((c.n for c in draft.citations), default=0) + 1
+    out = draft.model_copy(deep=True)
+    out.citations.append(citation.model_copy(update={"n": n}))
+    return out, n
+
+
+# --- staleness ---------------------------------------------------------------------------
+def check_stale(session: Session, store: Store) -> Staleness:
+    """Compare the draft's cited passages (content hashes) and generation with the index now."""
+    now = store.generation()
+    if session.draft is None:
+        return Staleness(session.index_generation, now)
+    cited = session.draft.citations
+    current = store.get_passages([c.passage_id for c in cited])
+    changed = []
+    for c in cited:
+        passage = current.get(c.passage_id)
+        if passage is None:
+            changed.append(ChangedCitation(c.n, c.passage_id, "missing"))
+        elif passage.content_hash != c.content_hash:
+            changed.append(ChangedCitation(c.n, c.passage_id, "changed"))
+    return Staleness(session.index_generation, now, tuple(changed))
+
+
+def refresh_citations(draft: Draft, store: Store) -> Draft:
+    """A copy whose citations carry the index's current passage text and hash.
+
+    Citations whose passage is gone are dropped, so verification reports their markers as
+    resolving to nothing instead of checking the sentence against text no longer in the index.
+    """
+    current = store.get_passages([c.passage_id for c in draft.citations])
+    kept = [citation_for(current[c.passage_id], c.n) for c in draft.citations if c.passage_id in current]
+    out = draft.model_copy(deep=True)
+    out.citations = kept
+    return out
