@@ -25,7 +25,10 @@ def open_service(ctx: click.Context, overrides: Mapping[str, Any] | None = None)
 def run_cli(group: click.Group) -> None:
     """Run the click group; known failures print one clear line and exit 2, never a traceback."""
     try:
-        group.main(standalone_mode=False)
+        # standalone_mode=False makes click *return* the code of `ctx.exit(n)`; pass it on.
+        code = group.main(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except click.exceptions.Abort:
         err_console.print("aborted")
         sys.exit(130)

@@ -1,0 +1,43 @@
+"""`desk ingest PATH... [--prune]`: ingest files and folders with progress bars, then a summary
+table and every skipped or failed file with its reason. Exit status 1 if anything failed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from assistant.cli.common import RichProgress, err_console, open_service, out_console
+
+
+@click.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--prune", is_flag=True, help="Remove documents whose files no longer exist.")
+@click.option("--max-file-bytes", type=int, default=None,
+              help="Refuse files larger than this (overrides the max_file_bytes setting).")
+@click.pass_context
+def ingest_cmd(ctx: click.Context, paths: tuple[Path, ...], prune: bool, max_file_bytes: int | None) -> None:
+    """Ingest files or folders (text, Markdown, HTML, RSS/Atom, Telegram, JSONL) into the workspace."""
+    service = open_service(ctx, {"max_file_bytes": max_file_bytes})
+    try:
+        with RichProgress() as progress:
+            report = service.ingest(list(paths), prune=prune, progress=progress)
+    finally:
+        service.close()
+
+    table = Table(title="Ingest summary", show_header=True, header_style="bold")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for name, value in report.counts():
+        style = "red" if name == "failed" and value else None
+        table.add_row(name, str(value), style=style)
+    out_console.print(table)
+    for path in report.pruned:
+        out_console.print(f"[yellow]pruned[/] {path}", highlight=False)
+    for path, reason in report.skipped:
+        out_console.print(f"[yellow]skipped[/] {path}: {reason}", highlight=False)
+    for path, reason in report.failed:
+        err_console.print(f"[bold red]failed[/] {path}: {reason}", highlight=False)
+    if report.failed:
+        ctx.exit(1)

@@ -1,0 +1,160 @@
+"""Deduplication: bodies that repeat themselves, verbatim reposts, and near-duplicate versions.
+
+- `collapse_repeats(text)`: syndicated copies sometimes carry the body twice (seed 001: the
+  article, its source line, then paragraphs 2..n again). The trailing repeat is cut, at paragraph
+  level first and sentence level second, and only when it runs to the end of the text.
+- Exact reposts share a document id (the hash of the normalised text); the pipeline records
+  another sighting instead of a second document.
+- Near-duplicates (an updated item, a write-through, the same item on two channels) are found
+  with MinHash over word 3-shingles: the share of equal signature slots estimates the Jaccard
+  similarity of the shingle sets. Implemented with numpy so no extra dependency is needed;
+  the hash family is multiply-shift with fixed seeds, so signatures are stable across runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+import numpy as np
+
+from assistant.text import normalize_for_hash, sentence_spans, words
+
+NUM_PERM = 128
+SHINGLE = 3
+_rng = np.random.default_rng(20250815)
+# Multiply-shift hashing: h(x) = (a*x + b) >> 32 over uint64 arithmetic (wrapping is intended).
+_A = _rng.integers(1, 2**63, size=NUM_PERM, dtype=np.uint64) | np.uint64(1)
+_B = _rng.integers(0, 2**63, size=NUM_PERM, dtype=np.uint64)
+
+
+def shingles(text: str, k: int = SHINGLE) -> set[str]:
+    toks = words(text)
+    if len(toks) < k:
+        return {" ".join(toks)} if toks else set()
+    return {" ".join(toks[i : i + k]) for i in range(len(toks) - k + 1)}
+
+
+def minhash(text: str) -> np.ndarray:
+    """A `NUM_PERM` uint32 signature of the text's word shingles."""
+    sh = shingles(text)
+    if not sh:
+        return np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
+    x = np.fromiter(
+        (int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=4).digest(), "little") for s in sh),
+        dtype=np.uint64, count=len(sh),
+    )
+    with np.errstate(over="ignore"):
+        hv = (_A[:, None] * x[None, :] + _B[:, None]) >> np.uint64(32)
+    return hv.min(axis=1).astype(np.uint32)
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.mean(a == b))
+
+
+def to_bytes(sig: np.ndarray) -> bytes:
+    return sig.astype("<u4").tobytes()
+
+
+def from_bytes(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype="<u4").astype(np.uint32)
+
+
+class NearDuplicates:
+    """Signatures of the stored documents, searchable for the most similar one."""
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+        self._ids: list[str] = []
+        self._lineage: dict[str, str] = {}
+        self._rows: list[np.ndarray] = []
+        self._matrix: np.ndarray | None = None
+
+    def load(self, rows: Iterable[tuple[str, str, bytes]]) -> None:
+        for doc_id, lineage_id, blob in rows:
+            self.add(doc_id, lineage_id, from_bytes(blob))
+
+    def add(self, doc_id: str, lineage_id: str, sig: np.ndarray) -> None:
+        if doc_id in self._lineage:
+            self._lineage[doc_id] = lineage_id
+            return
+        self._ids.append(doc_id)
+        self._rows.append(sig)
+        self._lineage[doc_id] = lineage_id
+        self._matrix = None
+
+    def relabel(self, old_lineage: str, new_lineage: str) -> None:
+        for doc_id, lin in self._lineage.items():
+            if lin == old_lineage:
+                self._lineage[doc_id] = new_lineage
+
+    def remove(self, doc_ids: Iterable[str]) -> None:
+        gone = set(doc_ids) & set(self._lineage)
+        if not gone:
+            return
+        keep = [i for i, d in enumerate(self._ids) if d not in gone]
+        self._ids = [self._ids[i] for i in keep]
+        self._rows = [self._rows[i] for i in keep]
+        for d in gone:
+            del self._lineage[d]
+        self._matrix = None
+
+    def best_match(self, sig: np.ndarray) -> tuple[str, str, float] | None:
+        """(doc_id, lineage_id, similarity) of the closest stored document above the threshold."""
+        if not self._ids:
+            return None
+        if self._matrix is None:
+            self._matrix = np.vstack(self._rows)
+        sims = (self._matrix == sig[None, :]).mean(axis=1)
+        best = int(np.argmax(sims))
+        if sims[best] < self.threshold:
+            return None
+        doc_id = self._ids[best]
+        return doc_id, self._lineage[doc_id], float(sims[best])
+
+
+# --- bodies that repeat themselves -----------------------------------------------------------
+_MIN_REPEAT_CHARS = 200
+
+
+def collapse_repeats(text: str) -> tuple[str, bool]:
+    """Cut a trailing repeat of earlier content. Returns (text, whether anything was cut)."""
+    paragraphs = _paragraph_spans(text)
+    for spans in (paragraphs, sentence_spans(text)):
+        cut = _repeat_start(text, spans)
+        if cut is not None:
+            return text[:cut].rstrip(), True
+    return text, False
+
+
+def _paragraph_spans(text: str) -> list[tuple[int, int]]:
+    spans, pos = [], 0
+    for block in text.split("\n\n"):
+        start = pos + (len(block) - len(block.lstrip()))
+        end = pos + len(block.rstrip())
+        if end > start:
+            spans.append((start, end))
+        pos += len(block) + 2
+    return spans
+
+
+def _repeat_start(text: str, spans: list[tuple[int, int]]) -> int | None:
+    units = [normalize_for_hash(text[a:b]) for a, b in spans]
+    n = len(units)
+    first_seen: dict[str, list[int]] = {}
+    for j, u in enumerate(units):
+        for i in first_seen.get(u, []):
+            length = 0
+            while j + length < n and i + length < j and units[i + length] == units[j + length]:
+                length += 1
+            tail_ok = j + length == n
+            # a truncated copy: the last unit is a cut-off prefix of its original
+            if not tail_ok and j + length == n - 1 and i + length < j and len(units[-1]) >= 20 \
+                    and units[i + length].startswith(units[-1]):
+                length, tail_ok = length + 1, True
+            repeated_chars = spans[-1][1] - spans[j][0]
+            if tail_ok and (length >= 2 or repeated_chars >= _MIN_REPEAT_CHARS) and repeated_chars >= 40:
+                return spans[j][0]
+        first_seen.setdefault(u, []).append(j)
+    return None

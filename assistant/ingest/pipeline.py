@@ -1,0 +1,316 @@
+"""`Ingestor`: files and folders in, deduplicated documents and passages in the store, indexes
+synced. `IngestReport` says what happened, file by file where it matters.
+
+Incremental and crash-safe:
+- a file whose sha256 and size match what the store recorded is skipped without parsing;
+- a changed file replaces its documents (`Store.forget_file` then re-add) in one transaction;
+  passages that come back identical keep their vectors, so only new text is embedded;
+- `prune` forgets files that no longer exist;
+- vectors of removed passages are deleted right after each commit, and `index.sync()` at the
+  end embeds whatever is not embedded yet, so a run killed at any point is completed by the next.
+
+Bad input never stops the batch: each problem is recorded as `(path, reason)` in `failed` (or
+`skipped` for files a folder walk does not consider sources) and the file's stored data is left
+as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.ingest.chunking import detect_language, make_passages
+from assistant.ingest.dedup import NearDuplicates, collapse_repeats, minhash, to_bytes
+from assistant.ingest.items import IngestError, Item
+from assistant.ingest.loaders import load
+from assistant.ingest.sniff import decode, read_checked, sniff
+from assistant.models import Document, Sighting, SourceLocation, sha256_hex, utcnow
+from assistant.progress import NullProgress, Progress, check_cancel
+from assistant.store import Store
+from assistant.text import normalize_for_hash
+from assistant.workspace import Workspace
+
+if TYPE_CHECKING:
+    from assistant.index.passage_index import PassageIndex
+
+# Files a folder walk passes over: they describe a corpus, they are not sources in it.
+_DOC_STEMS = {"readme", "license", "licence", "changelog", "copying", "notice", "authors"}
+
+
+@dataclass
+class IngestReport:
+    """The outcome of one `Ingestor.run`. Counts are documents unless they say files."""
+
+    new: int = 0
+    """Documents never seen before (originals of their lineage at the time)."""
+    updated: int = 0
+    """Files that had changed and replaced their previous documents."""
+    duplicates: int = 0
+    """Verbatim reposts: items recorded as another sighting of a stored document."""
+    versions: int = 0
+    """Near-duplicates linked into an existing lineage (updates, write-throughs, cross-posts)."""
+    unchanged: int = 0
+    """Files skipped because their content had not changed."""
+    kept: int = 0
+    """Documents of changed files that came back identical (their vectors were kept)."""
+    collapsed: int = 0
+    """Documents whose body repeated itself and was cut to one copy."""
+    removed: int = 0
+    """Documents dropped because their file changed or was pruned."""
+    undated: int = 0
+    """Documents whose date was missing, unparseable or doubtful (see `Document.date_flag`)."""
+    pruned: list[str] = field(default_factory=list)
+    """Files gone from disk whose documents `prune` removed."""
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    files: int = 0
+    """Files looked at."""
+    documents: int = 0
+    """Documents in the store after the run."""
+    passages: int = 0
+    """Passages in the store after the run."""
+    embedded: int = 0
+    """Passages embedded by this run."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def counts(self) -> list[tuple[str, int]]:
+        return [("new", self.new), ("updated files", self.updated), ("duplicates", self.duplicates),
+                ("versions", self.versions), ("unchanged files", self.unchanged),
+                ("collapsed repeats", self.collapsed), ("removed", self.removed),
+                ("undated/flagged dates", self.undated), ("skipped", len(self.skipped)),
+                ("failed", len(self.failed)), ("documents in store", self.documents),
+                ("passages in store", self.passages), ("passages embedded", self.embedded)]
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    path: Path
+    explicit: bool
+    """Named on the command line (a problem is a failure) rather than found in a folder walk."""
+
+
+class Ingestor:
+    """Runs ingestion into one workspace's store and index (the caller holds the workspace lock)."""
+
+    def __init__(self, workspace: Workspace, store: Store, index: PassageIndex | None) -> None:
+        self.workspace = workspace
+        self.settings = workspace.settings
+        self.store = store
+        self.index = index
+        self._near = NearDuplicates(self.settings.near_duplicate_threshold)
+        self._now = utcnow()
+
+    # --- the run -------------------------------------------------------------------------------
+    def run(
+        self,
+        paths: list[Path],
+        prune: bool = False,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> IngestReport:
+        progress = progress or NullProgress()
+        report = IngestReport()
+        self._now = utcnow()
+        self._near.load(self.store.signatures())
+        candidates = self._discover(paths, report)
+        progress.start("reading files", total=len(candidates))
+        try:
+            for cand in candidates:
+                check_cancel(cancel)
+                report.files += 1
+                self._ingest_file(cand, report)
+                progress.advance()
+        finally:
+            progress.done()
+        if prune:
+            self._prune(report)
+        if self.index is not None:
+            report.embedded = self.index.sync(progress=progress, cancel=cancel)
+        report.documents = self.store.count_documents()
+        report.passages = self.store.count_passages()
+        return report
+
+    def _discover(self, paths: list[Path], report: IngestReport) -> list[_Candidate]:
+        found: list[_Candidate] = []
+        seen: set[Path] = set()
+
+        def add(p: Path, explicit: bool) -> None:
+            rp = p.resolve()
+            if rp not in seen:
+                seen.add(rp)
+                found.append(_Candidate(rp, explicit))
+            elif explicit:  # named on the command line as well as found in a folder
+                found[:] = [_Candidate(rp, True) if c.path == rp else c for c in found]
+
+        for raw in paths:
+            path = Path(raw).expanduser()
+            if path.is_dir():
+                for root, dirs, files in os.walk(path):
+                    dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                    for name in sorted(files):
+                        f = Path(root) / name
+                        if name.startswith("."):
+                            continue
+                        if Path(name).stem.lower() in _DOC_STEMS:
+                            report.skipped.append((str(f.resolve()), "documentation file, not a source"))
+                            continue
+                        add(f, explicit=False)
+            elif path.is_file():
+                add(path, explicit=True)
+            elif path.exists():
+                report.failed.append((str(path), "not a regular file or folder"))
+            else:
+                report.failed.append((str(path), "no such file or folder"))
+        return found
+
+    # --- one file ------------------------------------------------------------------------------
+    def _ingest_file(self, cand: _Candidate, report: IngestReport) -> None:
+        key = str(cand.path)
+        try:
+            data = read_checked(cand.path, self.settings.max_file_bytes)
+            sha = hashlib.sha256(data).hexdigest()
+            if self.store.file_state(key) == (sha, len(data)):
+                report.unchanged += 1
+                return
+            text = decode(data)
+            fmt = sniff(cand.path, text)
+            if fmt is None:
+                report.skipped.append((key, f"not a format desk reads (extension '{cand.path.suffix}')"))
+                return
+            items = load(cand.path, fmt, text)
+        except IngestError as exc:
+            reason = str(exc)
+            if not cand.explicit and reason.startswith("binary file"):
+                report.skipped.append((key, reason))
+            else:
+                report.failed.append((key, reason))
+            return
+        except OSError as exc:
+            report.failed.append((key, f"cannot read: {exc.strerror or exc}"))
+            return
+        except Exception as exc:  # a parser bug must not end the batch; say what broke
+            report.failed.append((key, f"could not parse ({type(exc).__name__}: {exc})"))
+            return
+        if not items:
+            report.skipped.append((key, "no items in file"))
+        self._store_file(key, sha, len(data), items, report)
+
+    def _store_file(self, key: str, sha: str, size: int, items: list[Item], report: IngestReport) -> None:
+        replaced = self.store.file_state(key) is not None
+        empty = 0
+        with self.store.transaction():
+            old = {p.id: (p, emb) for p, emb in self.store.file_passages(key)} if replaced else {}
+            old_docs = set(self.store.file_documents(key)) if replaced else set()
+            old_lineages = {p.lineage_id for p, _ in old.values()}
+            removed_ids = self.store.forget_file(key) if replaced else []
+            gone_docs = {d for d in old_docs if not self.store.has_document(d)}
+            self._near.remove(gone_docs)
+            # Oldest first, so the earliest sighting of a repost and the earliest version of a
+            # story become the stored original (Telegram dumps often list newest first).
+            ordered = sorted(items, key=lambda it: (it.published_at is None, it.published_at or self._now))
+            for item in ordered:
+                if not self._add_item(item, key, old_docs, report):
+                    empty += 1
+            self._reroot(old_lineages)
+            self.store.record_file(key, sha, size, self._now)
+            back = self.store.get_passages(removed_ids)
+            # Identical passages that were embedded keep their vectors: nothing to re-embed.
+            self.store.mark_embedded([pid for pid, p in back.items() if old[pid][1] and old[pid][0] == p])
+            report.removed += len({d for d in gone_docs if not self.store.has_document(d)})
+            if replaced:
+                report.updated += 1
+        stale = [pid for pid in removed_ids if pid not in back]
+        if stale and self.index is not None:
+            self.index.delete(stale)
+        if empty:
+            report.skipped.append((key, f"{empty} item(s) without text"))
+
+    def _add_item(self, item: Item, key: str, old_docs: set[str], report: IngestReport) -> bool:
+        text, cut = collapse_repeats(item.text)
+        if not text.strip():
+            return False
+        content_hash = sha256_hex(normalize_for_hash(text))
+        doc_id = f"doc_{content_hash[:16]}"
+        location = SourceLocation(path=key, item=item.item)
+        if self.store.has_document(doc_id):
+            self.store.add_sighting(Sighting(doc_id=doc_id, outlet=item.outlet, channel=item.channel,
+                                             url=item.url, published_at=item.published_at, location=location))
+            report.duplicates += 1
+            return True
+        sig = minhash(text)
+        match = self._near.best_match(sig)
+        lineage = doc_id
+        becomes_root = False
+        if match is not None:
+            lineage = match[1]
+            root = self.store.get_document(lineage)
+            becomes_root = root is None or _earlier(item.published_at, root.published_at)
+            if becomes_root:
+                lineage = doc_id
+        doc = Document(
+            id=doc_id, kind=item.kind, format=item.format, outlet=item.outlet, channel=item.channel,
+            author=item.author, title=item.title, text=text, url=item.url,
+            published_at=item.published_at, date_flag=item.date_flag, ingested_at=self._now,
+            language=item.language or detect_language(text), content_hash=content_hash,
+            location=location, lineage_id=lineage,
+        )
+        self.store.add_document(doc, make_passages(doc, self.settings.chunk_max_chars), to_bytes(sig))
+        self._near.add(doc_id, lineage, sig)
+        if becomes_root and match is not None:
+            # The new document is the earliest version: the whole story now descends from it.
+            self._move_lineage(match[1], doc_id)
+        if doc_id in old_docs:
+            report.kept += 1
+        elif match is not None:
+            report.versions += 1
+        else:
+            report.new += 1
+        report.collapsed += int(cut)
+        report.undated += int(item.date_flag is not None)
+        return True
+
+    def _move_lineage(self, old: str, new: str) -> None:
+        for member in self.store.lineage_documents(old):
+            if member.id != new:
+                self.store.set_lineage(member.id, new)
+        self._near.relabel(old, new)
+
+    def _reroot(self, lineages: set[str]) -> None:
+        """Lineages whose original was removed descend from their earliest remaining version."""
+        for lineage in lineages:
+            if self.store.has_document(lineage):
+                continue
+            members = self.store.lineage_documents(lineage)
+            if members:
+                self._move_lineage(lineage, members[0].id)
+
+    # --- prune ---------------------------------------------------------------------------------
+    def _prune(self, report: IngestReport) -> None:
+        for key in self.store.known_files():
+            if Path(key).exists():
+                continue
+            with self.store.transaction():
+                docs = self.store.file_documents(key)
+                lineages = {p.lineage_id for p, _ in self.store.file_passages(key)}
+                removed_ids = self.store.forget_file(key)
+                gone = {d for d in docs if not self.store.has_document(d)}
+                self._near.remove(gone)
+                self._reroot(lineages)
+            report.removed += len(gone)
+            report.pruned.append(key)
+            if removed_ids and self.index is not None:
+                self.index.delete(removed_ids)
+
+
+def _earlier(a: datetime | None, b: datetime | None) -> bool:
+    """Is `a` strictly earlier than `b`? Undated documents never count as earlier."""
+    return a is not None and (b is None or a < b)
+
