@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from assistant.drafting.drafter import Drafter
     from assistant.index.passage_index import PassageIndex
     from assistant.ingest.pipeline import IngestReport
+    from assistant.render.renderer import Renderer
     from assistant.sessions import Session, SessionStore, Staleness
     from assistant.verify.verifier import Verifier
 
@@ -126,12 +127,42 @@ class DeskService:
 
     # --- provenance and rendering (issue: provenance footer) ---------------------------------
     def finalize(self, draft: Draft) -> Draft:
-        """Recompute metrics, provenance footer and desk note from the draft's citations."""
-        raise NotImplementedError("PROVENANCE: implemented by the provenance work")
+        """Recompute metrics, provenance footer and desk note from the draft's citations.
+
+        Disagreements between cited sources become cited sentences at the end of "What remains
+        genuinely uncertain" (rewritten on every call unless the editor locked or edited that
+        paragraph); then every sentence is verified, and the desk note and footer are computed
+        from the verified draft."""
+        from assistant.provenance.desk_note import build_desk_note, with_disagreements
+        from assistant.provenance.disagreements import find_disagreements
+        from assistant.provenance.footer import build_provenance
+
+        disagreements = find_disagreements(draft, self.store)
+        verified = self.verifier.verify_draft(with_disagreements(draft, disagreements))
+        return verified.model_copy(update={
+            "desk_note": build_desk_note(verified, self.store, disagreements),
+            "provenance": build_provenance(verified, self.store),
+        })
+
+    @cached_property
+    def renderer(self) -> Renderer:
+        """The renderer for the workspace's templates (`templates_dir`, else the packaged ones)."""
+        from assistant.render.renderer import Renderer
+
+        return Renderer(self.settings.templates_dir)
 
     def render(self, draft: Draft, fmt: str) -> str:
-        """Render a draft as `md`, `html` or `json` with the configured templates."""
-        raise NotImplementedError("RENDER: implemented by the provenance work")
+        """Render a draft as `md`, `html` or `json` with the configured templates. A draft that
+        was never finalised gets its footer and desk note computed (not its verification)."""
+        if draft.provenance is None or draft.desk_note is None:
+            from assistant.provenance.desk_note import build_desk_note
+            from assistant.provenance.footer import build_provenance
+
+            draft = draft.model_copy(update={
+                "provenance": draft.provenance or build_provenance(draft, self.store),
+                "desk_note": draft.desk_note or build_desk_note(draft, self.store),
+            })
+        return self.renderer.render(draft, fmt)
 
     # --- batch (issue: batch) ----------------------------------------------------------------
     def batch(
