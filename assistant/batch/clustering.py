@@ -87,9 +87,9 @@ class ClusterParams:
 
     distance_threshold: float = 0.6
     """Average-linkage cut: cosine distance (+ time penalty) above which clusters stay apart."""
-    time_weight: float = 0.25
+    time_weight: float = 0.5
     """Largest time penalty added to the distance of two lineages far apart in time."""
-    time_scale_h: float = 72.0
+    time_scale_h: float = 24.0
     """Gap in hours at which the time penalty reaches `time_weight`."""
 
 
