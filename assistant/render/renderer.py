@@ -20,15 +20,11 @@ from typing import Any
 
 from assistant.models import Draft, ProvenanceEntry, Sentence
 from assistant.provenance.footer import utc_label
+from assistant.provenance.markdown import DEFAULT_TITLES
 
 FORMATS = ("md", "html", "json")
 TEMPLATES = {"md": "draft.md.j2", "html": "draft.html.j2"}
-DEFAULT_TITLES = {
-    "structural_frame": "The structural frame, in plain language",
-    "uncertain": "What remains genuinely uncertain",
-    "serious_point": "The serious point",
-}
-"""Printed titles of the fixed house sections, used when a section carries no title."""
+FOOTER_TEMPLATE = "footer.md.j2"
 UNTITLED = ("headline", "dek", "lede")
 KIND_LABELS = {"wire": "wire/agency", "official": "official", "outlet": "news outlet",
                "telegram": "Telegram channel", "blog": "blog"}
@@ -252,3 +248,7 @@ class Renderer:
         if fmt == "json":
             return draft.model_dump_json(indent=2) + "\n"
         return self.env.get_template(TEMPLATES[fmt]).render(**build_view(draft))
+
+    def render_footer(self, draft: Draft) -> str:
+        """Only the human-readable "Wire provenance" footer, as Markdown."""
+        return self.env.get_template(FOOTER_TEMPLATE).render(**build_view(draft))

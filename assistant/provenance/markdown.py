@@ -1,0 +1,139 @@
+"""`read_markdown(text, draft)`: an editor's hand-edited Markdown read back as a draft, so its
+provenance footer can be regenerated; and `check_draft_markers(draft)` for a draft JSON.
+
+The Markdown is the house format `draft.md.j2` writes: `# headline`, an italic dek, the lede,
+`## Title` sections, a `**Desk note:**` paragraph, then `## Wire provenance` (ignored: it is what
+gets regenerated). Its `[n]` markers refer to the draft's citation list; a marker that refers to
+nothing is reported with its line number and left out of the regenerated footer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.models import Draft, Paragraph, Section, Sentence
+from assistant.text import sentence_spans, strip_markers
+
+_MARKERS = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_FOOTER = re.compile(r"^#{1,6}\s+wire provenance\s*$", re.IGNORECASE)
+_NOTE = re.compile(r"^\*\*desk note:?\*\*", re.IGNORECASE)
+DEFAULT_TITLES = {  # printed titles of the fixed house sections when a section carries none
+    "structural_frame": "The structural frame, in plain language",
+    "uncertain": "What remains genuinely uncertain",
+    "serious_point": "The serious point",
+}
+
+
+@dataclass(frozen=True)
+class DanglingMarker:
+    """A `[n]` that resolves to no citation of the draft."""
+
+    line: int
+    """1-based line number in the Markdown (0 for a draft JSON, where `where` says the place)."""
+    n: int
+    where: str
+
+    def message(self, path: str, known: list[int]) -> str:
+        have = f"the draft has [{min(known)}]–[{max(known)}]" if known else "the draft has no citations"
+        at = f"{path}:{self.line}" if self.line else f"{path} ({self.where})"
+        return f"{at}: [{self.n}] refers to no citation ({have})"
+
+
+def markers_in(text: str) -> list[int]:
+    return [int(p) for m in _MARKERS.finditer(text) for p in re.split(r"[,;]", m.group(1))]
+
+
+def footer_start(lines: list[str]) -> int | None:
+    """Index of the `## Wire provenance` heading line, if the Markdown has one."""
+    return next((i for i, line in enumerate(lines) if _FOOTER.match(line.strip())), None)
+
+
+def read_markdown(text: str, draft: Draft) -> tuple[Draft, list[DanglingMarker]]:
+    """The draft with its sections replaced by what the Markdown says, plus dangling markers."""
+    known = {c.n for c in draft.citations}
+    lines = text.splitlines()
+    end = footer_start(lines)
+    body = lines[:end] if end is not None else lines
+    dangling = [
+        DanglingMarker(i, n, line.strip()[:60])
+        for i, line in enumerate(body, start=1)
+        for n in markers_in(line)
+        if n not in known
+    ]
+    by_title = {(s.title or DEFAULT_TITLES.get(s.id, "")).casefold(): s.id for s in draft.sections}
+    sections: list[Section] = []
+    current: Section | None = None
+    block: list[str] = []
+
+    def flush() -> None:
+        nonlocal current
+        if not block:
+            return
+        para = " ".join(line.strip() for line in block)
+        block.clear()
+        if _NOTE.match(para):
+            return  # the desk note is recomputed, not part of the text
+        if current is None or current.id == "headline":
+            is_dek = para.startswith("*") and para.endswith("*") and not para.startswith("**")
+            current = _section(sections, "dek" if is_dek and not _has(sections, "lede") else "lede", None)
+            para = para.strip("*").strip() if is_dek else para
+        current.paragraphs.append(_paragraph(para, current, known))
+
+    for line in body:
+        heading = _HEADING.match(line)
+        if heading:
+            flush()
+            level, title = len(heading.group(1)), heading.group(2)
+            if level == 1:
+                current = _section(sections, "headline", None)
+                current.paragraphs.append(_paragraph(title, current, known))
+            else:
+                sid = by_title.get(title.casefold()) or _slug(title)
+                current = _section(sections, sid, title)
+        elif line.strip():
+            block.append(line)
+        else:
+            flush()
+    flush()
+    return draft.model_copy(update={"sections": sections}, deep=True), dangling
+
+
+def check_draft_markers(draft: Draft) -> list[DanglingMarker]:
+    """Markers in a draft JSON's sentences that resolve to no citation."""
+    known = {c.n for c in draft.citations}
+    return [
+        DanglingMarker(0, n, f"{section.id} ¶{i + 1}")
+        for section in draft.sections
+        for i, paragraph in enumerate(section.paragraphs)
+        for sentence in paragraph.sentences
+        for n in sentence.citations
+        if n not in known
+    ]
+
+
+def _has(sections: list[Section], sid: str) -> bool:
+    return any(s.id == sid for s in sections)
+
+
+def _section(sections: list[Section], sid: str, title: str | None) -> Section:
+    for s in sections:
+        if s.id == sid:
+            return s
+    section = Section(id=sid, title=title)
+    sections.append(section)
+    return section
+
+
+def _paragraph(text: str, section: Section, known: set[int]) -> Paragraph:
+    sentences = []
+    for a, b in sentence_spans(text):
+        clean, ns = strip_markers(text[a:b])
+        if clean:
+            sentences.append(Sentence(text=clean, citations=[n for n in ns if n in known]))
+    return Paragraph(id=f"{section.id}-{len(section.paragraphs) + 1}", sentences=sentences, edited=True)
+
+
+def _slug(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", title.casefold()).strip("_") or "section"
