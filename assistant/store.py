@@ -206,6 +206,21 @@ class Store:
             self._db.execute("UPDATE passages SET lineage_id=?, body=?, embedded=0 WHERE id=?", (lineage_id, p.model_dump_json(), pid))
         self._bump_generation()
 
+    def update_document(self, doc: Document) -> None:
+        """Replace a stored document's metadata (same id, so same text), e.g. when an earlier
+        sighting of a verbatim repost turns up; its passages' copies of the metadata follow."""
+        self._db.execute(
+            "UPDATE documents SET published_at=?, outlet=?, kind=?, language=?, body=? WHERE id=?",
+            (_iso(doc.published_at), doc.outlet, doc.kind, doc.language, doc.model_dump_json(), doc.id),
+        )
+        meta = {"outlet": doc.outlet, "kind": doc.kind, "title": doc.title, "url": doc.url,
+                "published_at": doc.published_at, "language": doc.language}
+        for pid, body in self._db.execute("SELECT id, body FROM passages WHERE doc_id=?", (doc.id,)).fetchall():
+            p = Passage.model_validate_json(body).model_copy(update=meta)
+            # embedded=0: the metadata is stored beside the vector too, so re-upsert it.
+            self._db.execute("UPDATE passages SET body=?, embedded=0 WHERE id=?", (p.model_dump_json(), pid))
+        self._bump_generation()
+
     def get_document(self, doc_id: str) -> Document | None:
         row = self._db.execute("SELECT body FROM documents WHERE id=?", (doc_id,)).fetchone()
         return Document.model_validate_json(row[0]) if row else None

@@ -240,9 +240,17 @@ class Ingestor:
         content_hash = sha256_hex(normalize_for_hash(text))
         doc_id = f"doc_{content_hash[:16]}"
         location = SourceLocation(path=key, item=item.item)
-        if self.store.has_document(doc_id):
+        stored = self.store.get_document(doc_id)
+        if stored is not None:
             self.store.add_sighting(Sighting(doc_id=doc_id, outlet=item.outlet, channel=item.channel,
                                              url=item.url, published_at=item.published_at, location=location))
+            if _earlier(item.published_at, stored.published_at):
+                # The document stands for its earliest sighting: who published the text first.
+                self.store.update_document(stored.model_copy(update={
+                    "kind": item.kind, "format": item.format, "outlet": item.outlet, "channel": item.channel,
+                    "author": item.author, "title": item.title or stored.title, "url": item.url,
+                    "published_at": item.published_at, "date_flag": item.date_flag, "location": location,
+                }))
             report.duplicates += 1
             return True
         sig = minhash(text)
