@@ -26,7 +26,16 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from assistant.models import Citation, Draft, Hit, Paragraph, Passage, SearchFilters, Sentence, utcnow
+from assistant.models import (
+    Citation,
+    Draft,
+    Hit,
+    Paragraph,
+    Passage,
+    SearchFilters,
+    Sentence,
+    utcnow,
+)
 from assistant.text import sentence_spans, strip_markers
 
 if TYPE_CHECKING:
@@ -194,7 +203,9 @@ class SessionStore:
     """The workspace's sessions: one atomic JSON file each under `workspace.sessions_dir`."""
 
     def __init__(self, workspace: Workspace | Path) -> None:
-        self.root = Path(workspace.sessions_dir if hasattr(workspace, "sessions_dir") else workspace)
+        self.root = Path(
+            workspace.sessions_dir if hasattr(workspace, "sessions_dir") else workspace
+        )
         self.root.mkdir(parents=True, exist_ok=True)
 
     def path_of(self, session_id: str) -> Path:
@@ -208,17 +219,24 @@ class SessionStore:
         for path in self.root.glob("*.json"):
             try:
                 raw = json.loads(path.read_text(encoding="utf-8"))
-                out.append(SessionSummary(
-                    id=raw["id"], name=raw.get("name", raw["id"]), topic=raw.get("topic", ""),
-                    updated_at=datetime.fromisoformat(raw["updated_at"]),
-                    has_draft=raw.get("draft") is not None, path=path,
-                ))
+                out.append(
+                    SessionSummary(
+                        id=raw["id"],
+                        name=raw.get("name", raw["id"]),
+                        topic=raw.get("topic", ""),
+                        updated_at=datetime.fromisoformat(raw["updated_at"]),
+                        has_draft=raw.get("draft") is not None,
+                        path=path,
+                    )
+                )
             except (OSError, ValueError, KeyError, TypeError):
                 continue
         return sorted(out, key=lambda s: (s.updated_at, s.id), reverse=True)
 
     def create(self, name: str | None = None, topic: str = "", **fields: object) -> Session:
-        session = Session(id=self._new_id(), name=name or self._default_name(), topic=topic, **fields)  # type: ignore[arg-type]
+        session = Session(
+            id=self._new_id(), name=name or self._default_name(), topic=topic, **fields
+        )  # type: ignore[arg-type]
         self.save(session, touch=False)
         return session
 
@@ -268,10 +286,15 @@ class SessionStore:
     def duplicate(self, session_id: str, name: str | None = None) -> Session:
         source = self.load(session_id)
         now = utcnow()
-        copy = source.model_copy(deep=True, update={
-            "id": self._new_id(), "name": name or f"{source.name} (copy)",
-            "created_at": now, "updated_at": now,
-        })
+        copy = source.model_copy(
+            deep=True,
+            update={
+                "id": self._new_id(),
+                "name": name or f"{source.name} (copy)",
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
         self.save(copy, touch=False)
         return copy
 
@@ -327,7 +350,9 @@ def locks_of(draft: Draft) -> list[str]:
 def apply_locks(draft: Draft, locks: list[str]) -> Draft:
     """A copy of the draft whose `Paragraph.locked` flags match `locks`."""
     wanted = set(locks)
-    if set(locks_of(draft)) == wanted & {f"{s.id}/{p.id}" for s in draft.sections for p in s.paragraphs}:
+    if set(locks_of(draft)) == wanted & {
+        f"{s.id}/{p.id}" for s in draft.sections for p in s.paragraphs
+    }:
         return draft
     out = draft.model_copy(deep=True)
     for section in out.sections:
@@ -436,9 +461,18 @@ def with_paragraph_text(draft: Draft, section_id: str, paragraph_id: str, text: 
 
 def citation_for(passage: Passage, n: int) -> Citation:
     return Citation(
-        n=n, passage_id=passage.id, doc_id=passage.doc_id, lineage_id=passage.lineage_id,
-        start=passage.start, end=passage.end, content_hash=passage.content_hash, text=passage.text,
-        outlet=passage.outlet, kind=passage.kind, title=passage.title, url=passage.url,
+        n=n,
+        passage_id=passage.id,
+        doc_id=passage.doc_id,
+        lineage_id=passage.lineage_id,
+        start=passage.start,
+        end=passage.end,
+        content_hash=passage.content_hash,
+        text=passage.text,
+        outlet=passage.outlet,
+        kind=passage.kind,
+        title=passage.title,
+        url=passage.url,
         published_at=passage.published_at,
     )
 
@@ -483,7 +517,9 @@ def refresh_citations(draft: Draft, store: Store) -> Draft:
     resolving to nothing instead of checking the sentence against text no longer in the index.
     """
     current = store.get_passages([c.passage_id for c in draft.citations])
-    kept = [citation_for(current[c.passage_id], c.n) for c in draft.citations if c.passage_id in current]
+    kept = [
+        citation_for(current[c.passage_id], c.n) for c in draft.citations if c.passage_id in current
+    ]
     out = draft.model_copy(deep=True)
     out.citations = kept
     return out

@@ -11,11 +11,28 @@ from pathlib import Path
 import pytest
 
 from assistant.models import (
-    Document, Draft, Paragraph, Passage, SearchFilters, Section, Sentence, SourceLocation, sha256_hex,
+    Document,
+    Draft,
+    Paragraph,
+    Passage,
+    SearchFilters,
+    Section,
+    Sentence,
+    SourceLocation,
+    sha256_hex,
 )
 from assistant.sessions import (
-    UNDO_LIMIT, Session, SessionError, SessionStore, carry_locked, check_stale, cite_passage,
-    paragraph_text, refresh_citations, sentences_from_text, with_paragraph_text,
+    UNDO_LIMIT,
+    Session,
+    SessionError,
+    SessionStore,
+    carry_locked,
+    check_stale,
+    cite_passage,
+    paragraph_text,
+    refresh_citations,
+    sentences_from_text,
+    with_paragraph_text,
 )
 from assistant.store import Store
 
@@ -24,25 +41,67 @@ T0 = datetime(2026, 6, 29, 9, 0, tzinfo=UTC)
 
 def _doc_and_passages(text: str, outlet: str = "Reuters") -> tuple[Document, list[Passage]]:
     h = sha256_hex(text)
-    doc = Document(id=f"doc_{h[:16]}", kind="wire", format="text", outlet=outlet, text=text,
-                   published_at=T0, content_hash=h, location=SourceLocation(path=f"/tmp/{h[:6]}.txt"),
-                   lineage_id=f"doc_{h[:16]}")
-    passage = Passage(id=f"{doc.id}:0-{len(text)}", doc_id=doc.id, lineage_id=doc.id, text=text,
-                      start=0, end=len(text), content_hash=h, outlet=outlet, kind="wire",
-                      published_at=T0)
+    doc = Document(
+        id=f"doc_{h[:16]}",
+        kind="wire",
+        format="text",
+        outlet=outlet,
+        text=text,
+        published_at=T0,
+        content_hash=h,
+        location=SourceLocation(path=f"/tmp/{h[:6]}.txt"),
+        lineage_id=f"doc_{h[:16]}",
+    )
+    passage = Passage(
+        id=f"{doc.id}:0-{len(text)}",
+        doc_id=doc.id,
+        lineage_id=doc.id,
+        text=text,
+        start=0,
+        end=len(text),
+        content_hash=h,
+        outlet=outlet,
+        kind="wire",
+        published_at=T0,
+    )
     return doc, [passage]
 
 
 def _draft(*passages: Passage) -> Draft:
-    draft = Draft(id="d1", topic="Ankara summit", generator="extractive", sections=[
-        Section(id="lede", paragraphs=[Paragraph(id="p1", sentences=[
-            Sentence(text="Leaders met in Ankara.", citations=[1]),
-            Sentence(text="Talks ran late.", citations=[]),
-        ])]),
-        Section(id="body_1", title="The talks", paragraphs=[Paragraph(id="p1", sentences=[
-            Sentence(text="A communique followed.", citations=[2] if len(passages) > 1 else []),
-        ])]),
-    ])
+    draft = Draft(
+        id="d1",
+        topic="Ankara summit",
+        generator="extractive",
+        sections=[
+            Section(
+                id="lede",
+                paragraphs=[
+                    Paragraph(
+                        id="p1",
+                        sentences=[
+                            Sentence(text="Leaders met in Ankara.", citations=[1]),
+                            Sentence(text="Talks ran late.", citations=[]),
+                        ],
+                    )
+                ],
+            ),
+            Section(
+                id="body_1",
+                title="The talks",
+                paragraphs=[
+                    Paragraph(
+                        id="p1",
+                        sentences=[
+                            Sentence(
+                                text="A communique followed.",
+                                citations=[2] if len(passages) > 1 else [],
+                            ),
+                        ],
+                    )
+                ],
+            ),
+        ],
+    )
     for p in passages:
         draft, _ = cite_passage(draft, p)
     return draft
@@ -133,11 +192,17 @@ def test_paragraph_text_round_trip_keeps_markers() -> None:
     text = paragraph_text(par)
     assert text == "Leaders met in Ankara [1]. Talks ran late."
     again = sentences_from_text(text)
-    assert [(s.text, s.citations) for s in again] == [("Leaders met in Ankara.", [1]), ("Talks ran late.", [])]
+    assert [(s.text, s.citations) for s in again] == [
+        ("Leaders met in Ankara.", [1]),
+        ("Talks ran late.", []),
+    ]
     # markers after the full stop, or standing alone, stay with their sentence
     odd = sentences_from_text("Leaders met.[1][3] Then more talks. [2] End")
     assert [(s.text, s.citations) for s in odd] == [
-        ("Leaders met.", [1, 3]), ("Then more talks.", [2]), ("End", [])]
+        ("Leaders met.", [1, 3]),
+        ("Then more talks.", [2]),
+        ("End", []),
+    ]
 
 
 def test_edit_marks_paragraph_and_clears_verdicts() -> None:
@@ -167,9 +232,22 @@ def test_locked_paragraphs_survive_a_redraft() -> None:
     s = Session(id="s-1", name="x")
     s.set_draft(_draft(p1, p2))
     s.toggle_lock("lede", "p1")
-    redraft, _ = cite_passage(Draft(id="d2", topic="t", generator="extractive", sections=[
-        Section(id="lede", paragraphs=[Paragraph(id="p1", sentences=[Sentence(text="New lede.", citations=[1])])]),
-    ]), p3)
+    redraft, _ = cite_passage(
+        Draft(
+            id="d2",
+            topic="t",
+            generator="extractive",
+            sections=[
+                Section(
+                    id="lede",
+                    paragraphs=[
+                        Paragraph(id="p1", sentences=[Sentence(text="New lede.", citations=[1])])
+                    ],
+                ),
+            ],
+        ),
+        p3,
+    )
     merged = carry_locked(s.draft, redraft)
     lede = merged.section("lede").paragraphs[0]
     assert lede.locked and lede.sentences[0].text == "Leaders met in Ankara."
@@ -189,15 +267,22 @@ def test_stale_detection_and_refresh(tmp_path: Path) -> None:
     assert not fresh.stale and not fresh.index_moved and "up to date" in fresh.describe()
 
     # Same passage id, different text (as after a re-ingest that rewrote it); another gone.
-    changed = p1.model_copy(update={"text": "Leaders met in Istanbul.", "content_hash": sha256_hex("Istanbul")})
+    changed = p1.model_copy(
+        update={"text": "Leaders met in Istanbul.", "content_hash": sha256_hex("Istanbul")}
+    )
     with store.transaction():
-        store._db.execute("UPDATE passages SET body=? WHERE id=?", (changed.model_dump_json(), p1.id))
+        store._db.execute(
+            "UPDATE passages SET body=? WHERE id=?", (changed.model_dump_json(), p1.id)
+        )
         store._db.execute("DELETE FROM passages WHERE id=?", (p2.id,))
         store._bump_generation()
     stale = check_stale(s, store)
     assert stale.stale and stale.index_moved
     assert {(c.n, c.reason) for c in stale.changed} == {(1, "changed"), (2, "missing")}
-    assert "1 cited passage(s) changed" in stale.describe() and "no longer in the index" in stale.describe()
+    assert (
+        "1 cited passage(s) changed" in stale.describe()
+        and "no longer in the index" in stale.describe()
+    )
 
     refreshed = refresh_citations(s.draft, store)
     assert [c.n for c in refreshed.citations] == [1]

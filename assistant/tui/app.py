@@ -1,0 +1,160 @@
+"""`DeskApp` and `make_app`: wiring only — which screen shows, app-wide keys, the command
+palette's actions, sessions switching, and the background warm-up after the first frame."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from assistant.service import DeskService
+from assistant.sessions import Session, SessionError
+from assistant.tui import jobs
+from assistant.tui.screens.drafting_screen import DraftingScreen
+from assistant.tui.screens.help_screen import HelpScreen
+from assistant.tui.screens.sessions_screen import SessionsScreen
+from assistant.tui.widgets.draft_view import DraftView
+from assistant.tui.widgets.paragraph_editor import ParagraphEditor
+from assistant.tui.widgets.passage_table import PassageTable
+from assistant.workspace import Workspace
+
+
+class DeskApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "desk"
+    BINDINGS = [
+        Binding("f1", "help", "Help"),
+        Binding("ctrl+o", "sessions", "Sessions"),
+        Binding("ctrl+n", "new_session", "New session"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, service: DeskService, session: Session, *, warm_up: bool = True) -> None:
+        super().__init__()
+        self.service = service
+        self.first_session = session
+        self.warm = warm_up
+
+    def get_default_screen(self) -> Screen:
+        return DraftingScreen(self.service, self.first_session)
+
+    def on_mount(self) -> None:
+        if self.warm:
+            # After the first frame: torch, the embedding model and Chroma load in a thread.
+            self.call_after_refresh(self._warm_up)
+
+    def _warm_up(self) -> None:
+        self.run_worker(
+            lambda: jobs.warm_up(self.service, self.drafting),
+            thread=True,
+            group="warm-up",
+            exit_on_error=False,
+        )
+
+    @property
+    def drafting(self) -> DraftingScreen:
+        screen = self.get_default_screen() if not self.screen_stack else self.screen_stack[0]
+        assert isinstance(screen, DraftingScreen)
+        return screen
+
+    # --- app-wide actions ------------------------------------------------------------------------
+    def key_groups(self) -> list[tuple[str, list[Binding]]]:
+        return [
+            (
+                "Everywhere",
+                [*self.BINDINGS, Binding("ctrl+p", "command_palette", "Command palette")],
+            ),  # type: ignore[list-item]
+            ("Drafting", DraftingScreen.BINDINGS),  # type: ignore[list-item]
+            ("Draft (cursor on a sentence)", [*DraftView.BINDINGS, Binding("enter", "", "Edit ¶")]),  # type: ignore[list-item]
+            (
+                "Passages",
+                [*PassageTable.BINDINGS, Binding("enter", "", "Open (or cite while editing)")],
+            ),  # type: ignore[list-item]
+            (
+                "Paragraph editor",
+                [
+                    *ParagraphEditor.BINDINGS,
+                    Binding("ctrl+z", "", "Undo typing"),  # type: ignore[list-item]
+                    Binding("ctrl+y", "", "Redo typing"),
+                ],
+            ),
+            ("Sessions dialog", SessionsScreen.BINDINGS),  # type: ignore[list-item]
+        ]
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.key_groups()))
+
+    def action_sessions(self) -> None:
+        drafting = self.drafting
+        drafting.save_before_leaving()
+        store = self.service.sessions
+
+        def chosen(session_id: str | None) -> None:
+            try:
+                # A rename in the dialog must not be overwritten by the open copy.
+                drafting.session.name = store.load(drafting.session.id).name
+                drafting.sub_title = self.sub_title = drafting.session.name
+                if session_id and session_id != drafting.session.id:
+                    drafting.load_session(store.load(session_id))
+            except SessionError as exc:
+                self.notify(str(exc), title="Session", severity="error")
+
+        self.push_screen(SessionsScreen(store, drafting.session.id), chosen)
+
+    def action_new_session(self) -> None:
+        drafting = self.drafting
+        drafting.save_before_leaving()
+        drafting.load_session(self.service.sessions.create())
+        self.notify(f"New session '{drafting.session.name}'.")
+
+    async def action_quit(self) -> None:
+        if self.screen_stack:
+            self.drafting.save_before_leaving()
+        self.exit()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        seen: set[str] = set()
+        for group, bindings in self.key_groups():
+            for binding in bindings:
+                if not binding.action or binding.action in seen or not binding.description:
+                    continue
+                seen.add(binding.action)
+                if group == "Sessions dialog":
+                    continue
+                action = binding.action.removeprefix("screen.")
+                target = self if group == "Everywhere" else self.drafting
+                yield SystemCommand(
+                    binding.description,
+                    f"{group} · {binding.key}",
+                    lambda a=action, t=target: self.run_action(a, t),
+                )
+
+
+def make_app(
+    service_or_workspace: DeskService | Workspace | str | Path | None = None,
+    session_id: str | None = None,
+    *,
+    new_session: bool = False,
+    warm_up: bool = True,
+) -> DeskApp:
+    """Build the app for the CLI and the tests: a service (or workspace) and which session to
+    open — `session_id`, a new one, or the most recently changed (a new one if there is none)."""
+    if isinstance(service_or_workspace, DeskService):
+        service = service_or_workspace
+    elif isinstance(service_or_workspace, Workspace):
+        service = DeskService(service_or_workspace)
+    else:
+        service = DeskService.open(service_or_workspace)
+    store = service.sessions
+    if session_id is not None:
+        session = store.load(session_id)
+    elif new_session:
+        session = store.create()
+    else:
+        session = store.latest() or store.create()
+    return DeskApp(service, session, warm_up=warm_up)

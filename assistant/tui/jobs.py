@@ -1,0 +1,172 @@
+"""The long work the drafting screen runs in thread workers: each function calls the service
+and reports back only through messages (`post_message` is thread-safe). None touches a widget.
+
+Every job ends with `WorkFinished`; a failure becomes `WorkFailed` with a one-line cause.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.message_pump import MessagePump
+
+from assistant.models import Draft, Hit, SearchFilters
+from assistant.service import DeskService
+from assistant.sessions import Session, carry_locked
+from assistant.tui.errors import describe_error
+from assistant.tui.messages import (
+    DraftUpdated,
+    Exported,
+    PassagesRetrieved,
+    ServiceWarmed,
+    StalenessChecked,
+    TokenStreamed,
+    WorkFailed,
+    WorkFinished,
+)
+from assistant.tui.progress_bridge import ProgressBridge
+
+
+def guarded(job: str, target: MessagePump, fn: Callable[[], None]) -> None:
+    """Run `fn`; whatever happens, the UI hears how it ended."""
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001 - shown to the editor as a notification
+        target.post_message(
+            WorkFailed(
+                job,
+                describe_error(exc),
+                "warning" if "cancelled" in describe_error(exc) else "error",
+            )
+        )
+    finally:
+        target.post_message(WorkFinished(job))
+
+
+def _tokens(target: MessagePump) -> Callable[[str, str], None]:
+    return lambda section_id, token: target.post_message(TokenStreamed(section_id, token))
+
+
+def retrieve(
+    service: DeskService, target: MessagePump, topic: str, filters: SearchFilters, pinned: list[str]
+) -> None:
+    hits = service.search(topic, filters) if topic else []
+    # Pinned passages are always offered to the generator, so always listed, first.
+    have = {h.passage.id for h in hits}
+    missing = [pid for pid in pinned if pid not in have]
+    if missing:
+        found = service.store.get_passages(missing)
+        sizes = service.store.lineage_sizes()
+        hits = [
+            Hit(passage=p, score=0.0, rank=0, lineage_size=sizes.get(p.lineage_id, 1))
+            for pid in missing
+            if (p := found.get(pid)) is not None
+        ] + hits
+    target.post_message(PassagesRetrieved(topic, hits))
+
+
+def draft_all(
+    service: DeskService, target: MessagePump, session: Session, cancel: threading.Event
+) -> None:
+    if not session.topic.strip():
+        raise ValueError("type a topic first")
+    old = session.draft
+    draft = service.draft(
+        session.topic,
+        session.search_filters(),
+        session.generator,
+        pinned=session.pinned,
+        on_token=_tokens(target),
+        progress=ProgressBridge(target),
+        cancel=cancel,
+        model=session.model,
+    )
+    if old is not None and any(p.locked for s in old.sections for p in s.paragraphs):
+        draft = service.verify(carry_locked(old, draft))
+    target.post_message(DraftUpdated(draft, "drafted", generation=service.store.generation()))
+
+
+def draft_section(
+    service: DeskService,
+    target: MessagePump,
+    session: Session,
+    section_id: str,
+    cancel: threading.Event,
+) -> None:
+    assert session.draft is not None
+    draft = service.draft_section(
+        session.draft,
+        section_id,
+        generator=session.generator,
+        pinned=session.pinned,
+        on_token=_tokens(target),
+        cancel=cancel,
+        model=session.model,
+    )
+    target.post_message(DraftUpdated(draft, f"redrafted {section_id}"))
+
+
+def regenerate_paragraph(
+    service: DeskService,
+    target: MessagePump,
+    session: Session,
+    section_id: str,
+    paragraph_id: str,
+    cancel: threading.Event,
+) -> None:
+    assert session.draft is not None
+    draft = service.regenerate_paragraph(
+        session.draft,
+        section_id,
+        paragraph_id,
+        generator=session.generator,
+        pinned=session.pinned,
+        on_token=_tokens(target),
+        cancel=cancel,
+        model=session.model,
+    )
+    target.post_message(DraftUpdated(draft, f"redrafted {section_id} {paragraph_id}"))
+
+
+def verify_edit(
+    service: DeskService,
+    target: MessagePump,
+    draft: Draft,
+    key: str,
+    text: str,
+    is_current: Callable[[], bool],
+) -> None:
+    """Re-verify an edited paragraph; a result overtaken by newer typing is dropped."""
+    section_id, paragraph_id = key.split("/")
+    try:
+        updated = service.edit_paragraph(draft, section_id, paragraph_id, text)
+    except Exception as exc:  # noqa: BLE001
+        target.post_message(WorkFailed("verify", describe_error(exc)))
+        return
+    if is_current():
+        target.post_message(DraftUpdated(updated, "edited", edit_key=key))
+
+
+def reverify(service: DeskService, target: MessagePump, draft: Draft) -> None:
+    updated = service.reverify(draft)
+    target.post_message(DraftUpdated(updated, "re-verified", generation=service.store.generation()))
+
+
+def check_stale(service: DeskService, target: MessagePump, session: Session) -> None:
+    target.post_message(StalenessChecked(service.staleness(session)))
+
+
+def export(service: DeskService, target: MessagePump, draft: Draft, fmt: str, name: str) -> None:
+    path: Path = service.export(draft, fmt, name)
+    target.post_message(Exported(str(path), fmt))
+
+
+def warm_up(service: DeskService, target: MessagePump) -> None:
+    try:
+        service.warm_up()
+    except Exception as exc:  # noqa: BLE001 - the first real use will report it properly
+        target.post_message(ServiceWarmed(describe_error(exc)))
+        return
+    target.post_message(ServiceWarmed())

@@ -1,0 +1,1 @@
+"""Screens of the drafting TUI: the drafting screen and its dialogs (help, sessions, ...)."""
