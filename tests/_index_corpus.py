@@ -86,3 +86,60 @@ def add_all(store, docs: list[Document], max_chars: int = 260) -> dict[str, list
             out[doc.id] = chunk(doc, max_chars)
             store.add_document(doc, out[doc.id])
     return out
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ChromaServer:
+    """A real `chroma run` on 127.0.0.1 (a free port), stopped by `stop()`."""
+
+    def __init__(self, path: Path) -> None:
+        import shutil
+        import subprocess
+        import sys
+        import time
+        import urllib.request
+
+        exe = Path(sys.executable).parent / "chroma"
+        exe_path = str(exe) if exe.exists() else shutil.which("chroma")
+        if exe_path is None:
+            raise RuntimeError("the `chroma` executable is not installed beside this Python")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._log = (path.parent / f"chroma-{self.port}.log").open("wb")
+        self._proc = subprocess.Popen(
+            [exe_path, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=self._log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            if self._proc.poll() is not None:
+                raise RuntimeError(f"chroma run exited with {self._proc.returncode}; see {self._log.name}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=1) as resp:
+                    if resp.status == 200:
+                        return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"chroma server on {self.url} did not answer its heartbeat in 60 s")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        import subprocess
+
+        if self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        self._log.close()
