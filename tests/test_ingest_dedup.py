@@ -1,0 +1,216 @@
+"""Deduplication on real texts: seed 001's repeated body, updates and write-throughs built from
+real AllSides articles, independent coverage that must stay apart, the real near-duplicate
+posts in the Telegram dump, verbatim reposts across the real WSJ feeds; and passages with exact
+offsets. Pipeline checks here use a stand-in for the index (they are about store logic only)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from assistant.ingest.chunking import chunk_spans
+from assistant.ingest.dedup import collapse_repeats, minhash, shingles, similarity
+from assistant.ingest.items import clean_text
+from assistant.ingest.pipeline import Ingestor
+from assistant.store import Store
+from assistant.text import normalize_for_hash, sentence_spans, split_sentences
+from conftest import CORPUS
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+class RecordingIndex:
+    """Stand-in for PassageIndex in logic tests: records deletes and sync calls, embeds nothing."""
+
+    def __init__(self) -> None:
+        self.deleted: list[str] = []
+        self.syncs = 0
+
+    def delete(self, ids):
+        self.deleted += list(ids)
+
+    def sync(self, progress=None, cancel=None):
+        self.syncs += 1
+        return 0
+
+
+@pytest.fixture
+def ingest(workspace):
+    store = Store(workspace.db_path)
+    index = RecordingIndex()
+
+    def run(*paths, prune=False):
+        return Ingestor(workspace, store, index).run([Path(p) for p in paths], prune=prune)
+
+    run.store = store
+    run.index = index
+    yield run
+    store.close()
+
+
+def allsides(data_dir, n=None):
+    with (data_dir / "allsides" / "allsides_dev.jsonl").open(encoding="utf-8") as fh:
+        stories = [json.loads(line) for line in fh]
+    return stories[:n] if n else stories
+
+
+def body(article) -> str:
+    return clean_text("\n".join(article["newBody"]))
+
+
+# --- a body that repeats itself ---------------------------------------------------------------
+def test_seed_001_repeated_body_is_collapsed_to_one_copy():
+    text = clean_text((SEEDS / "001_656b0583a0ed62d8.txt").read_text(encoding="utf-8"))
+    collapsed, cut = collapse_repeats(text)
+    assert cut
+    paragraphs = collapsed.split("\n\n")
+    assert len(paragraphs) == len(set(paragraphs)) == 20
+    assert paragraphs[-1] == "(Source:www.marketscreener.com)"
+    assert text.startswith(collapsed)
+
+
+def test_truncated_trailing_copy_is_collapsed_too():
+    paras = clean_text((SEEDS / "001_656b0583a0ed62d8.txt").read_text(encoding="utf-8")).split("\n\n")[:19]
+    text = "\n\n".join(paras + paras[1:6] + [paras[6][:120]])
+    collapsed, cut = collapse_repeats(text)
+    assert cut and collapsed == "\n\n".join(paras)
+
+
+def test_texts_that_do_not_repeat_are_left_alone(data_dir):
+    texts = [clean_text(p.read_text(encoding="utf-8")) for p in (SEEDS / "000_4ce8f303556d4e6f.txt",
+                                                              SEEDS / "002_f658b3600ff553ea.txt")]
+    texts += [body(a) for s in allsides(data_dir, 60) for a in s["news"].values() if a.get("newBody")]
+    for text in texts:
+        assert collapse_repeats(text) == (text, False)
+
+
+# --- near-duplicates on real pairs -------------------------------------------------------------
+def test_minhash_estimates_the_jaccard_similarity_of_real_texts(data_dir):
+    errors = []
+    for story in allsides(data_dir, 40):
+        texts = [body(a) for a in story["news"].values() if a.get("newBody")]
+        c = texts[0]
+        for other in [c + "\n\n" + split_sentences(texts[-1])[0], *texts[1:]]:
+            a, b = shingles(c), shingles(other)
+            exact = len(a & b) / len(a | b)
+            errors.append(abs(similarity(minhash(c), minhash(other)) - exact))
+    assert max(errors) < 0.15 and sum(errors) / len(errors) < 0.04
+
+
+def test_updates_and_write_throughs_link_while_independent_coverage_stays_apart(data_dir):
+    threshold = Settings().near_duplicate_threshold
+    linked = lambda a, b: similarity(minhash(a), minhash(b)) >= threshold  # noqa: E731
+    independent, updates, rewrites = [], [], []
+    for story in allsides(data_dir):
+        news = story["news"]
+        texts = [body(a) for a in news.values() if a.get("newBody")]
+        independent += [linked(a, b) for a, b in itertools.combinations(texts, 2)]
+        if not (news.get("center", {}).get("newBody") and news.get("left", {}).get("newBody")):
+            continue
+        original = body(news["center"])
+        sentences = split_sentences(original)
+        if len(sentences) < 4:
+            continue
+        new_line = split_sentences(body(news["left"]))[0]
+        updates.append(linked(original, original + "\n\n" + new_line))  # an added update sentence
+        rewrites.append(linked(original, original.replace(sentences[0], new_line, 1)))  # a new lede
+    assert len(independent) > 600 and len(updates) > 100
+    assert not any(independent), "two outlets' own coverage of one story must stay separate lineages"
+    assert sum(updates) / len(updates) >= 0.97
+    assert sum(rewrites) / len(rewrites) >= 0.7  # 0.76 measured: short items with a new lede
+
+
+def test_real_telegram_near_duplicates_become_one_lineage_with_the_earliest_as_original(ingest, data_dir):
+    report = ingest(data_dir / "telegram" / "1001000724666_messages.json")
+    store = ingest.store
+    assert report.versions >= 1 and not report.failed
+    # The channel's weekly podcast post, once with and once without its Google Podcasts line.
+    with_google = next(d for d in store.documents() if d.url == "https://t.me/c/1000724666/10870")
+    lineage = store.lineage_documents(with_google.lineage_id)
+    assert len(lineage) >= 2
+    assert lineage[0].id == with_google.lineage_id  # the earliest is the original
+    assert all(d.lineage_id == lineage[0].id for d in lineage)
+    assert all(p.lineage_id == lineage[0].id for d in lineage for p in store.passages_of(d.id))
+    # verbatim weekly reposts are sightings of one document, dated by the earliest
+    reposted = max(store.documents(), key=lambda d: len(store.sightings(d.id)))
+    sightings = store.sightings(reposted.id)
+    assert len(sightings) >= 8
+    assert reposted.published_at == min(s.published_at for s in sightings)
+
+
+def test_verbatim_repost_across_real_feeds_is_one_document_with_two_sightings(ingest, data_dir):
+    report = ingest(data_dir / "rss" / "wsj_econ.xml", data_dir / "rss" / "wsj_world.xml")
+    assert report.duplicates >= 2
+    store = ingest.store
+    shared = [d for d in store.documents() if len(store.sightings(d.id)) == 2]
+    assert shared
+    paths = {Path(s.location.path).name for s in store.sightings(shared[0].id)}
+    assert paths == {"wsj_econ.xml", "wsj_world.xml"}
+    texts = [normalize_for_hash(d.text) for d in store.documents()]
+    assert len(texts) == len(set(texts))
+
+
+def test_earliest_version_becomes_the_original_even_when_ingested_last(ingest, data_dir, tmp_path):
+    story = next(s for s in allsides(data_dir) if s["news"].get("center", {}).get("newBody"))
+    art = story["news"]["center"]
+    original = body(art)
+    update = original + "\n\nUPDATE: " + split_sentences(body(story["news"]["left"]))[0]
+    (tmp_path / "later.jsonl").write_text(json.dumps({"id": "u1", "outlet": art["newsSource"], "text": update,
+                                                      "published": "2021-10-18T20:00:00Z"}) + "\n")
+    (tmp_path / "earlier.jsonl").write_text(json.dumps({"id": "o1", "outlet": art["newsSource"], "text": original,
+                                                        "published": "2021-10-18T12:00:00Z"}) + "\n")
+    first = ingest(tmp_path / "later.jsonl")
+    assert first.new == 1
+    second = ingest(tmp_path / "earlier.jsonl")
+    assert second.versions == 1
+    docs = ingest.store.documents()
+    assert len(docs) == 2
+    root = docs[0]
+    assert root.text == original and root.lineage_id == root.id
+    assert docs[1].lineage_id == root.id
+    assert {p.lineage_id for p in ingest.store.passages()} == {root.id}
+
+
+def test_seed_001_ingests_as_one_collapsed_document(ingest):
+    report = ingest(SEEDS / "001_656b0583a0ed62d8.txt")
+    assert (report.new, report.collapsed) == (1, 1)
+    (doc,) = ingest.store.documents()
+    assert doc.outlet == "www.marketscreener.com"  # from its "(Source: ...)" line
+    assert doc.published_at is None and doc.date_flag == "no date in source"
+    assert doc.text.count("The Anchorage meeting made clear") == 1
+
+
+# --- passages ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("max_chars", [200, 700])
+def test_passages_are_whole_sentences_with_exact_offsets(max_chars):
+    texts = [clean_text((SEEDS / "002_f658b3600ff553ea.txt").read_text(encoding="utf-8"))]
+    texts.append(clean_text((CORPUS / "articles" / "2025-08-17-anchorage-package.md").read_text(encoding="utf-8")))
+    for text in texts:
+        spans = chunk_spans(text, max_chars)
+        sentences = sentence_spans(text)
+        starts = {a for a, _ in sentences}
+        ends = {b for _, b in sentences}
+        for (a, b), nxt in zip(spans, spans[1:] + [(len(text), len(text))], strict=True):
+            assert b <= nxt[0]  # ordered, no overlap
+            assert text[a:b] == text[a:b].strip()
+            assert b - a <= max_chars  # overlong sentences are cut at whitespace
+        covered = sum(b - a for a, b in spans)
+        assert covered >= sum(b - a for a, b in sentences)  # nothing dropped
+        assert all(a in starts for a, _ in spans if not any(x < a < y for x, y in sentences))
+        assert all(b in ends for _, b in spans if not any(x < b < y for x, y in sentences))
+
+
+def test_stored_passages_point_at_exact_spans_of_their_document(ingest):
+    ingest(CORPUS)
+    store = ingest.store
+    for doc in store.documents():
+        passages = store.passages_of(doc.id)
+        assert passages, doc.id
+        for p in passages:
+            assert p.text == doc.text[p.start : p.end]
+            assert p.id == f"{doc.id}:{p.start}-{p.end}"
+            assert p.lineage_id == doc.lineage_id and p.outlet == doc.outlet
