@@ -24,6 +24,8 @@ DISAGREEMENT_PARAGRAPH = "uncertain-disagreements"
 UNCERTAIN = "uncertain"
 LISTED_CLAIMS = 4
 """How many single-source / Telegram-only claims the prose names; the record keeps them all."""
+CLAIM_CHARS = 90
+"""Sentences quoted in the prose are cut to about this many characters (the record keeps them whole)."""
 
 KIND_LABELS = {
     "wire": ("wire/agency", "wires/agencies"),
@@ -120,7 +122,8 @@ def _prose(
     if uncited:
         parts.append(f"{_plural(uncited, 'sentence carries', 'sentences carry')} no citation.")
     if disagreements:
-        parts.append("Sources disagree on " + "; on ".join(d.note() for d in disagreements) + ".")
+        parts.append("Sources give different figures, dates or names (check whether they describe the same "
+                     "thing; see “What remains genuinely uncertain”): " + "; ".join(d.note() for d in disagreements) + ".")
     else:
         parts.append("No disagreement in numbers, dates or names was found among the cited passages.")
     return " ".join(parts)
@@ -131,9 +134,19 @@ def _claims(prefix: str, claims: list[str], one: str, many: str, what: str) -> s
     head = f"{prefix}{count} {one if count == 1 else many} {what}"
     if not claims:
         return head + "."
-    shown = "; ".join(claims[:LISTED_CLAIMS])
+    shown = "; ".join(_shorten(c) for c in claims[:LISTED_CLAIMS])
     more = f"; and {count - LISTED_CLAIMS} more" if count > LISTED_CLAIMS else ""
     return f"{head}: {shown}{more}."
+
+
+def _shorten(claim: str, limit: int = CLAIM_CHARS) -> str:
+    """`lede ¶1: “a long sentence …” [1]`: the quoted sentence cut at a word, markers kept."""
+    head, sep, rest = claim.partition(": “")
+    quote, _, markers = rest.rpartition("” ")
+    if not sep or len(quote) <= limit:
+        return claim
+    cut = quote[:limit].rsplit(" ", 1)[0].rstrip(",;:")
+    return f"{head}: “{cut} …” {markers}"
 
 
 def with_disagreements(draft: Draft, disagreements: list[Disagreement]) -> Draft:

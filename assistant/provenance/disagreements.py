@@ -34,7 +34,7 @@ SAME_SUBJECT_JACCARD = 0.2
 SAME_EVENT_JACCARD = 0.3
 PARAPHRASE_JACCARD = 0.45
 SPELLING_VARIANT_RATIO = 0.75
-QUOTE_BEFORE, QUOTE_AFTER = 4, 3
+QUOTE_BEFORE, QUOTE_AFTER = 6, 8
 
 _MONTHS = {m: i for i, m in enumerate(
     "january february march april may june july august september october november december".split(), 1)}
@@ -152,9 +152,18 @@ def _compare(x: _Sentence, y: _Sentence) -> list[Disagreement]:
 
 
 def _quote(text: str, start: int, end: int) -> str:
-    """The words around `text[start:end]`, verbatim, a few either side, within the sentence."""
-    before = list(_WORD.finditer(text, 0, start))[-QUOTE_BEFORE:]
-    after = list(_WORD.finditer(text, end))[:QUOTE_AFTER]
+    """The clause around `text[start:end]`, verbatim: from the previous clause break (comma,
+    semicolon, colon, dash, bracket) to the next, at most QUOTE_BEFORE/QUOTE_AFTER words either
+    side, without dangling function words at its edges."""
+    breaks = ",;:—–()"
+    a = max((text.rfind(ch, 0, start) for ch in breaks), default=-1) + 1
+    b = min((i for i in (text.find(ch, end) for ch in breaks) if i != -1), default=len(text))
+    before = [m for m in _WORD.finditer(text, a, start)][-QUOTE_BEFORE:]
+    after = [m for m in _WORD.finditer(text, end, b)][:QUOTE_AFTER]
+    while before and before[0].group(0).casefold() in STOPWORDS - _HEDGES:
+        before.pop(0)
+    while after and after[-1].group(0).casefold() in STOPWORDS:
+        after.pop()
     a = before[0].start() if before else start
     b = after[-1].end() if after else end
     return text[a:b].strip()
@@ -244,10 +253,22 @@ def _numbers(x: _Sentence, y: _Sentence) -> list[Disagreement]:
             subject = (mx.group("unit") or unit) if not (mx.group("pct") or mx.group("cur")) else unit
             out.append(Disagreement(
                 "number", subject.casefold(),
-                Mention(mx.group(0).strip(), x.citation, _quote(x.text, mx.start(), mx.end())),
-                Mention(my.group(0).strip(), y.citation, _quote(y.text, my.start(), my.end())),
+                Mention(_figure(mx), x.citation, _quote(x.text, mx.start(), mx.end())),
+                Mention(_figure(my), y.citation, _quote(y.text, my.start(), my.end())),
             ))
     return out
+
+
+def _figure(m: re.Match[str]) -> str:
+    """How a quantity is named in the note, with its hedge: `at least 180 people`, `$1.2 trillion`."""
+    text = m.string
+    start = m.start()
+    for w in reversed(list(_WORD.finditer(text, 0, start))[-3:]):
+        if w.group(0).casefold() not in _HEDGES or text[w.end():start].strip():
+            break
+        start = w.start()
+    end = max(m.end(g) for g in ("num", "pct", "scale") if m.group(g)) if m.group("cur") or m.group("pct") else m.end()
+    return text[start:end].strip()
 
 
 def _day(m: re.Match[str]) -> str:
