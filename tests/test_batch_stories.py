@@ -13,7 +13,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from assistant.batch.clustering import ClusterParams, Story, StoryClusterer, lead_text, rank_stories, story_id
+from assistant.batch.clustering import (
+    ClusterParams,
+    Story,
+    StoryClusterer,
+    lead_text,
+    rank_stories,
+    story_id,
+    title_lead_vectors,
+)
 from assistant.batch.window import BatchConfigError, BatchWindow
 from assistant.models import Document, SearchFilters, SourceLocation, sha256_hex
 
@@ -112,7 +120,7 @@ def test_clustering_recovers_real_allsides_stories(data_dir, encode):
     from sklearn.metrics import adjusted_rand_score
 
     docs, truth = allsides_docs(data_dir, first=100, count=20)
-    stories = StoryClusterer(encode).cluster(docs)
+    stories = StoryClusterer(title_lead_vectors(encode)).cluster(docs)
     predicted = {d: s.id for s in stories for d in s.doc_ids}
     assert set(predicted) == set(truth)
     ids = sorted(truth)
@@ -130,7 +138,7 @@ def test_lineage_members_always_share_a_story(data_dir, encode):
     stranger = next(d for d in docs if truth[d.id] != truth[anchor.id])
     linked = stranger.model_copy(update={"lineage_id": anchor.lineage_id})
     docs = [linked if d.id == stranger.id else d for d in docs]
-    stories = StoryClusterer(encode).cluster(docs)
+    stories = StoryClusterer(title_lead_vectors(encode)).cluster(docs)
     home = {d: s for s in stories for d in s.doc_ids}
     assert home[anchor.id].id == home[stranger.id].id
     assert len(home[anchor.id].lineage_ids) < home[anchor.id].size  # the pair counts as one source
@@ -138,10 +146,10 @@ def test_lineage_members_always_share_a_story(data_dir, encode):
 
 def test_clustering_is_deterministic_whatever_the_input_order(data_dir, encode):
     docs, _ = allsides_docs(data_dir, first=40, count=8)
-    first = StoryClusterer(encode).cluster(docs)
+    first = StoryClusterer(title_lead_vectors(encode)).cluster(docs)
     shuffled = docs[:]
     random.Random(7).shuffle(shuffled)
-    second = StoryClusterer(encode).cluster(shuffled)
+    second = StoryClusterer(title_lead_vectors(encode)).cluster(shuffled)
     assert [s.model_dump() for s in first] == [s.model_dump() for s in second]
     assert all(s.id == story_id(s.doc_ids) for s in first)
 
@@ -153,7 +161,7 @@ def test_time_penalty_separates_the_same_words_weeks_apart(encode):
     b = _doc(text + " ", "Wire B", when + timedelta(hours=2), "Anchorage summit ends without deal")
     c = _doc(text + "  ", "Wire C", when + timedelta(days=30), "Anchorage summit ends without deal")
     strict = ClusterParams(distance_threshold=0.2, time_weight=0.5, time_scale_h=72)
-    stories = StoryClusterer(encode, strict).cluster([a, b, c])
+    stories = StoryClusterer(title_lead_vectors(encode), strict).cluster([a, b, c])
     groups = sorted(sorted(s.doc_ids) for s in stories)
     assert sorted([a.id, b.id]) in groups and [c.id] in groups
 

@@ -1,7 +1,8 @@
 """`StoryClusterer`: groups a window's documents into stories on meaning and time.
 
-Each document is embedded once from its title and lead (one batched `Embedder.encode` call).
-Clustering runs on *lineages*, not documents: a lineage (an item and its reposts, updates and
+A document's vector is either the mean of its lead passages' vectors, read back from the index
+(`passage_vectors`: free, they were computed at ingest) or its title and lead embedded afresh
+(`title_lead_vectors`: one batched `Embedder.encode` call). Clustering runs on *lineages*, not documents: a lineage (an item and its reposts, updates and
 write-throughs) is one unit whose vector is the mean of its documents' vectors, so all versions
 of an item always land in the same story. The distance between two lineages is their cosine
 distance plus a time penalty that grows linearly with the gap between their first publication
@@ -28,6 +29,9 @@ from assistant.text import split_sentences
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from assistant.index.passage_index import PassageIndex
+    from assistant.store import Store
 
 LEAD_CHARS = 400
 """How much of the body is embedded with the title: the lead carries what the item is about."""
@@ -93,12 +97,50 @@ class ClusterParams:
     """Gap in hours at which the time penalty reaches `time_weight`."""
 
 
+DocVectors = Callable[[Sequence[Document]], "np.ndarray"]
+"""Documents -> one unit-length row per document, in order."""
+
+
+def title_lead_vectors(encode: Callable[[Sequence[str]], np.ndarray]) -> DocVectors:
+    """Embed each document's title and lead with `encode` (e.g. `Embedder.encode`), batched."""
+
+    def vectors(docs: Sequence[Document]) -> np.ndarray:
+        return encode([lead_text(d) for d in docs])
+
+    return vectors
+
+
+def passage_vectors(store: Store, index: PassageIndex, lead_passages: int = 3,
+                    encode: Callable[[Sequence[str]], np.ndarray] | None = None) -> DocVectors:
+    """Mean of the stored vectors of each document's first `lead_passages` passages; documents
+    without passages are embedded from their title and lead with `encode` (or the index's)."""
+
+    def vectors(docs: Sequence[Document]) -> np.ndarray:
+        import numpy as np
+
+        leads = {d.id: store.passages_of(d.id)[:lead_passages] for d in docs}
+        stored = index.passage_vectors([p for ps in leads.values() for p in ps])
+        fallback = [d for d in docs if not any(p.id in stored for p in leads[d.id])]
+        fresh = (encode or index.embedder.encode)([lead_text(d) for d in fallback]) if fallback else None
+        fresh_row = {d.id: i for i, d in enumerate(fallback)}
+        rows = []
+        for d in docs:
+            if d.id in fresh_row:
+                assert fresh is not None
+                rows.append(fresh[fresh_row[d.id]])
+            else:
+                v = np.mean([stored[p.id] for p in leads[d.id] if p.id in stored], axis=0)
+                rows.append(v / max(float(np.linalg.norm(v)), 1e-12))
+        return np.vstack(rows).astype(np.float32)
+
+    return vectors
+
+
 @dataclass
 class StoryClusterer:
-    """Embeds documents and clusters their lineages into `Story`s."""
+    """Clusters documents' lineages into `Story`s on their vectors and publication times."""
 
-    encode: Callable[[Sequence[str]], np.ndarray]
-    """`Embedder.encode`: normalised vectors for a batch of texts."""
+    doc_vectors: DocVectors
     params: ClusterParams = field(default_factory=ClusterParams)
 
     def cluster(self, docs: Sequence[Document]) -> list[Story]:
@@ -107,7 +149,7 @@ class StoryClusterer:
         dated = sorted((d for d in docs if d.published_at is not None), key=lambda d: (d.published_at, d.id))
         if not dated:
             return []
-        vectors = self.encode([lead_text(d) for d in dated])
+        vectors = self.doc_vectors(dated)
         row_of = {d.id: i for i, d in enumerate(dated)}
 
         lineages: dict[str, list[Document]] = {}

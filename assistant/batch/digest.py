@@ -11,7 +11,9 @@ through the same templates as any synthesis.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import html
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from assistant.batch.clustering import Story
@@ -61,9 +63,8 @@ class DigestBuilder:
         stories: Sequence[tuple[Story, Draft]],
         window: BatchWindow,
         generator: str,
-        links: dict[str, str],
     ) -> Draft:
-        """`links` maps story id to the relative path of its full synthesis (shown in titles)."""
+        """The digest draft (not yet verified: pass it through `DeskService.finalize`)."""
         citations: list[Citation] = []
         by_passage: dict[str, int] = {}
         sections: list[Section] = []
@@ -89,7 +90,6 @@ class DigestBuilder:
                     id=story.id,
                     title=title,
                     paragraphs=[Paragraph(id=f"{story.id}-p1", sentences=sentences)],
-                    query=links.get(story.id),
                 )
             )
         ids = "\n".join(s.id for s, _ in stories)
@@ -101,3 +101,48 @@ class DigestBuilder:
             sections=sections,
             citations=citations,
         )
+
+
+def link_markdown(text: str, digest: Draft, links: Mapping[str, str]) -> str:
+    """Put a link to each story's full synthesis under its heading in the rendered Markdown.
+
+    Headings start with the story's rank, so each is unique; a heading a custom template
+    renders differently is listed in a "Full syntheses" section at the end instead."""
+    missing = []
+    for section in digest.sections:
+        target = links.get(section.id)
+        if target is None:
+            continue
+        heading = f"## {section.title}\n"
+        if heading in text:
+            text = text.replace(heading, f"{heading}\n[Full synthesis]({target})\n", 1)
+        else:
+            missing.append(f"- [{_md_escape(section.title or section.id)}]({target})")
+    if missing:
+        text = text.rstrip("\n") + "\n\n## Full syntheses\n\n" + "\n".join(missing) + "\n"
+    return text
+
+
+def link_html(text: str, digest: Draft, links: Mapping[str, str]) -> str:
+    """Put a link to each story's synthesis after its section heading in the rendered HTML.
+
+    Link targets are built from story ids (hex), never from source text; titles are escaped."""
+    missing = []
+    for section in digest.sections:
+        target = links.get(section.id)
+        if target is None:
+            continue
+        anchor = html.escape(target, quote=True)
+        pattern = re.compile(rf'(<section id="section-{re.escape(section.id)}">\s*<h2>.*?</h2>)', re.S)
+        link = f'<p class="full-synthesis"><a href="{anchor}">Full synthesis</a></p>'
+        text, n = pattern.subn(lambda m, link=link: f"{m.group(1)}\n{link}", text, count=1)
+        if not n:
+            missing.append(f'<li><a href="{anchor}">{html.escape(section.title or section.id)}</a></li>')
+    if missing:
+        block = '<nav id="full-syntheses"><h2>Full syntheses</h2><ul>' + "".join(missing) + "</ul></nav>"
+        text = text.replace("</body>", block + "\n</body>", 1) if "</body>" in text else text + block
+    return text
+
+
+def _md_escape(text: str) -> str:
+    return re.sub(r"([\\`*_\[\]<>])", r"\\\1", text)

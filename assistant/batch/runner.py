@@ -25,8 +25,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.batch.clustering import ClusterParams, Story, StoryClusterer, rank_stories
-from assistant.batch.digest import DigestBuilder
+from assistant.batch.clustering import (
+    ClusterParams,
+    Story,
+    StoryClusterer,
+    passage_vectors,
+    rank_stories,
+    title_lead_vectors,
+)
+from assistant.batch.digest import DigestBuilder, link_html, link_markdown
 from assistant.batch.outputs import FORMATS, BatchOutputs, dumps
 from assistant.batch.window import BatchConfigError, BatchWindow
 from assistant.models import Document, Draft, SearchFilters, utcnow
@@ -53,13 +60,18 @@ class BatchOptions:
     """Draft at most this many stories, the best ranked first."""
     generator: str | None = None
     """Generator name; None uses the workspace setting."""
-    max_pins: int = 8
+    max_pins: int = 10
     """Passages from the story's own items pinned into every section's retrieval."""
     cluster: ClusterParams = field(default_factory=ClusterParams)
+    vectors: str = "passages"
+    """`passages`: mean of each item's stored lead-passage vectors (no new embedding);
+    `title_lead`: embed each item's title and lead afresh."""
 
     def __post_init__(self) -> None:
         if self.min_sources < 1:
             raise BatchConfigError(f"--min-sources must be at least 1, got {self.min_sources}")
+        if self.vectors not in ("passages", "title_lead"):
+            raise BatchConfigError(f"vectors must be 'passages' or 'title_lead', got {self.vectors!r}")
         if self.max_stories < 1:
             raise BatchConfigError(f"--max-stories must be at least 1, got {self.max_stories}")
 
@@ -120,16 +132,13 @@ class BatchRunner:
         return docs
 
     def cluster(self, docs: list[Document]) -> list[Story]:
-        from assistant.index.embedder import Embedder
+        if self.options.vectors == "passages":
+            vectors = passage_vectors(self.service.store, self.service.index)
+        else:
+            from assistant.index.embedder import Embedder
 
-        embedder = Embedder.for_settings(self.service.settings)
-        self.progress.start("embedding titles and leads", total=len(docs))
-
-        def encode(texts):  # noqa: ANN001, ANN202 - adapter adding progress
-            return embedder.encode(texts, progress=self.progress.advance)
-
-        stories = StoryClusterer(encode, self.options.cluster).cluster(docs)
-        self.progress.done()
+            vectors = title_lead_vectors(Embedder.for_settings(self.service.settings).encode)
+        stories = StoryClusterer(vectors, self.options.cluster).cluster(docs)
         w = self.options.window
         ranked = rank_stories(stories, w.since, w.until)
         log.info("%d documents form %d stories", len(docs), len(ranked))
@@ -145,23 +154,26 @@ class BatchRunner:
         return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
     def pins(self, story: Story) -> list[str]:
-        """Lead passages of the story's items: the central one first, then one per lineage."""
+        """Passages of the story's own items, pinned into every section's retrieval: each
+        lineage's lead passage first (the central item's lineage first, then by time), then
+        each one's next passage, and so on up to `max_pins`."""
         store = self.service.store
-        docs = [store.get_document(i) for i in story.doc_ids]
         first_of: dict[str, Document] = {}
-        for d in docs:
+        for doc_id in story.doc_ids:
+            d = store.get_document(doc_id)
             if d is not None:
                 first_of.setdefault(d.lineage_id or d.id, d)
         central = self._lineage_of(story)
         order = sorted(first_of.values(),
                        key=lambda d: ((d.lineage_id or d.id) != central, d.published_at, d.id))
+        queues = [[p.id for p in store.passages_of(d.id)] for d in order]
         pins: list[str] = []
-        for d in order:
-            passages = store.passages_of(d.id)
-            if passages:
-                pins.append(passages[0].id)
-            if len(pins) >= self.options.max_pins:
-                break
+        depth = 0
+        while len(pins) < self.options.max_pins and any(len(q) > depth for q in queues):
+            for q in queues:
+                if len(q) > depth and len(pins) < self.options.max_pins:
+                    pins.append(q[depth])
+            depth += 1
         return pins
 
     def _lineage_of(self, story: Story) -> str:
@@ -194,17 +206,22 @@ class BatchRunner:
         reused: list[str] = []
         with self.clock.stage("select"):
             docs = self.select()
+        self.progress.start(f"clustering {len(docs)} documents into stories")
         with self.clock.stage("cluster"):
             stories = self.cluster(docs) if docs else []
+        self.progress.done()
         selected = self.eligible(stories)
         results: dict[str, dict[str, Any]] = {}
         done: list[tuple[Story, Draft]] = []
         interrupted = False
+        story_seconds: dict[str, float] = {}
         self.progress.start("drafting stories", total=len(selected))
         try:
             for story in selected:
                 check_cancel(self.cancel)
+                t0 = time.perf_counter()
                 outcome = self._one_story(story, reused, failures)
+                story_seconds[story.id] = round(time.perf_counter() - t0, 3)
                 results[story.id] = outcome["entry"]
                 if outcome["draft"] is not None:
                     done.append((story, outcome["draft"]))
@@ -226,6 +243,7 @@ class BatchRunner:
             "interrupted": interrupted,
             "reused_stories": sorted(reused),
             "timings_s": {k: round(v, 3) for k, v in self.clock.seconds.items()},
+            "story_seconds": story_seconds,
         }
         from assistant.batch.outputs import atomic_write
 
@@ -268,12 +286,15 @@ class BatchRunner:
     def _digest(
         self, done: list[tuple[Story, Draft]], failures: list[dict[str, str]]
     ) -> tuple[dict[str, str], dict[str, Any] | None]:
-        links = {s.id: self.outputs.story_paths(s.id)["md"] for s, _ in done}
         try:
-            digest = DigestBuilder().build(done, self.options.window, self.generator, links)
+            digest = DigestBuilder().build(done, self.options.window, self.generator)
             with self.clock.stage("verify"):
                 digest = self.service.finalize(digest)
             rendered = self.render(digest)
+            rendered["md"] = link_markdown(rendered["md"], digest,
+                                           {s.id: self.outputs.story_paths(s.id)["md"] for s, _ in done})
+            rendered["html"] = link_html(rendered["html"], digest,
+                                         {s.id: self.outputs.story_paths(s.id)["html"] for s, _ in done})
             paths = self.outputs.write_digest(rendered)
             m = digest.metrics
             return paths, {"stories": len(digest.sections), "sentences": m.sentences,
@@ -293,7 +314,7 @@ class BatchRunner:
             "schema_version": RUN_SCHEMA,
             "window": o.window.as_dict(),
             "options": {"min_sources": o.min_sources, "max_stories": o.max_stories,
-                        "generator": self.generator, "max_pins": o.max_pins,
+                        "generator": self.generator, "max_pins": o.max_pins, "vectors": o.vectors,
                         "cluster": {"distance_threshold": o.cluster.distance_threshold,
                                     "time_weight": o.cluster.time_weight,
                                     "time_scale_h": o.cluster.time_scale_h}},
