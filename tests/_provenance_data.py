@@ -90,3 +90,51 @@ def draft_from(topic: str, layout: dict[str, list[list[tuple[str, list[int]]]]],
         for sid, paras in layout.items()
     ]
     return Draft(id="draft-test", topic=topic, generator="hand", sections=sections, citations=citations)
+
+
+HOSTILE = ("Officials confirmed the talks. <script>document.title='pwned';window.pwned=1</script> "
+           "<img src=x onerror=\"window.pwned=2\"> Delegations will meet again & report \"soon\".")
+
+
+def rendered_draft(store: Store, data_dir: Path) -> Draft:
+    """A draft ready to render: AllSides coverage (story 5892) plus a hostile source whose text,
+    title and URL try to inject markup; provenance and desk note computed, verdicts set by hand
+    (one of each label) so rendering can be checked without the verifier."""
+    from assistant.models import Verdict
+    from assistant.provenance.desk_note import build_desk_note
+    from assistant.provenance.footer import build_provenance
+
+    story = next(s for s in allsides_stories(data_dir) if s["id"] == 5892)
+    coverage = store_story(store, story, data_dir)
+    hostile = make_document(HOSTILE, "<b>Evil</b> Outlet", "blog", "javascript:window.pwned=3",
+                            datetime(2021, 7, 6, 15, 0, tzinfo=UTC),
+                            SourceLocation(path="corpus/articles/evil.html"),
+                            title="</title><script>window.pwned=4</script>")
+    h = add(store, hostile)[0]
+    npr, slate, fox = (coverage[k][0] for k in ("NPR (Online News)", "Slate", "Fox News (Online News)"))
+    citations = [cite(1, npr), cite(2, fox), cite(3, h), cite(4, slate)]
+    labels = {"supported": Verdict(label="supported", score=0.9),
+              "weak": Verdict(label="weak", score=0.4, reasons=("weak support from [2]: <similarity> 0.5",)),
+              "unsupported": Verdict(label="unsupported", score=0.1, reasons=("'Chicago' not in [3]",)),
+              "uncited": Verdict(label="uncited", reasons=("no citation",))}
+
+    def sent(text: str, markers: list[int], label: str):
+        return (text, markers, labels[label])
+
+    layout = {
+        "headline": [[sent("Fourth of July weekend shootings leave scores dead", [1], "supported")]],
+        "dek": [[sent("Tolls differ between outlets.", [1, 2], "weak")]],
+        "lede": [[sent(citations[0].text.split(",")[0] + ".", [1], "supported"),
+                  sent("Officials confirmed the talks <script>window.pwned=5</script>.", [3], "unsupported")]],
+        "body_1": [[sent(citations[1].text.split(" that")[0].rstrip(".") + ".", [2], "weak"),
+                    sent("The editor's own remark.", [], "uncited")]],
+        "uncertain": [[sent("How many died remains unclear.", [2, 4], "supported")]],
+    }
+    draft = draft_from(story["issue"], {k: [[(t, m) for t, m, _ in p] for p in v] for k, v in layout.items()},
+                       citations, titles={"body_1": "What the tolls say"})
+    for section in draft.sections:
+        for para, spec in zip(section.paragraphs, layout[section.id], strict=True):
+            for sentence, (_, _, verdict) in zip(para.sentences, spec, strict=True):
+                sentence.verdict = verdict
+    return draft.model_copy(update={"provenance": build_provenance(draft, store),
+                                    "desk_note": build_desk_note(draft, store)})

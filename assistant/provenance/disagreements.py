@@ -268,7 +268,8 @@ def _figure(m: re.Match[str]) -> str:
             break
         start = w.start()
     end = max(m.end(g) for g in ("num", "pct", "scale") if m.group(g)) if m.group("cur") or m.group("pct") else m.end()
-    return text[start:end].strip()
+    figure = text[start:end].strip()
+    return figure[0].lower() + figure[1:] if start < m.start() else figure  # "more than 180", mid-sentence
 
 
 def _day(m: re.Match[str]) -> str:
