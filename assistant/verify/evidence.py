@@ -63,7 +63,7 @@ class Claim:
 
 @dataclass
 class Source:
-    """A cited text, analysed: words, numbers, and its sentence windows."""
+    """A cited text, analysed: words, numbers, its sentences and its sentence windows."""
 
     text: str
     token_form: str
@@ -72,7 +72,9 @@ class Source:
     bag: sg.WordBag
     bigrams: set[tuple[str, str]]
     numbers: set[str]
-    windows: list[tuple[int, int]]
+    sentences: list[tuple[int, int]]
+    windows: list[range]
+    """Each window is a run of consecutive sentences (indices into `sentences`)."""
     window_tokens: list[list[str]]
     window_bags: list[sg.WordBag]
     vec: np.ndarray | None = None
@@ -81,18 +83,31 @@ class Source:
     @classmethod
     def of(cls, text: str, max_window_sentences: int = 2) -> Source:
         tokens = words(text)
-        spans = sg.windows(text, max_window_sentences)
-        window_tokens = [words(text[a:b]) for a, b in spans]
+        sentences, wins = sg.windows(text, max_window_sentences)
+        window_tokens = [words(text[sentences[w[0]][0]:sentences[w[-1]][1]]) for w in wins]
         folded = sg.quote_form(text)
         return cls(
             text=text, token_form=_token_form(tokens), nodots=" " + folded.replace(".", "") + " ",
             bag=sg.WordBag.of(tokens), bigrams=sg.bigrams(tokens),
-            numbers=sg.all_numbers(text), windows=spans, window_tokens=window_tokens,
-            window_bags=[sg.WordBag.of(t) for t in window_tokens],
+            numbers=sg.all_numbers(text), sentences=sentences, windows=wins,
+            window_tokens=window_tokens, window_bags=[sg.WordBag.of(t) for t in window_tokens],
         )
 
-    def window_texts(self) -> list[str]:
-        return [self.text[a:b] for a, b in self.windows]
+    def sentence_texts(self) -> list[str]:
+        return [self.text[a:b] for a, b in self.sentences]
+
+    def attach(self, sentence_vecs: np.ndarray) -> None:
+        """Window and passage vectors from the sentence vectors: only sentences are encoded
+        (a window is the normalised sum of its sentences, the passage of all of them), which
+        keeps long articles affordable and matches the model's 256-token input limit."""
+        import numpy as np
+
+        def unit(v: np.ndarray) -> np.ndarray:
+            n = float(np.linalg.norm(v))
+            return v / n if n > 0 else v
+
+        self.window_vecs = np.vstack([unit(sentence_vecs[list(w)].sum(axis=0)) for w in self.windows])
+        self.vec = unit(sentence_vecs.sum(axis=0))
 
     def has_name(self, name: str) -> bool:
         low = name.casefold().replace(".", "")
@@ -114,8 +129,6 @@ class Assessment:
     missing_quotes: list[str] = field(default_factory=list)
     negation_mismatch: bool = False
     novel: list[str] = field(default_factory=list)
-    best_window: tuple[int, int] | None = None
-    """(marker, window index) of the window that supports the claim best."""
 
 
 def assess(claim: Claim, sources: Mapping[int, Source], context: Sequence[Source] = ()) -> Assessment:
@@ -192,11 +205,10 @@ def assess(claim: Claim, sources: Mapping[int, Source], context: Sequence[Source
         "negation_mismatch": 1.0 if negation_mismatch else 0.0,
         "novel_words": math.log1p(len(novel)),
     }
-    best = (best_sim[1], best_sim[2]) if best_sim[0] >= 0 else None
     return Assessment(
         features=features, verbatim=verbatim, missing_numbers=missing_numbers,
         missing_names=missing_names, missing_quotes=missing_quotes,
-        negation_mismatch=negation_mismatch, novel=novel, best_window=best,
+        negation_mismatch=negation_mismatch, novel=novel,
     )
 
 

@@ -206,16 +206,16 @@ def bigrams(tokens: list[str]) -> set[tuple[str, str]]:
     return set(zip(tokens, tokens[1:], strict=False))
 
 
-def windows(text: str, max_sentences: int = 2) -> list[tuple[int, int]]:
-    """Spans of 1..`max_sentences` consecutive sentences; a long source is judged by its best."""
+def windows(text: str, max_sentences: int = 2) -> tuple[list[tuple[int, int]], list[range]]:
+    """The sentence spans of `text`, and windows of 1..`max_sentences` consecutive sentences
+    (as ranges of sentence indices); a long source is judged by its best window."""
     spans = sentence_spans(text) or [(0, len(text))]
-    out = []
+    out: list[range] = []
     for size in range(1, max_sentences + 1):
-        for i in range(0, len(spans) - size + 1):
-            out.append((spans[i][0], spans[i + size - 1][1]))
+        out.extend(range(i, i + size) for i in range(0, len(spans) - size + 1))
         if len(spans) <= size:
             break
-    return out
+    return spans, out
 
 
 def word_spans(text: str) -> list[tuple[int, int, str]]:

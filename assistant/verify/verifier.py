@@ -78,6 +78,17 @@ class Verifier:
         self._embed([claim], sources.values())
         return self._judge(claim, sources, ctx, with_precision=True)
 
+    def assess(self, text: str, cited: Mapping[int, str]) -> Assessment:
+        """The raw signals of `text` against `cited`, before any cut-off (for calibration)."""
+        claim = Claim.of(text)
+        sources = {n: self._source(t) for n, t in cited.items()}
+        self._embed([claim], sources.values())
+        return assess(claim, sources)
+
+    def decide(self, a: Assessment) -> tuple[float, str, list[str]]:
+        """(score, label, failed hard checks) of an assessment under the current thresholds."""
+        return self._decide(a)
+
     def verify_draft(self, draft: Draft) -> Draft:
         """A copy of `draft` with every sentence verified and the metrics recomputed."""
         out = draft.model_copy(deep=True)
@@ -114,6 +125,18 @@ class Verifier:
         out.metrics = compute_metrics(out)
         return out
 
+    def texts_to_encode(self, text: str, cited: Mapping[int, str]) -> list[str]:
+        """The strings `assess(text, cited)` embeds (to pre-compute vectors in bulk)."""
+        out = [Claim.of(text).claim]
+        for t in cited.values():
+            out.extend(self._source(t).sentence_texts())
+        return out
+
+    def remember_vectors(self, texts: Sequence[str], vectors: object) -> None:
+        """Seed the vector cache (e.g. from a file) so those texts are not encoded again."""
+        for t, v in zip(texts, vectors, strict=True):  # type: ignore[call-overload]
+            self._vectors[t] = v
+
     # --- internals -------------------------------------------------------------------------
     def _uncited(self) -> Verdict:
         return Verdict(label="uncited", score=0.0, reasons=("no citation: the sentence cites no source",))
@@ -134,22 +157,20 @@ class Verifier:
         sources = [s for s in sources if s.vec is None]
         wanted: list[str] = [c.claim for c in claims]
         for s in sources:
-            wanted.append(s.text)
-            wanted.extend(s.window_texts())
+            wanted.extend(s.sentence_texts())
         missing = list(dict.fromkeys(t for t in wanted if t not in self._vectors))
         if missing:
             vecs = self.embedder.encode(missing)
             for t, v in zip(missing, vecs, strict=True):
                 self._vectors[t] = v
-            while len(self._vectors) > 8 * _CACHE_SIZE:
+            while len(self._vectors) > 16 * _CACHE_SIZE:
                 self._vectors.popitem(last=False)
         import numpy as np
 
         for c in claims:
             c.vec = self._vectors[c.claim]  # type: ignore[assignment]
         for s in sources:
-            s.vec = self._vectors[s.text]  # type: ignore[assignment]
-            s.window_vecs = np.vstack([self._vectors[t] for t in s.window_texts()])  # type: ignore[misc]
+            s.attach(np.vstack([self._vectors[t] for t in s.sentence_texts()]))  # type: ignore[misc]
 
     def _decide(self, a: Assessment) -> tuple[float, str, list[str]]:
         failed = [k for k in ("missing_numbers", "missing_names", "quote_missing", "negation_mismatch")

@@ -1,0 +1,82 @@
+"""`make eval`: accuracy, balanced accuracy and macro-F1 of the verifier on real consistency data.
+
+The held-out part (documents never seen by `calibrate_verifier.py`, same seed as recorded in
+`thresholds.json`) is judged through the public API, `Verifier.verify_sentence`, exactly as the
+drafter calls it; "supported" counts as consistent, "weak" and "unsupported" as not. Printed next
+to the figures recorded on the calibration part and to baselines tuned on that same part
+(majority class, content-word coverage alone, similarity alone).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from assistant.models import Verdict
+from assistant.verify.thresholds import Thresholds
+from assistant.verify.verifier import Verifier
+from bench.verify_sets import DATASETS, Example, load_examples, scores, split
+
+
+def judge(verifier: Verifier, examples: Sequence[Example]) -> list[Verdict]:
+    return [verifier.verify_sentence(e.sentence, {1: e.evidence}) for e in examples]
+
+
+def held_out_figures(thresholds: Thresholds, verdicts: Sequence[Verdict], held: Sequence[Example]
+                     ) -> dict[str, dict[str, dict[str, float]]]:
+    """Per system (verifier and baselines), per data set: the three scores on the held-out part."""
+    cuts = thresholds.calibration.get("baselines", {}).get("cuts", {})
+    systems: dict[str, list[int]] = {"verifier": [1 if v.label == "supported" else 0 for v in verdicts]}
+    if cuts:
+        systems["majority class"] = [int(cuts["majority"])] * len(held)
+        for signal in ("coverage", "sim_window"):
+            systems[f"{signal} alone"] = [
+                1 if v.signals.get(signal, 0.0) >= cuts[signal] else 0 for v in verdicts
+            ]
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for name, pred in systems.items():
+        out[name] = {}
+        for ds in (*DATASETS, "all"):
+            idx = [i for i, e in enumerate(held) if ds == "all" or e.dataset == ds]
+            out[name][ds] = scores([held[i].label for i in idx], [pred[i] for i in idx])
+    return out
+
+
+def run() -> None:
+    thresholds = Thresholds.load()
+    rec = thresholds.calibration
+    if not rec:
+        raise RuntimeError("assistant/verify/thresholds.json is not calibrated; run "
+                           "`python -m bench.calibrate_verifier` first")
+    _, held = split(load_examples(), int(rec["seed"]))
+    verifier = Verifier(thresholds=thresholds)
+    t0 = time.perf_counter()
+    verdicts = judge(verifier, held)
+    elapsed = time.perf_counter() - t0
+    figs = held_out_figures(thresholds, verdicts, held)
+
+    print(f"Verifier on ../shared/data/verify (split seed {rec['seed']}, by document; "
+          f"supported = consistent)")
+    print(f"cut-offs: supported >= {thresholds.supported:.3f}, unsupported < {thresholds.unsupported:.3f}")
+    header = f"{'part':11s} {'system':18s} {'data set':15s} {'n':>5s} {'acc':>6s} {'bal_acc':>8s} {'macro_f1':>9s}"
+    print(header)
+    print("-" * len(header))
+    for ds, f in rec["calibration"].items():
+        print(f"{'calibration':11s} {'verifier':18s} {ds:15s} {int(f['n']):5d} {f['accuracy']:6.3f} "
+              f"{f['balanced_accuracy']:8.3f} {f['macro_f1']:9.3f}")
+    for system, per_ds in figs.items():
+        for ds, f in per_ds.items():
+            if system != "verifier" and ds != "all":
+                continue
+            print(f"{'held-out':11s} {system:18s} {ds:15s} {int(f['n']):5d} {f['accuracy']:6.3f} "
+                  f"{f['balanced_accuracy']:8.3f} {f['macro_f1']:9.3f}")
+    labels = {k: sum(1 for v in verdicts if v.label == k) for k in ("supported", "weak", "unsupported")}
+    print(f"held-out labels: {labels}; {len(held) / elapsed:.1f} sentences/s through verify_sentence")
+    recorded = rec.get("held_out", {}).get("all", {})
+    if recorded and abs(recorded["balanced_accuracy"] - figs["verifier"]["all"]["balanced_accuracy"]) > 1e-3:
+        print("WARNING: held-out figures differ from those recorded at calibration: "
+              f"{recorded['balanced_accuracy']:.4f} recorded")
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,109 @@
+"""The real consistency data the verifier is calibrated and measured on (`../shared/data/verify`),
+loaded as (sentence, evidence, label) examples, plus the held-out split shared by
+`calibrate_verifier.py` and `eval_verifier.py`.
+
+- SummEdits news: a summary and its news document; label 1 = consistent.
+- QAGS (CNN/DM and XSum): a model-written summary sentence judged against the full article by
+  three crowd workers; the majority "yes" = supported.
+
+The split is by source document (never the same article on both sides), per data set, from a
+fixed seed, so calibration and evaluation never share an article.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.paths import repo_root
+
+DATASETS = ("summedits_news", "qags_cnndm", "qags_xsum")
+
+
+@dataclass(frozen=True)
+class Example:
+    dataset: str
+    group: str
+    """Hash of the source document: the unit of the split."""
+    sentence: str
+    evidence: str
+    label: int
+    """1 = supported by the evidence, 0 = not."""
+
+
+def verify_data_dir() -> Path:
+    path = repo_root().parent / "shared" / "data" / "verify"
+    if not path.is_dir():
+        raise FileNotFoundError(f"{path}: the verifier's real data is missing (../shared/data/verify)")
+    return path
+
+
+def _group(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def load_examples(data_dir: Path | None = None) -> list[Example]:
+    data_dir = data_dir or verify_data_dir()
+    out: list[Example] = []
+    path = data_dir / "summedits_news.json"
+    try:
+        items = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: cannot read SummEdits ({exc})") from exc
+    for it in items:
+        out.append(Example("summedits_news", _group(it["doc"]), it["summary"], it["doc"], int(it["label"])))
+    for name in ("cnndm", "xsum"):
+        path = data_dir / f"mturk_{name}.jsonl"
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError as exc:
+                raise ValueError(f"{path}:{lineno}: bad JSON ({exc})") from exc
+            article = row["article"]
+            for s in row["summary_sentences"]:
+                yes = sum(r["response"] == "yes" for r in s["responses"])
+                label = 1 if yes * 2 > len(s["responses"]) else 0
+                out.append(Example(f"qags_{name}", _group(article), s["sentence"], article, label))
+    return out
+
+
+def split(examples: Sequence[Example], seed: int, calibration_share: float = 0.5
+          ) -> tuple[list[Example], list[Example]]:
+    """(calibration, held-out): documents shuffled with `seed` and cut per data set."""
+    calib: list[Example] = []
+    held: list[Example] = []
+    for dataset in sorted({e.dataset for e in examples}):
+        groups = sorted({e.group for e in examples if e.dataset == dataset})
+        random.Random(f"{seed}:{dataset}").shuffle(groups)
+        cut = set(groups[: round(len(groups) * calibration_share)])
+        for e in examples:
+            if e.dataset == dataset:
+                (calib if e.group in cut else held).append(e)
+    return calib, held
+
+
+def scores(truth: Sequence[int], pred: Sequence[int]) -> dict[str, float]:
+    """Accuracy, balanced accuracy and macro-F1 of binary predictions (1 = supported)."""
+    tp = sum(1 for t, p in zip(truth, pred, strict=True) if t == 1 and p == 1)
+    tn = sum(1 for t, p in zip(truth, pred, strict=True) if t == 0 and p == 0)
+    fp = sum(1 for t, p in zip(truth, pred, strict=True) if t == 0 and p == 1)
+    fn = sum(1 for t, p in zip(truth, pred, strict=True) if t == 1 and p == 0)
+    n = len(truth)
+
+    def f1(tp_: int, fp_: int, fn_: int) -> float:
+        return 2 * tp_ / (2 * tp_ + fp_ + fn_) if tp_ else 0.0
+
+    recall_pos = tp / (tp + fn) if tp + fn else 0.0
+    recall_neg = tn / (tn + fp) if tn + fp else 0.0
+    return {
+        "n": float(n),
+        "accuracy": (tp + tn) / n if n else 0.0,
+        "balanced_accuracy": (recall_pos + recall_neg) / 2,
+        "macro_f1": (f1(tp, fp, fn) + f1(tn, fn, fp)) / 2,
+    }
