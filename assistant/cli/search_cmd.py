@@ -81,7 +81,7 @@ def search_cmd(ctx: click.Context, query: str, since: str | None, until: str | N
     table = Table(show_lines=True, expand=True)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("score", justify="right", no_wrap=True)
-    table.add_column("source", ratio=1)
+    table.add_column("source", ratio=1, overflow="fold")
     table.add_column("passage", ratio=3)
     for h in hits:
         p = h.passage

@@ -44,11 +44,15 @@ class Embedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
+        # The "Loading weights" bar would land in every CLI command's output.
+        hf_logging.disable_progress_bar()
         self.model_path = model_path
         self.batch_size = batch_size
         self._model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
-        self.dimension = int(self._model.get_sentence_embedding_dimension() or 384)
+        dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dimension = int(dim() or 384)
         self.name = model_path.name
 
     @classmethod
