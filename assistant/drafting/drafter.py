@@ -119,9 +119,7 @@ class Drafter:
                 draft.sections.append(section)
             progress.advance()
         progress.done()
-        draft.citations = numbering.referenced(draft.sections)
-        draft.updated_at = utcnow()
-        return draft
+        return self._finish(draft, numbering, gen)
 
     def draft_section(self, draft: Draft, section_id: str, generator: str | None = None,
                       pinned: Sequence[str] = (), on_token: OnToken | None = None,
@@ -187,8 +185,11 @@ class Drafter:
         checker = SentenceChecker(self.verifier, offered,
                                   {p.n: citation_context(citation_for(p.passage, p.n)) for p in offered})
         notes: list[str] = []
-        parsed = checker.check_all([parse_paragraph(p) for p in gen.compose(request, token, cancel)])
-        if gen.name in LLM_GENERATORS and failures(parsed):
+        llm = gen.name in LLM_GENERATORS
+        # Extractive sentences are source sentences: no repair, so they are verified once, with
+        # the whole draft (one batched call) in `_finish`. LLM output is checked here, for repair.
+        parsed = checker.check_all([parse_paragraph(p) for p in gen.compose(request, token, cancel)], verify=llm)
+        if llm and failures(parsed):
             check_cancel(cancel)
             retry_request = SectionRequest(topic=draft.topic, section=spec, passages=offered,
                                            previous=previous, feedback=feedback_for(parsed))
@@ -213,7 +214,7 @@ class Drafter:
             for s in para:
                 if s.unresolved:
                     repaired.append(f"removed marker(s) {s.unresolved} that resolve to no offered passage")
-                if gen.name in LLM_GENERATORS and not s.ok:
+                if llm and not s.ok:
                     s, note = fallback(s, offered, checker, self._similarity, used, number=number)
                     repaired.append(note)
                     if s is None:
@@ -258,10 +259,11 @@ class Drafter:
         draft.sections.sort(key=lambda s: order.get(s.id, len(order)))
 
     def _finish(self, draft: Draft, numbering: _Numbering, gen: Generator) -> Draft:
+        """Keep the citations still referenced, then verify every sentence and set the metrics."""
         draft.citations = numbering.referenced(draft.sections)
         draft.prompt_versions = {**draft.prompt_versions, **gen.prompt_versions()}
         draft.updated_at = utcnow()
-        return draft
+        return self.verifier.verify_draft(draft)
 
 
 def _supported(paragraphs: Sequence[Sequence[Drafted]]) -> int:

@@ -18,15 +18,19 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from assistant.drafting.generators.base import NumberedPassage
-from assistant.models import Verdict
+from assistant.models import Draft, Verdict
 from assistant.text import normalize_for_hash, sentence_spans, strip_markers, words
 
 _LEADING_MARKERS = re.compile(r"^(\s*\[\d+(?:\s*[,;]\s*\d+)*\])+\s*")
 
 
 class SupportsVerify(Protocol):
+    """What the drafter needs of `assistant.verify.verifier.Verifier`."""
+
     def verify_sentence(self, text: str, cited: Mapping[int, str],
                         context: Mapping[int, str] | None = None) -> Verdict: ...
+
+    def verify_draft(self, draft: Draft) -> Draft: ...
 
 
 @dataclass
@@ -73,10 +77,15 @@ class SentenceChecker:
         self.context = dict(context or {})
         """Per passage number, the metadata (outlet, time) that may vouch for an attribution."""
 
+    def resolve(self, sentence: Drafted) -> Drafted:
+        """Keep the markers that name an offered passage; remember the others."""
+        sentence.unresolved += [n for n in sentence.markers if n not in self.by_n]
+        sentence.markers = [n for n in sentence.markers if n in self.by_n]
+        return sentence
+
     def check(self, sentence: Drafted) -> Drafted:
-        resolved = [n for n in sentence.markers if n in self.by_n]
-        sentence.unresolved = [n for n in sentence.markers if n not in self.by_n]
-        sentence.markers = resolved
+        self.resolve(sentence)
+        resolved = sentence.markers
         sentence.verdict = self.verifier.verify_sentence(
             sentence.text, {n: self.by_n[n].passage.text for n in resolved},
             {n: self.context[n] for n in resolved if n in self.context},
@@ -88,8 +97,9 @@ class SentenceChecker:
             })
         return sentence
 
-    def check_all(self, paragraphs: Sequence[Sequence[Drafted]]) -> list[list[Drafted]]:
-        return [[self.check(s) for s in para] for para in paragraphs]
+    def check_all(self, paragraphs: Sequence[Sequence[Drafted]], verify: bool = True) -> list[list[Drafted]]:
+        """Resolve (and with `verify`, verify) every sentence."""
+        return [[self.check(s) if verify else self.resolve(s) for s in para] for para in paragraphs]
 
 
 def failures(paragraphs: Sequence[Sequence[Drafted]]) -> int:

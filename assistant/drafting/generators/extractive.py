@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from assistant.drafting.generators.base import NumberedPassage, SectionRequest, SectionSpec, TokenCallback
 from assistant.progress import check_cancel
-from assistant.text import content_words, normalize_for_hash, sentence_spans, words
+from assistant.text import STOPWORDS, content_words, normalize_for_hash, sentence_spans, words
 
 if TYPE_CHECKING:
     import numpy as np
@@ -164,7 +164,10 @@ class ExtractiveGenerator:
         while pool and len(selected) < total:
             def mmr(i: int) -> tuple[float, int]:
                 redundancy = max((float(sims[i, j]) for j in selected), default=0.0)
-                return (self.mmr_lambda * cands[i].score - (1 - self.mmr_lambda) * redundancy, -cands[i].order)
+                # Several sentences from one document make a section one source's summary.
+                same_doc = sum(1 for j in selected if cands[j].np.passage.doc_id == cands[i].np.passage.doc_id)
+                value = self.mmr_lambda * cands[i].score - (1 - self.mmr_lambda) * redundancy - 0.08 * same_doc
+                return (value, -cands[i].order)
 
             best = max(pool, key=mmr)
             pool.remove(best)
@@ -199,6 +202,10 @@ class ExtractiveGenerator:
         for c in cands:
             if c.text.split(None, 1)[0].casefold().strip("\"'“‘,") in _ANAPHORIC:
                 c.score -= 0.1
+            if request.section.id in ("headline", "dek"):
+                # A headline names its actors: reward proper names (not the sentence's first word).
+                names = {w for w in re.findall(r"(?<!^)(?<![.!?] )\b[A-Z][\w'-]+", c.text)}
+                c.score += 0.03 * min(len(names), 4)
 
     def _candidates(self, passages: Sequence[NumberedPassage], spec: SectionSpec,
                     previous: Sequence[str]) -> list[_Candidate]:
@@ -303,8 +310,8 @@ def attribute(sentence: str, np_: NumberedPassage, with_date: bool = False) -> s
     if p.published_at is not None:
         t = p.published_at
         when = f" at {t:%H:%M} UTC" + (f" on {t.day} {_MONTHS[t.month - 1]} {t.year}" if with_date else "")
-    if head[:1].isupper() and head[1:].islower() and (
-        head.casefold() in _LOWERABLE or re.search(rf"\b{re.escape(head.lower())}\b", p.text)
+    if head[:1].isupper() and head[1:].islower() and head.casefold() != "may" and (
+        head.casefold() in _LOWERABLE or head.casefold() in STOPWORDS or re.search(rf"\b{re.escape(head.lower())}\b", p.text)
     ):
         # A common word that the source itself writes in lower case ("Format is ..."), not a name.
         sentence = sentence[0].lower() + sentence[1:]
