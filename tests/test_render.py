@@ -170,3 +170,15 @@ def test_safe_output_path_refuses_a_symlink_out(tmp_path):
     (base / "evil.md").symlink_to(tmp_path / "elsewhere.md")
     with pytest.raises(UnsafePathError):
         safe_output_path(base, "evil.md")
+
+
+def test_markdown_reads_back_to_the_same_sentences_and_citations(draft):
+    from assistant.provenance.markdown import read_markdown
+
+    back, dangling = read_markdown(Renderer().render(draft, "md"), draft)
+    assert dangling == []
+
+    def shape(d: Draft):
+        return [(s.id, [[(x.text, x.citations) for x in p.sentences] for p in s.paragraphs]) for s in d.sections]
+
+    assert shape(back) == shape(draft)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from assistant.cli.common import err_console, open_service
+from assistant.cli.common import open_service
 from assistant.models import Draft
 
 
@@ -79,7 +79,7 @@ def render_cmd(ctx: click.Context, draft_file: Path, fmt: str, out: str | None, 
         click.echo(text, nl=False)
     else:
         _write(target, text)
-        err_console.print(f"wrote {target}", highlight=False)
+        click.echo(f"wrote {target}", err=True)
 
 
 @click.command("provenance")
@@ -124,7 +124,7 @@ def provenance_cmd(ctx: click.Context, file: Path, draft_path: Path | None, fmt:
         service.close()
     known = sorted(c.n for c in draft.citations)
     for d in dangling:
-        err_console.print(d.message(str(file), known), highlight=False, markup=False)
+        click.echo(d.message(str(file), known), err=True)  # one unwrapped line each, for editors' tools
     assert draft.provenance is not None
     if fmt == "json":
         footer = json.dumps(draft.provenance.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
@@ -134,12 +134,12 @@ def provenance_cmd(ctx: click.Context, file: Path, draft_path: Path | None, fmt:
         click.echo(footer, nl=False)
     elif is_json:
         _write(file, draft.model_dump_json(indent=2) + "\n")
-        err_console.print(f"updated the footer and desk note in {file}", highlight=False)
+        click.echo(f"updated the footer and desk note in {file}", err=True)
     else:
         lines = markdown.splitlines()
         start = footer_start(lines)
         kept = "\n".join(lines[:start] if start is not None else lines).rstrip("\n")
         _write(file, kept + "\n\n" + renderer.render_footer(draft))
-        err_console.print(f"replaced the footer of {file}", highlight=False)
+        click.echo(f"replaced the footer of {file}", err=True)
     if dangling:
         ctx.exit(1)

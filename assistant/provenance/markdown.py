@@ -75,9 +75,11 @@ def read_markdown(text: str, draft: Draft) -> tuple[Draft, list[DanglingMarker]]
         block.clear()
         if _NOTE.match(para):
             return  # the desk note is recomputed, not part of the text
-        if current is None or current.id == "headline":
-            is_dek = para.startswith("*") and para.endswith("*") and not para.startswith("**")
-            current = _section(sections, "dek" if is_dek and not _has(sections, "lede") else "lede", None)
+        if current is None or current.id in ("headline", "dek"):
+            # Before the first `##`: italic paragraphs right under the headline are the dek.
+            is_dek = (para.startswith("*") and para.endswith("*") and not para.startswith("**")
+                      and not _has(sections, "lede"))
+            current = _section(sections, "dek" if is_dek else "lede", None)
             para = para.strip("*").strip() if is_dek else para
         current.paragraphs.append(_paragraph(para, current, known))
 
