@@ -22,28 +22,62 @@ _FLAG = {"supported": "", "weak": "WEAK", "unsupported": "UNSUPPORTED", "uncited
 @click.option("--since", help="Only sources published at or after this date/time (UTC).")
 @click.option("--until", help="Only sources published before this time; a date includes the day.")
 @click.option("--source", "sources", multiple=True, help="Outlet or channel (repeatable).")
-@click.option("--kind", "kinds", multiple=True, type=click.Choice(get_args(SourceKind)),
-              help="Source kind (repeatable).")
-@click.option("--generator", type=click.Choice(["extractive", "llama-cpp", "openai"]), default=None,
-              help="Who writes: extractive (default, no model), llama-cpp (local GGUF), openai (endpoint).")
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice(get_args(SourceKind)),
+    help="Source kind (repeatable).",
+)
+@click.option(
+    "--generator",
+    type=click.Choice(["extractive", "llama-cpp", "openai"]),
+    default=None,
+    help="Who writes: extractive (default, no model), llama-cpp (local GGUF), openai (endpoint).",
+)
 @click.option("--model", default=None, help="GGUF path (llama-cpp) or model name (openai).")
-@click.option("--sections", default=None, help="Comma-separated section ids to draft (default: all).")
-@click.option("--out", "out", type=click.Path(dir_okay=False), default=None, help="Write the draft here.")
-@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True,
-              help="Format printed and written to --out.")
-@click.option("--also-json", type=click.Path(dir_okay=False), default=None,
-              help="Also write the full draft as JSON to this file.")
+@click.option(
+    "--sections", default=None, help="Comma-separated section ids to draft (default: all)."
+)
+@click.option(
+    "--out", "out", type=click.Path(dir_okay=False), default=None, help="Write the draft here."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "json"]),
+    default="md",
+    show_default=True,
+    help="Format printed and written to --out.",
+)
+@click.option(
+    "--also-json",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write the full draft as JSON to this file.",
+)
 @click.pass_context
-def draft_cmd(ctx: click.Context, topic: str, since: str | None, until: str | None,
-              sources: tuple[str, ...], kinds: tuple[str, ...], generator: str | None,
-              model: str | None, sections: str | None, out: str | None, fmt: str,
-              also_json: str | None) -> None:
+def draft_cmd(
+    ctx: click.Context,
+    topic: str,
+    since: str | None,
+    until: str | None,
+    sources: tuple[str, ...],
+    kinds: tuple[str, ...],
+    generator: str | None,
+    model: str | None,
+    sections: str | None,
+    out: str | None,
+    fmt: str,
+    also_json: str | None,
+) -> None:
     """Draft a desk synthesis on TOPIC from the workspace's sources; every sentence is cited
     and verified."""
     filters = SearchFilters(
         since=parse_when(since) if since else None,
         until=parse_when(until, end_of_day=True) if until else None,
-        outlets=sources, kinds=kinds,  # type: ignore[arg-type]
+        outlets=sources,
+        kinds=kinds,  # type: ignore[arg-type]
     )
     if filters.since and filters.until and filters.since >= filters.until:
         raise click.BadParameter("--since must be before --until")
@@ -52,14 +86,21 @@ def draft_cmd(ctx: click.Context, topic: str, since: str | None, until: str | No
     try:
         if service.store.count_passages() == 0:
             raise click.ClickException(
-                f"the workspace {service.workspace.root} holds no passages yet; run `desk ingest PATH`"
+                f"the workspace {service.workspace.root} holds no passages yet; "
+                "run `desk ingest PATH`"
             )
         from assistant.drafting.generators.base import GeneratorError
 
         try:
             with RichProgress() as progress:
-                draft = service.draft(topic, filters, generator=generator, sections=wanted,
-                                      progress=progress, model=model)
+                draft = service.draft(
+                    topic,
+                    filters,
+                    generator=generator,
+                    sections=wanted,
+                    progress=progress,
+                    model=model,
+                )
         except KeyError as exc:  # an unknown section id
             raise click.BadParameter(str(exc.args[0]), param_hint="--sections") from None
         except (GeneratorError, FileNotFoundError) as exc:
@@ -155,7 +196,8 @@ def _report(draft: Draft, console: Console) -> None:
     console.print(
         f"[bold]{m.sentences}[/] sentences: {m.supported} supported, {m.weak} weak, "
         f"{m.unsupported} unsupported, {m.uncited} uncited · citation recall "
-        f"[bold]{m.citation_recall:.2f}[/] · citation precision [bold]{m.citation_precision:.2f}[/] · "
+        f"[bold]{m.citation_recall:.2f}[/] · citation precision "
+        f"[bold]{m.citation_precision:.2f}[/] · "
         f"{len(draft.citations)} citations · generator {draft.generator}"
         + (f" ({draft.model})" if draft.model else ""),
         highlight=False,

@@ -25,12 +25,22 @@ from assistant.drafting.repair import (
     Drafted,
     SentenceChecker,
     SupportsVerify,
-    fallback,
     failures,
+    fallback,
     feedback_for,
     parse_paragraph,
 )
-from assistant.models import Citation, Draft, Paragraph, Passage, SearchFilters, Section, Sentence, sha256_hex, utcnow
+from assistant.models import (
+    Citation,
+    Draft,
+    Paragraph,
+    Passage,
+    SearchFilters,
+    Section,
+    Sentence,
+    sha256_hex,
+    utcnow,
+)
 from assistant.progress import NullProgress, Progress, check_cancel
 from assistant.text import normalize_for_hash
 from assistant.verify.verifier import citation_context
@@ -60,15 +70,30 @@ class _Numbering:
         return self.by_passage[passage.id]
 
     def referenced(self, sections: Sequence[Section]) -> list[Citation]:
-        used = {n for s in sections for p in s.paragraphs for sent in p.sentences for n in sent.citations}
+        used = {
+            n
+            for s in sections
+            for p in s.paragraphs
+            for sent in p.sentences
+            for n in sent.citations
+        }
         return [self.citations[n] for n in sorted(used) if n in self.citations]
 
 
 def citation_for(passage: Passage, n: int) -> Citation:
     return Citation(
-        n=n, passage_id=passage.id, doc_id=passage.doc_id, lineage_id=passage.lineage_id,
-        start=passage.start, end=passage.end, content_hash=sha256_hex(passage.text), text=passage.text,
-        outlet=passage.outlet, kind=passage.kind, title=passage.title, url=passage.url,
+        n=n,
+        passage_id=passage.id,
+        doc_id=passage.doc_id,
+        lineage_id=passage.lineage_id,
+        start=passage.start,
+        end=passage.end,
+        content_hash=sha256_hex(passage.text),
+        text=passage.text,
+        outlet=passage.outlet,
+        kind=passage.kind,
+        title=passage.title,
+        url=passage.url,
         published_at=passage.published_at,
     )
 
@@ -76,8 +101,15 @@ def citation_for(passage: Passage, n: int) -> Citation:
 class Drafter:
     """Drafts, redrafts and repairs syntheses; see the module docstring."""
 
-    def __init__(self, store: Store, retriever: Retriever, verifier: SupportsVerify, settings: Settings,
-                 house_format: HouseFormat | None = None, k: int | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        retriever: Retriever,
+        verifier: SupportsVerify,
+        settings: Settings,
+        house_format: HouseFormat | None = None,
+        k: int | None = None,
+    ) -> None:
         self.store = store
         self.retriever = retriever
         self.verifier = verifier
@@ -97,18 +129,32 @@ class Drafter:
             return self._generators[key]
 
     # --- whole drafts ------------------------------------------------------------------------
-    def draft(self, topic: str, filters: SearchFilters | None = None, generator: str = "extractive",
-              sections: Sequence[str] | None = None, pinned: Sequence[str] = (),
-              on_token: OnToken | None = None, progress: Progress | None = None,
-              cancel: threading.Event | None = None, model: str | None = None) -> Draft:
+    def draft(
+        self,
+        topic: str,
+        filters: SearchFilters | None = None,
+        generator: str = "extractive",
+        sections: Sequence[str] | None = None,
+        pinned: Sequence[str] = (),
+        on_token: OnToken | None = None,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+        model: str | None = None,
+    ) -> Draft:
         """Draft every section of the house format (or only `sections`) on `topic`."""
         if not topic.strip():
             raise ValueError("a draft needs a topic")
         gen = self.generator(generator, model)
         filters = filters or SearchFilters()
         specs = self.house.select(sections)
-        draft = Draft(id=f"draft-{uuid.uuid4().hex[:12]}", topic=topic.strip(), filters=filters,
-                      generator=gen.name, model=gen.model, prompt_versions=gen.prompt_versions())
+        draft = Draft(
+            id=f"draft-{uuid.uuid4().hex[:12]}",
+            topic=topic.strip(),
+            filters=filters,
+            generator=gen.name,
+            model=gen.model,
+            prompt_versions=gen.prompt_versions(),
+        )
         numbering = _Numbering([])
         progress = progress or NullProgress()
         progress.start("drafting", total=len(specs))
@@ -121,18 +167,36 @@ class Drafter:
         progress.done()
         return self._finish(draft, numbering, gen)
 
-    def draft_section(self, draft: Draft, section_id: str, generator: str | None = None,
-                      pinned: Sequence[str] = (), on_token: OnToken | None = None,
-                      cancel: threading.Event | None = None, model: str | None = None) -> Draft:
+    def draft_section(
+        self,
+        draft: Draft,
+        section_id: str,
+        generator: str | None = None,
+        pinned: Sequence[str] = (),
+        on_token: OnToken | None = None,
+        cancel: threading.Event | None = None,
+        model: str | None = None,
+    ) -> Draft:
         """Redraft one section; its locked paragraphs stay exactly as they are."""
         spec = self.house.section(section_id)
-        gen = self.generator(generator or draft.generator, model if model is not None else draft.model)
+        gen = self.generator(
+            generator or draft.generator, model if model is not None else draft.model
+        )
         draft = draft.model_copy(deep=True)
         numbering = _Numbering(draft.citations)
         old = draft.section(section_id)
         keep = [p for p in old.paragraphs if p.locked] if old else []
-        fresh = self._section(draft, spec, gen, numbering, pinned, on_token, cancel,
-                              exclude_section=section_id, avoid=keep)
+        fresh = self._section(
+            draft,
+            spec,
+            gen,
+            numbering,
+            pinned,
+            on_token,
+            cancel,
+            exclude_section=section_id,
+            avoid=keep,
+        )
         merged: list[Paragraph] = []
         new_iter = iter(fresh.paragraphs)
         for p in old.paragraphs if old else []:
@@ -144,11 +208,18 @@ class Drafter:
         self._put_section(draft, fresh)
         return self._finish(draft, numbering, gen)
 
-    def regenerate_paragraph(self, draft: Draft, section_id: str, paragraph_id: str,
-                             generator: str | None = None, pinned: Sequence[str] = (),
-                             on_token: OnToken | None = None, cancel: threading.Event | None = None,
-                             model: str | None = None) -> Draft:
-        """Replace one paragraph with a new one that avoids its current sentences (unless locked)."""
+    def regenerate_paragraph(
+        self,
+        draft: Draft,
+        section_id: str,
+        paragraph_id: str,
+        generator: str | None = None,
+        pinned: Sequence[str] = (),
+        on_token: OnToken | None = None,
+        cancel: threading.Event | None = None,
+        model: str | None = None,
+    ) -> Draft:
+        """Replace one paragraph by a new one avoiding its current sentences (unless locked)."""
         section = draft.section(section_id)
         if section is None:
             raise KeyError(f"the draft has no section '{section_id}'")
@@ -158,7 +229,9 @@ class Drafter:
         if section.paragraphs[index].locked:
             return draft
         spec = self.house.section(section_id)
-        gen = self.generator(generator or draft.generator, model if model is not None else draft.model)
+        gen = self.generator(
+            generator or draft.generator, model if model is not None else draft.model
+        )
         draft = draft.model_copy(deep=True)
         numbering = _Numbering(draft.citations)
         one = dataclasses.replace(spec, paragraphs=1)
@@ -170,36 +243,70 @@ class Drafter:
         return self._finish(draft, numbering, gen)
 
     # --- one section ---------------------------------------------------------------------------
-    def _section(self, draft: Draft, spec: HouseSection, gen: Generator, numbering: _Numbering,
-                 pinned: Sequence[str], on_token: OnToken | None, cancel: threading.Event | None,
-                 exclude_section: str | None = None, avoid: Sequence[Paragraph] = ()) -> Section:
+    def _section(
+        self,
+        draft: Draft,
+        spec: HouseSection,
+        gen: Generator,
+        numbering: _Numbering,
+        pinned: Sequence[str],
+        on_token: OnToken | None,
+        cancel: threading.Event | None,
+        exclude_section: str | None = None,
+        avoid: Sequence[Paragraph] = (),
+    ) -> Section:
         query = spec.retrieval_query(draft.topic)
-        hits = self.retriever.search(query, draft.filters, k=self.k, one_per_lineage=False, mmr=True,
-                                     pinned=pinned)
+        hits = self.retriever.search(
+            query, draft.filters, k=self.k, one_per_lineage=False, mmr=True, pinned=pinned
+        )
         offered = [NumberedPassage(i + 1, h.passage) for i, h in enumerate(hits)]
-        previous = [s.text for sec in draft.sections if sec.id != exclude_section
-                    for p in sec.paragraphs for s in p.sentences]
+        previous = [
+            s.text
+            for sec in draft.sections
+            if sec.id != exclude_section
+            for p in sec.paragraphs
+            for s in p.sentences
+        ]
         previous += [s.text for p in avoid for s in p.sentences]
-        request = SectionRequest(topic=draft.topic, section=spec, passages=offered, previous=previous)
+        request = SectionRequest(
+            topic=draft.topic, section=spec, passages=offered, previous=previous
+        )
         token = (lambda t: on_token(spec.id, t)) if on_token is not None else None
-        checker = SentenceChecker(self.verifier, offered,
-                                  {p.n: citation_context(citation_for(p.passage, p.n)) for p in offered})
+        checker = SentenceChecker(
+            self.verifier,
+            offered,
+            {p.n: citation_context(citation_for(p.passage, p.n)) for p in offered},
+        )
         notes: list[str] = []
         llm = gen.name in LLM_GENERATORS
         # Extractive sentences are source sentences: no repair, so they are verified once, with
         # the whole draft (one batched call) in `_finish`. LLM output is checked here, for repair.
-        parsed = checker.check_all([parse_paragraph(p) for p in gen.compose(request, token, cancel)], verify=llm)
+        parsed = checker.check_all(
+            [parse_paragraph(p) for p in gen.compose(request, token, cancel)], verify=llm
+        )
         if llm and failures(parsed):
             check_cancel(cancel)
-            retry_request = SectionRequest(topic=draft.topic, section=spec, passages=offered,
-                                           previous=previous, feedback=feedback_for(parsed))
-            retried = checker.check_all([parse_paragraph(p) for p in gen.compose(retry_request, token, cancel)])
+            retry_request = SectionRequest(
+                topic=draft.topic,
+                section=spec,
+                passages=offered,
+                previous=previous,
+                feedback=feedback_for(parsed),
+            )
+            retried = checker.check_all(
+                [parse_paragraph(p) for p in gen.compose(retry_request, token, cancel)]
+            )
             before, after = failures(parsed), failures(retried)
             if after < before or (after == before and _supported(retried) > _supported(parsed)):
-                notes.append(f"retried with verifier feedback: {before} failing sentence(s) before, {after} after")
+                notes.append(
+                    f"retried with verifier feedback: {before} failing sentence(s) before, "
+                    f"{after} after"
+                )
                 parsed = retried
             else:
-                notes.append(f"retried with verifier feedback; kept the first attempt ({before} failing)")
+                notes.append(
+                    f"retried with verifier feedback; kept the first attempt ({before} failing)"
+                )
         used = {normalize_for_hash(t) for t in previous}
         used |= {normalize_for_hash(s.text) for para in parsed for s in para}
         local = {p.n: p.passage for p in offered}
@@ -213,28 +320,43 @@ class Drafter:
             final: list[Drafted] = []
             for s in para:
                 if s.unresolved:
-                    repaired.append(f"removed marker(s) {s.unresolved} that resolve to no offered passage")
+                    repaired.append(
+                        f"removed marker(s) {s.unresolved} that resolve to no offered passage"
+                    )
                 if llm and not s.ok:
                     s, note = fallback(s, offered, checker, self._similarity, used, number=number)
                     repaired.append(note)
                     if s is None:
                         continue
                 final.append(s)
-            sentences = [Sentence(text=s.text, citations=[number(n) for n in s.markers], verdict=s.verdict)
-                         for s in final]
+            sentences = [
+                Sentence(text=s.text, citations=[number(n) for n in s.markers], verdict=s.verdict)
+                for s in final
+            ]
             if sentences:
-                paragraphs.append(Paragraph(id=f"{spec.id}-p{len(paragraphs) + 1}", sentences=sentences,
-                                            repaired=repaired))
+                paragraphs.append(
+                    Paragraph(
+                        id=f"{spec.id}-p{len(paragraphs) + 1}",
+                        sentences=sentences,
+                        repaired=repaired,
+                    )
+                )
         title = spec.title
         if spec.derive_title and paragraphs:
             title = self._title(draft, paragraphs, numbering, exclude_section or spec.id)
         return Section(id=spec.id, title=title, paragraphs=paragraphs, query=query)
 
-    def _title(self, draft: Draft, paragraphs: list[Paragraph], numbering: _Numbering, section_id: str) -> str | None:
+    def _title(
+        self, draft: Draft, paragraphs: list[Paragraph], numbering: _Numbering, section_id: str
+    ) -> str | None:
         """A body title lifted from the section's own sentences, distinct from other titles."""
         taken = {(s.title or "").casefold() for s in draft.sections if s.id != section_id}
         for sentence in (s for p in paragraphs for s in p.sentences):
-            claim = sentence.text.split(", ", 1)[1] if sentence.text.startswith("According to ") else sentence.text
+            claim = (
+                sentence.text.split(", ", 1)[1]
+                if sentence.text.startswith("According to ")
+                else sentence.text
+            )
             title = derive_title(claim, draft.topic)
             if title and title.casefold() not in taken:
                 return title
@@ -285,4 +407,3 @@ def _unique_ids(section_id: str, paragraphs: list[Paragraph]) -> list[Paragraph]
         taken.add(pid)
         out.append(p.model_copy(update={"id": pid}))
     return out
-

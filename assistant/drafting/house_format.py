@@ -52,7 +52,9 @@ class HouseFormat:
         for s in self.sections:
             if s.id == section_id:
                 return s
-        raise KeyError(f"unknown section '{section_id}'; the house format has: {', '.join(self.ids)}")
+        raise KeyError(
+            f"unknown section '{section_id}'; the house format has: {', '.join(self.ids)}"
+        )
 
     def select(self, ids: Sequence[str] | None) -> list[HouseSection]:
         """The sections named in `ids` (in print order), or all of them."""
@@ -74,14 +76,23 @@ class HouseFormat:
             try:
                 prefer = raw.get("prefer", "central")
                 if prefer not in _PREFERENCES:
-                    raise HouseFormatError(f"{where}: prefer = '{prefer}' is not one of {sorted(_PREFERENCES)}")
-                sections.append(HouseSection(
-                    id=str(raw["id"]), title=str(raw.get("title") or "") or None, purpose=str(raw["purpose"]),
-                    paragraphs=int(raw.get("paragraphs", 1)), max_sentences=int(raw.get("max_sentences", 3)),
-                    query=str(raw.get("query", "")), prefer=prefer, optional=bool(raw.get("optional", False)),
-                    attribution=bool(raw.get("attribution", False)),
-                    derive_title=bool(raw.get("derive_title", False)),
-                ))
+                    raise HouseFormatError(
+                        f"{where}: prefer = '{prefer}' is not one of {sorted(_PREFERENCES)}"
+                    )
+                sections.append(
+                    HouseSection(
+                        id=str(raw["id"]),
+                        title=str(raw.get("title") or "") or None,
+                        purpose=str(raw["purpose"]),
+                        paragraphs=int(raw.get("paragraphs", 1)),
+                        max_sentences=int(raw.get("max_sentences", 3)),
+                        query=str(raw.get("query", "")),
+                        prefer=prefer,
+                        optional=bool(raw.get("optional", False)),
+                        attribution=bool(raw.get("attribution", False)),
+                        derive_title=bool(raw.get("derive_title", False)),
+                    )
+                )
             except KeyError as exc:
                 raise HouseFormatError(f"{where}: missing key {exc}") from exc
         if not sections:
@@ -91,11 +102,45 @@ class HouseFormat:
 
 _TOKEN = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*", re.UNICODE)
 # Words that start a clause rather than name a thing: a title built from them reads badly.
-_WEAK = STOPWORDS | {"like", "new", "now", "one", "two", "first", "last", "told", "say", "saying", "per"}
+_WEAK = STOPWORDS | {
+    "like",
+    "new",
+    "now",
+    "one",
+    "two",
+    "first",
+    "last",
+    "told",
+    "say",
+    "saying",
+    "per",
+}
 
 
-_VERBS = {"give", "gives", "make", "makes", "take", "takes", "say", "says", "get", "gets", "put",
-          "set", "keep", "come", "comes", "go", "goes", "see", "seen", "known", "want", "wants"}
+_VERBS = {
+    "give",
+    "gives",
+    "make",
+    "makes",
+    "take",
+    "takes",
+    "say",
+    "says",
+    "get",
+    "gets",
+    "put",
+    "set",
+    "keep",
+    "come",
+    "comes",
+    "go",
+    "goes",
+    "see",
+    "seen",
+    "known",
+    "want",
+    "wants",
+}
 
 
 def _verbish(word: str) -> bool:
@@ -120,7 +165,7 @@ def derive_title(lead_sentence: str, topic: str, max_words: int = 6) -> str | No
     for m in _TOKEN.finditer(text):
         word = m.group(0)
         # punctuation between words (a comma, a dash, a quote) ends a phrase
-        gap = text[prev_end:m.start()]
+        gap = text[prev_end : m.start()]
         prev_end = m.end()
         if word.casefold() in _WEAK or (gap.strip() and runs[-1]):
             runs.append([])

@@ -27,8 +27,9 @@ _LEADING_MARKERS = re.compile(r"^(\s*\[\d+(?:\s*[,;]\s*\d+)*\])+\s*")
 class SupportsVerify(Protocol):
     """What the drafter needs of `assistant.verify.verifier.Verifier`."""
 
-    def verify_sentence(self, text: str, cited: Mapping[int, str],
-                        context: Mapping[int, str] | None = None) -> Verdict: ...
+    def verify_sentence(
+        self, text: str, cited: Mapping[int, str], context: Mapping[int, str] | None = None
+    ) -> Verdict: ...
 
     def verify_draft(self, draft: Draft) -> Draft: ...
 
@@ -57,7 +58,7 @@ def parse_paragraph(text: str) -> list[Drafted]:
             # "... fell. [2] Next ..." — the marker closes the previous sentence.
             _, moved = strip_markers(lead.group(0))
             out[-1].markers += [n for n in moved if n not in out[-1].markers]
-            chunk = chunk[lead.end():]
+            chunk = chunk[lead.end() :]
         clean, markers = strip_markers(chunk)
         if not words(clean):
             if out:
@@ -70,8 +71,12 @@ def parse_paragraph(text: str) -> list[Drafted]:
 class SentenceChecker:
     """Verifies drafted sentences against the passages offered to the generator."""
 
-    def __init__(self, verifier: SupportsVerify, passages: Sequence[NumberedPassage],
-                 context: Mapping[int, str] | None = None) -> None:
+    def __init__(
+        self,
+        verifier: SupportsVerify,
+        passages: Sequence[NumberedPassage],
+        context: Mapping[int, str] | None = None,
+    ) -> None:
         self.verifier = verifier
         self.by_n = {p.n: p for p in passages}
         self.context = dict(context or {})
@@ -87,17 +92,25 @@ class SentenceChecker:
         self.resolve(sentence)
         resolved = sentence.markers
         sentence.verdict = self.verifier.verify_sentence(
-            sentence.text, {n: self.by_n[n].passage.text for n in resolved},
+            sentence.text,
+            {n: self.by_n[n].passage.text for n in resolved},
             {n: self.context[n] for n in resolved if n in self.context},
         )
         if sentence.unresolved:
             gone = ", ".join(f"[{n}]" for n in sentence.unresolved)
-            sentence.verdict = sentence.verdict.model_copy(update={
-                "reasons": (*sentence.verdict.reasons, f"removed {gone}: resolves to no passage"),
-            })
+            sentence.verdict = sentence.verdict.model_copy(
+                update={
+                    "reasons": (
+                        *sentence.verdict.reasons,
+                        f"removed {gone}: resolves to no passage",
+                    ),
+                }
+            )
         return sentence
 
-    def check_all(self, paragraphs: Sequence[Sequence[Drafted]], verify: bool = True) -> list[list[Drafted]]:
+    def check_all(
+        self, paragraphs: Sequence[Sequence[Drafted]], verify: bool = True
+    ) -> list[list[Drafted]]:
         """Resolve (and with `verify`, verify) every sentence."""
         return [[self.check(s) if verify else self.resolve(s) for s in para] for para in paragraphs]
 
@@ -114,8 +127,10 @@ def feedback_for(paragraphs: Sequence[Sequence[Drafted]]) -> list[str]:
             if s.ok or s.verdict is None:
                 continue
             why = "; ".join(s.verdict.reasons) or s.verdict.label
-            lines.append(f'"{s.text}" is {s.verdict.label}: {why}. Rewrite it using only the '
-                         "numbered passages, and end it with the [n] of the passage that says it.")
+            lines.append(
+                f'"{s.text}" is {s.verdict.label}: {why}. Rewrite it using only the '
+                "numbered passages, and end it with the [n] of the passage that says it."
+            )
     return lines
 
 
@@ -156,9 +171,14 @@ def fallback(
             replacement = checker.check(Drafted(text, [n]))
             if replacement.ok:
                 used.add(normalize_for_hash(text))
-                return replacement, (f'replaced {label} sentence "{_short(sentence.text)}" '
-                                     f"with the closest source sentence from [{number(n)}]")
-    return None, f'dropped {label} sentence "{_short(sentence.text)}": no source sentence supports it'
+                return replacement, (
+                    f'replaced {label} sentence "{_short(sentence.text)}" '
+                    f"with the closest source sentence from [{number(n)}]"
+                )
+    return (
+        None,
+        f'dropped {label} sentence "{_short(sentence.text)}": no source sentence supports it',
+    )
 
 
 def _short(text: str, limit: int = 80) -> str:

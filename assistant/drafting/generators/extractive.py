@@ -22,7 +22,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from assistant.drafting.generators.base import NumberedPassage, SectionRequest, SectionSpec, TokenCallback
+from assistant.drafting.generators.base import (
+    NumberedPassage,
+    SectionRequest,
+    SectionSpec,
+    TokenCallback,
+)
 from assistant.progress import check_cancel
 from assistant.text import STOPWORDS, content_words, normalize_for_hash, sentence_spans, words
 
@@ -58,14 +63,64 @@ _INJECTION = re.compile(
     re.IGNORECASE,
 )
 # A sentence opening on one of these leans on a previous sentence the reader has not seen.
-_ANAPHORIC = {"he", "she", "it", "they", "this", "these", "that", "those", "his", "her", "their",
-              "its", "but", "and", "also", "however", "meanwhile", "still", "yet", "so"}
+_ANAPHORIC = {
+    "he",
+    "she",
+    "it",
+    "they",
+    "this",
+    "these",
+    "that",
+    "those",
+    "his",
+    "her",
+    "their",
+    "its",
+    "but",
+    "and",
+    "also",
+    "however",
+    "meanwhile",
+    "still",
+    "yet",
+    "so",
+}
 # Sentence openers that may be lower-cased after an attribution prefix without changing meaning.
-_LOWERABLE = {"the", "a", "an", "in", "on", "at", "for", "after", "before", "during", "while",
-              "there", "some", "many", "most", "several", "both", "all"}
+_LOWERABLE = {
+    "the",
+    "a",
+    "an",
+    "in",
+    "on",
+    "at",
+    "for",
+    "after",
+    "before",
+    "during",
+    "while",
+    "there",
+    "some",
+    "many",
+    "most",
+    "several",
+    "both",
+    "all",
+}
 _END = re.compile(r"[.!?…]+[\"'”’)\]]*$")
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"]
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 @dataclass
@@ -86,9 +141,14 @@ class ExtractiveGenerator:
     name = "extractive"
     model: str | None = None
 
-    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None,
-                 min_relevance: float = 0.3, relative_relevance: float = 0.6,
-                 mmr_lambda: float = 0.7) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        embedder: Embedder | None = None,
+        min_relevance: float = 0.3,
+        relative_relevance: float = 0.6,
+        mmr_lambda: float = 0.7,
+    ) -> None:
         self.settings = settings
         self._embedder = embedder
         self.min_relevance = min_relevance
@@ -103,8 +163,12 @@ class ExtractiveGenerator:
     def prompt_versions(self) -> dict[str, str]:
         return {}
 
-    def compose(self, request: SectionRequest, on_token: TokenCallback | None = None,
-                cancel: threading.Event | None = None) -> list[str]:
+    def compose(
+        self,
+        request: SectionRequest,
+        on_token: TokenCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> list[str]:
         spec = request.section
         prefer = getattr(spec, "prefer", "central")
         check_cancel(cancel)
@@ -114,12 +178,15 @@ class ExtractiveGenerator:
         if prefer == "newest":
             # A lede reads as a sequence: the newest items, told in the order they happened.
             chosen.sort(key=lambda c: (_ts(c), c.order))
-        one_day = len({c.np.passage.published_at.date() for c in chosen if c.np.passage.published_at}) <= 1
+        one_day = (
+            len({c.np.passage.published_at.date() for c in chosen if c.np.passage.published_at})
+            <= 1
+        )
         paragraphs: list[str] = []
         per = max(1, spec.max_sentences)
         for start in range(0, len(chosen), per):
             parts: list[str] = []
-            for c in chosen[start:start + per]:
+            for c in chosen[start : start + per]:
                 text = c.text
                 if getattr(spec, "attribution", False):
                     text = attribute(text, c.np, with_date=not one_day)
@@ -162,11 +229,18 @@ class ExtractiveGenerator:
         selected: list[int] = []
         sims = vecs @ vecs.T
         while pool and len(selected) < total:
+
             def mmr(i: int) -> tuple[float, int]:
                 redundancy = max((float(sims[i, j]) for j in selected), default=0.0)
                 # Several sentences from one document make a section one source's summary.
-                same_doc = sum(1 for j in selected if cands[j].np.passage.doc_id == cands[i].np.passage.doc_id)
-                value = self.mmr_lambda * cands[i].score - (1 - self.mmr_lambda) * redundancy - 0.08 * same_doc
+                same_doc = sum(
+                    1 for j in selected if cands[j].np.passage.doc_id == cands[i].np.passage.doc_id
+                )
+                value = (
+                    self.mmr_lambda * cands[i].score
+                    - (1 - self.mmr_lambda) * redundancy
+                    - 0.08 * same_doc
+                )
                 return (value, -cands[i].order)
 
             best = max(pool, key=mmr)
@@ -176,7 +250,9 @@ class ExtractiveGenerator:
             selected.append(best)
         return [cands[i] for i in selected]
 
-    def _score(self, cands: list[_Candidate], vecs: np.ndarray, request: SectionRequest, prefer: str) -> None:
+    def _score(
+        self, cands: list[_Candidate], vecs: np.ndarray, request: SectionRequest, prefer: str
+    ) -> None:
         if prefer == "central":
             weights = [max(c.rel, 0.0) for c in cands]
             centroid = (vecs * [[w] for w in weights]).sum(axis=0)
@@ -207,8 +283,9 @@ class ExtractiveGenerator:
                 names = {w for w in re.findall(r"(?<!^)(?<![.!?] )\b[A-Z][\w'-]+", c.text)}
                 c.score += 0.03 * min(len(names), 4)
 
-    def _candidates(self, passages: Sequence[NumberedPassage], spec: SectionSpec,
-                    previous: Sequence[str]) -> list[_Candidate]:
+    def _candidates(
+        self, passages: Sequence[NumberedPassage], spec: SectionSpec, previous: Sequence[str]
+    ) -> list[_Candidate]:
         prefer = getattr(spec, "prefer", "central")
         short = spec.id in ("headline", "dek")
         max_words = 25 if spec.id == "headline" else 40 if spec.id == "dek" else 60
@@ -229,8 +306,15 @@ class ExtractiveGenerator:
                 if any(_jaccard(cw, u) >= 0.8 for u in used_words):
                     continue
                 seen.add(key)
-                out.append(_Candidate(n=np_.n, np=np_, order=pi * 1000 + si, text=sentence,
-                                      words=len(words(sentence))))
+                out.append(
+                    _Candidate(
+                        n=np_.n,
+                        np=np_,
+                        order=pi * 1000 + si,
+                        text=sentence,
+                        words=len(words(sentence)),
+                    )
+                )
         return out
 
     # --- embeddings --------------------------------------------------------------------------
@@ -297,7 +381,7 @@ def with_marker(sentence: str, n: int) -> str:
     m = _END.search(sentence)
     if m is None:
         return f"{sentence} [{n}]."
-    return f"{sentence[:m.start()]} [{n}]{sentence[m.start():]}"
+    return f"{sentence[: m.start()]} [{n}]{sentence[m.start() :]}"
 
 
 def attribute(sentence: str, np_: NumberedPassage, with_date: bool = False) -> str:
@@ -309,9 +393,18 @@ def attribute(sentence: str, np_: NumberedPassage, with_date: bool = False) -> s
     when = ""
     if p.published_at is not None:
         t = p.published_at
-        when = f" at {t:%H:%M} UTC" + (f" on {t.day} {_MONTHS[t.month - 1]} {t.year}" if with_date else "")
-    if head[:1].isupper() and head[1:].islower() and head.casefold() != "may" and (
-        head.casefold() in _LOWERABLE or head.casefold() in STOPWORDS or re.search(rf"\b{re.escape(head.lower())}\b", p.text)
+        when = f" at {t:%H:%M} UTC" + (
+            f" on {t.day} {_MONTHS[t.month - 1]} {t.year}" if with_date else ""
+        )
+    if (
+        head[:1].isupper()
+        and head[1:].islower()
+        and head.casefold() != "may"
+        and (
+            head.casefold() in _LOWERABLE
+            or head.casefold() in STOPWORDS
+            or re.search(rf"\b{re.escape(head.lower())}\b", p.text)
+        )
     ):
         # A common word that the source itself writes in lower case ("Format is ..."), not a name.
         sentence = sentence[0].lower() + sentence[1:]
