@@ -104,7 +104,15 @@ def _prose(
     for kind, (one, many) in KIND_LABELS.items():
         members = [s for s in sources if s.kind == kind]
         if members:
-            names = ", ".join(f"{s.outlet} {_markers(s.markers)}" for s in members)
+            # One name per outlet: "Meridian Wire, 3 items [1][2][6]" rather than three names.
+            by_outlet: dict[str, list[CitedSource]] = {}
+            for s in members:
+                by_outlet.setdefault(s.outlet, []).append(s)
+            names = ", ".join(
+                f"{outlet}{f', {len(group)} items' if len(group) > 1 else ''} "
+                f"{_markers(sorted(n for g in group for n in g.markers))}"
+                for outlet, group in by_outlet.items()
+            )
             mix.append(f"{_plural(len(members), one, many)} ({names})")
     parts[0] += ": " + "; ".join(mix) + "."
     if span_start and span_end:
