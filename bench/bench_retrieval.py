@@ -1,0 +1,297 @@
+"""Retrieval benchmarks (issue 2), each a ratio against a baseline measured in the same run:
+
+1. ingest throughput (`DeskService.ingest`: parse, dedup, chunk, embed, Chroma, BM25) against a
+   bare sentence-transformers `encode()` of the very passages it produced — the model's limit;
+2. time from files to a searchable index against LangChain's stock pipeline
+   (RecursiveCharacterTextSplitter + HuggingFaceEmbeddings on the same local model +
+   langchain-chroma `Chroma.from_documents`);
+3. re-ingest of the unchanged corpus (a fresh service, as a new `desk ingest` would be) against
+   the first ingest;
+4. search latency p50/p95 (`Retriever.search`, k=12, model loaded, a third of the queries
+   filtered) on ~50k passages of synthetic but realistic news text;
+5. peak RSS of this process after the ingest stages and after the 50k stage.
+
+Corpus for 1-3: the allsides articles of ../shared/data written out as Markdown files with front
+matter (outlet, title, URL, date). The 50k corpus recombines sentences of the same articles
+within their story (so passages stay on topic) under shifted dates and outlets. Its vectors are
+the normalised mean of the sentences' real embeddings (each unique sentence embedded once): a
+faithful stand-in for search latency, which does not depend on how a vector was made, that keeps
+`make bench` within minutes; `BENCH_SEARCH_EXACT=1` embeds every passage with the model instead.
+
+Knobs (environment): BENCH_STORIES (default all 252), BENCH_SEARCH_PASSAGES (50000),
+BENCH_QUERIES (200), BENCH_SEARCH_EXACT (0).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import resource
+import shutil
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO.parent / "shared" / "data" / "allsides" / "allsides_dev.jsonl"
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _stories(n: int) -> list[dict]:
+    with DATA.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh][:n]
+
+
+def write_markdown_corpus(stories: list[dict], folder: Path) -> int:
+    """One Markdown file per outlet article, with front matter; returns the number of files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    n = 0
+    for story in stories:
+        when = datetime.fromisoformat(story["date"]).astimezone(UTC)
+        for stance, art in story["news"].items():
+            body = "\n\n".join(p.strip() for p in art["newBody"] if p.strip())
+            if not body:
+                continue
+            front = {"title": art["newsTitle"], "source": art["newsSource"], "url": art["newsLink"],
+                     "published": when.isoformat()}
+            lines = ["---", *(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in front.items()), "---", ""]
+            (folder / f"{story['id']}-{stance}.md").write_text("\n".join(lines) + body + "\n", encoding="utf-8")
+            n += 1
+    return n
+
+
+# --- 1-3: ingest ------------------------------------------------------------------------------
+def bench_ingest(corpus: Path, work: Path) -> dict:
+    from sentence_transformers import SentenceTransformer
+
+    from assistant.index.embedder import Embedder
+    from assistant.service import DeskService
+    from assistant.workspace import Workspace
+
+    ws = Workspace.init(work / "ws")
+    embedder = Embedder.for_settings(ws.settings)
+    embedder.encode(["warm up the model before timing"] * 8)  # model load is not ingest work
+
+    svc = DeskService(ws)
+    t0 = time.perf_counter()
+    report = svc.ingest([corpus])
+    first = time.perf_counter() - t0
+    texts = [p.text for p in svc.store.passages()]
+    svc.close()
+    if report.failed:
+        raise RuntimeError(f"ingest failed on {report.failed[:3]}")
+
+    # The physical limit: the same passages through the bare model, same batch size.
+    raw_model = SentenceTransformer(str(embedder.model_path), device="cpu", local_files_only=True)
+    raw_model.encode(texts[:64], batch_size=ws.settings.embedding_batch_size)
+    t0 = time.perf_counter()
+    raw_model.encode(texts, batch_size=ws.settings.embedding_batch_size, normalize_embeddings=True,
+                     convert_to_numpy=True, show_progress_bar=False)
+    raw = time.perf_counter() - t0
+    del raw_model
+
+    svc = DeskService(Workspace.open(work / "ws"))
+    t0 = time.perf_counter()
+    again = svc.ingest([corpus])
+    second = time.perf_counter() - t0
+    svc.close()
+    return {"files": report.files, "documents": report.documents,
+            "passages": len(texts), "chars": sum(map(len, texts)), "first_s": first, "raw_encode_s": raw,
+            "reingest_s": second, "reingest_embedded": again.embedded, "rss_mb": _rss_mb()}
+
+
+def bench_langchain(corpus: Path, work: Path, model_path: Path, chunk_chars: int) -> dict:
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+    from langchain_huggingface import HuggingFaceEmbeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    embeddings = HuggingFaceEmbeddings(model_name=str(model_path), model_kwargs={"device": "cpu"},
+                                       encode_kwargs={"normalize_embeddings": True})
+    embeddings.embed_documents(["warm up the model before timing"] * 8)
+    t0 = time.perf_counter()
+    docs = [Document(page_content=p.read_text(encoding="utf-8"), metadata={"source": str(p)})
+            for p in sorted(corpus.glob("*.md"))]
+    splitter = RecursiveCharacterTextSplitter(chunk_size=chunk_chars, chunk_overlap=chunk_chars // 7)
+    chunks = splitter.split_documents(docs)
+    store = Chroma.from_documents(chunks, embeddings, persist_directory=str(work / "lc-chroma"),
+                                  collection_name="bench")
+    store.similarity_search("is it searchable", k=1)
+    elapsed = time.perf_counter() - t0
+    return {"chunks": len(chunks), "chars": sum(len(c.page_content) for c in chunks), "s": elapsed}
+
+
+# --- 4: search latency at ~50k passages --------------------------------------------------------
+def build_search_corpus(stories: list[dict], target: int, seed: int = 7):
+    """Synthetic documents of 4 passages, each 2-3 sentences drawn from one story's articles."""
+    from assistant.models import Document, Passage, SourceLocation, sha256_hex
+    from assistant.text import split_sentences
+
+    rng = random.Random(seed)
+    outlets = sorted({a["newsSource"] for s in stories for a in s["news"].values()})
+    kinds = ["outlet"] * 8 + ["wire", "telegram"]
+    pools = []
+    for s in stories:
+        sents = [x for a in s["news"].values() for p in a["newBody"] for x in split_sentences(p) if len(x) > 30]
+        if len(sents) >= 4:
+            pools.append((s, sents))
+    base = datetime(2024, 1, 1, tzinfo=UTC)
+    docs: list[tuple[Document, list[Passage], list[list[str]]]] = []
+    count = 0
+    n = 0
+    while count < target:
+        story, sents = pools[n % len(pools)]
+        n += 1
+        groups = [rng.sample(sents, rng.choice((2, 3))) for _ in range(4)]
+        texts = [" ".join(g) for g in groups]
+        text = "\n\n".join(texts)
+        digest = sha256_hex(f"{n}:{text}")
+        doc_id = f"doc_{digest[:16]}"
+        when = base + timedelta(minutes=rng.randrange(0, 2 * 365 * 24 * 60))
+        outlet = rng.choice(outlets)
+        kind = rng.choice(kinds)
+        doc = Document(id=doc_id, kind=kind, format="markdown", outlet=outlet, title=story["issue"],  # type: ignore[arg-type]
+                       text=text, url=f"https://example.org/{doc_id}", published_at=when, language="en",
+                       content_hash=digest, location=SourceLocation(path="synthetic", item=str(n)),
+                       lineage_id=doc_id)
+        passages, pos = [], 0
+        for t in texts:
+            start = text.index(t, pos)
+            end = start + len(t)
+            pos = end
+            passages.append(Passage(id=f"{doc_id}:{start}-{end}", doc_id=doc_id, lineage_id=doc_id,
+                                    text=t, start=start, end=end, content_hash=sha256_hex(t),
+                                    outlet=outlet, kind=kind, title=doc.title, url=doc.url,
+                                    published_at=when, language="en"))
+        docs.append((doc, passages, groups))
+        count += len(passages)
+    return docs
+
+
+def bench_search(stories: list[dict], work: Path, target: int, n_queries: int, exact: bool) -> dict:
+    import numpy as np
+
+    from assistant.index.passage_index import PassageIndex
+    from assistant.index.retriever import Retriever
+    from assistant.models import SearchFilters
+    from assistant.store import Store
+    from assistant.workspace import Workspace
+
+    ws = Workspace.init(work / "ws50k")
+    store = Store(ws.db_path)
+    index = PassageIndex(ws, store)
+    t0 = time.perf_counter()
+    docs = build_search_corpus(stories, target)
+    with store.transaction():
+        for doc, passages, _ in docs:
+            store.add_document(doc, passages)
+    t_store = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    if exact:
+        index.sync()
+    else:
+        sentences = sorted({s for _, _, groups in docs for g in groups for s in g})
+        svec = dict(zip(sentences, index.embedder.encode(sentences), strict=True))
+        for i in range(0, len(docs), 500):
+            batch = docs[i : i + 500]
+            passages = [p for _, ps, _ in batch for p in ps]
+            vecs = np.vstack([
+                (lambda v: v / np.linalg.norm(v))(np.mean([svec[s] for s in g], axis=0))
+                for _, _, groups in batch for g in groups
+            ]).astype(np.float32)
+            index.vectors.upsert(passages, vecs)
+            store.mark_embedded(p.id for p in passages)
+        index.sync()  # reconciles and builds BM25
+    t_index = time.perf_counter() - t0
+    total = store.count_passages()
+
+    rng = random.Random(11)
+    retriever = Retriever(store, index, ws.settings)
+    queries = []
+    for i in range(n_queries):
+        story = stories[rng.randrange(len(stories))]
+        art = rng.choice(list(story["news"].values()))
+        q = rng.choice([story["issue"], art["newsTitle"]])
+        filters = SearchFilters()
+        if i % 3 == 1:
+            since = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=rng.randrange(0, 600))
+            filters = SearchFilters(since=since, until=since + timedelta(days=60))
+        elif i % 3 == 2:
+            filters = SearchFilters(outlets=(art["newsSource"],))
+        queries.append((q, filters))
+    for q, f in queries[:5]:
+        retriever.search(q, f, 12)  # warm caches (BM25 load, lineage sizes, HNSW pages)
+    lat, embed = [], []
+    for q, f in queries:
+        t0 = time.perf_counter()
+        index.embed_query(q)
+        embed.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        hits = retriever.search(q, f, 12)
+        lat.append(time.perf_counter() - t0)
+        assert hits or f != SearchFilters()
+    index.close()
+    store.close()
+    q = statistics.quantiles(lat, n=20)
+    return {"passages": total, "store_s": t_store, "index_s": t_index, "exact": exact,
+            "p50_ms": statistics.median(lat) * 1000, "p95_ms": q[18] * 1000,
+            "embed_p50_ms": statistics.median(embed) * 1000, "queries": len(lat), "rss_mb": _rss_mb()}
+
+
+def run() -> None:
+    from assistant.config import Settings
+    from assistant.index.embedder import resolve_model_path
+
+    if not DATA.is_file():
+        raise FileNotFoundError(f"{DATA} is missing; the benchmarks read ../shared/data beside the checkout")
+    stories = _stories(_env_int("BENCH_STORIES", 252))
+    load_before = os.getloadavg()[0]
+    work = Path(tempfile.mkdtemp(prefix="desk-bench-retrieval-"))
+    try:
+        corpus = work / "corpus"
+        files = write_markdown_corpus(stories, corpus)
+        print(f"corpus: {files} Markdown articles from {len(stories)} allsides stories", flush=True)
+        ing = bench_ingest(corpus, work)
+        print(f"ingest done: {ing}", flush=True)
+        search = bench_search(stories, work, _env_int("BENCH_SEARCH_PASSAGES", 50_000),
+                              _env_int("BENCH_QUERIES", 200), os.environ.get("BENCH_SEARCH_EXACT") == "1")
+        print(f"search done: {search}", flush=True)
+        settings = Settings()
+        lc = bench_langchain(corpus, work, resolve_model_path(settings.embedding_model), settings.chunk_max_chars)
+        print(f"langchain done: {lc}", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    overhead = ing["first_s"] / ing["raw_encode_s"] - 1
+    rows = [
+        ("1 ingest vs raw encode()", f"{ing['passages'] / ing['first_s']:.1f} passages/s vs "
+         f"{ing['passages'] / ing['raw_encode_s']:.1f} passages/s", f"overhead {overhead:+.0%}", "≤ +15%"),
+        ("2 files → searchable index vs LangChain stock", f"{ing['first_s']:.1f} s vs {lc['s']:.1f} s",
+         f"{lc['s'] / ing['first_s']:.2f}× ({ing['passages']} passages, {ing['chars']:,} chars vs "
+         f"{lc['chunks']} chunks, {lc['chars']:,} chars)", "faster"),
+        ("3 re-ingest unchanged vs first ingest", f"{ing['reingest_s']:.2f} s vs {ing['first_s']:.1f} s",
+         f"{ing['first_s'] / ing['reingest_s']:.0f}× faster ({ing['reingest_embedded']} embedded)", "≥ 20×"),
+        (f"4 search latency, {search['passages']:,} passages", f"p50 {search['p50_ms']:.1f} ms, "
+         f"p95 {search['p95_ms']:.1f} ms", f"query embedding p50 {search['embed_p50_ms']:.1f} ms "
+         f"({search['queries']} queries)", "p50 < 50 ms"),
+        ("5 peak RSS", f"{ing['rss_mb']:.0f} MB after ingest stages", f"{search['rss_mb']:.0f} MB after the "
+         f"{search['passages']:,}-passage stage", "report"),
+    ]
+    print("\n| measurement | ours vs baseline | ratio | target |\n|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    print(f"\nmachine: {os.cpu_count()} cores, load average {load_before:.1f} at start, "
+          f"{os.getloadavg()[0]:.1f} at end (other work on the machine slows both sides of each ratio)")
+    print(f"50k corpus built in {search['store_s']:.1f} s (store) + {search['index_s']:.1f} s "
+          f"(vectors{' embedded exactly' if search['exact'] else ' from sentence embeddings'} + BM25)")
