@@ -76,11 +76,15 @@ class DeskService:
         filters: SearchFilters | None = None,
         k: int | None = None,
         one_per_lineage: bool = True,
+        pinned: Sequence[str] = (),
+        mmr: bool = True,
     ) -> list[Hit]:
+        """Hybrid search; `pinned` passage ids come first, `filters.exclude_passages` never."""
         from assistant.index.retriever import Retriever
 
         return Retriever(self.store, self.index, self.settings).search(
-            query, filters or SearchFilters(), k or self.settings.retrieval_k, one_per_lineage=one_per_lineage
+            query, filters or SearchFilters(), k or self.settings.retrieval_k,
+            one_per_lineage=one_per_lineage, mmr=mmr, pinned=pinned,
         )
 
     # --- drafting and verification (issue: grounded drafting) -------------------------------
