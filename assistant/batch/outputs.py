@@ -42,6 +42,7 @@ def atomic_write(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are meant to be shared/published
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
