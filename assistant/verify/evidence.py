@@ -185,12 +185,9 @@ def assess(claim: Claim, sources: Mapping[int, Source], context: Sequence[Source
 
     negation_mismatch = False
     if best_cov[0] >= 0.5 and claim.content:
-        win_tokens = sources[best_cov[2]].window_tokens[best_cov[3]]
-        win_bag = sources[best_cov[2]].window_bags[best_cov[3]]
-        shared = {w for w in claim.content if win_bag.has(w)}
-        win_shared = {t for t in set(win_tokens) if any(sg.loose_equal(t, w) for w in shared)}
-        negation_mismatch = sg.negation_near(claim.tokens, shared) != sg.negation_near(
-            win_tokens, win_shared
+        best = sources[best_cov[2]]
+        negation_mismatch = sg.negation_mismatch(
+            claim.tokens, claim.content, best.window_tokens[best_cov[3]], best.window_bags[best_cov[3]]
         )
 
     features = {

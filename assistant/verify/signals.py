@@ -146,17 +146,25 @@ def quote_form(text: str) -> str:
     return fold(text).replace("`", "'")
 
 
-def negations(tokens: list[str]) -> list[int]:
-    return [i for i, t in enumerate(tokens) if t in NEGATORS or t.endswith("n't")]
+def negated(tokens: list[str], reach: int = 3) -> set[str]:
+    """The content words negators apply to: the first content word within `reach` tokens after
+    each negator (`no ceasefire`, `was not agreed`, `didn't attend`)."""
+    out = set()
+    for i, t in enumerate(tokens):
+        if t in NEGATORS or t.endswith("n't"):
+            for nxt in tokens[i + 1 : i + 1 + reach]:
+                if nxt not in STOPWORDS and nxt not in NEGATORS and len(nxt) > 1:
+                    out.add(nxt)
+                    break
+    return out
 
 
-def negation_near(tokens: list[str], shared: set[str], radius: int = 5) -> bool:
-    """Is there a negator within `radius` tokens of a content word both texts share?"""
-    for i in negations(tokens):
-        lo, hi = max(0, i - radius), i + radius + 1
-        if any(t in shared for t in tokens[lo:hi]):
-            return True
-    return False
+def negation_mismatch(claim_tokens: list[str], claim_content: list[str], window_tokens: list[str],
+                      window_bag: WordBag) -> bool:
+    """Does a word the claim shares with the window sit under a negator in one and not the other?"""
+    claim_neg = {w for w in negated(claim_tokens) if window_bag.has(w)}
+    window_neg = {c for w in negated(window_tokens) for c in claim_content if loose_equal(c, w)}
+    return claim_neg != window_neg
 
 
 def loose_equal(a: str, b: str) -> bool:
