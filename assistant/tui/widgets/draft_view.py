@@ -87,6 +87,8 @@ class DraftView(OptionList):
             self.highlighted = self.get_option_index(keep)
         elif self.highlighted is None:
             self.action_first()
+        # The view may have just shrunk (the editor opened): scroll once the layout is known.
+        self.call_after_refresh(self.scroll_to_highlight)
 
     def _paragraph_options(self, section: Section, paragraph: Paragraph) -> list[Option]:
         out = []

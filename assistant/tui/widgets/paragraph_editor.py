@@ -45,7 +45,7 @@ class ParagraphEditor(Vertical):
     def open(self, key: str, title: str, text: str) -> None:
         self.key = key
         self.query_one("#editor-title", Label).update(
-            f"Editing {title}: [n] cites a passage; c on a passage inserts one; esc when done"
+            Text(f"Editing {title}: [n] cites a passage; c on a passage inserts one; esc when done")
         )
         area = self.query_one(TextArea)
         self._loading = True
