@@ -128,7 +128,7 @@ def test_llama_cpp_cancel_stops_between_tokens(llm_settings, seed_passages):
         cancel.set()
 
     with pytest.raises(Cancelled):
-        LlamaCppGenerator(llm_settings).compose(_request(seed_passages), on_token, cancel)
+        LlamaCppGenerator(llm_settings).compose(_request(seed_passages[:2]), on_token, cancel)
     assert len(tokens) == 1
 
 
@@ -138,6 +138,9 @@ def test_llama_cpp_missing_or_bad_model_file_is_a_clear_error(tmp_path):
     missing = tmp_path / "nope.gguf"
     with pytest.raises(GeneratorError, match=re.escape(str(missing))):
         LlamaCppGenerator(Settings(), model_path=missing)
+    # What a draft records as its model names the packaged GGUF again (redrafting works).
+    recorded = LlamaCppGenerator(Settings()).model
+    assert LlamaCppGenerator(Settings(), model_path=recorded).path == default_gguf_model()
     not_gguf = tmp_path / "model.gguf"
     not_gguf.write_text("this is not a model")
     with pytest.raises(GeneratorError, match="not a GGUF model file"):

@@ -31,18 +31,29 @@ _MODELS: dict[tuple[str, int, int], tuple[Any, threading.Lock]] = {}
 _MODELS_LOCK = threading.Lock()
 
 
-def resolve_model_path(settings: Settings, model_path: str | Path | None = None) -> Path:
-    """The GGUF file to use: argument > `settings.llm_model_path` > the packaged SmolLM2."""
-    chosen = model_path or settings.llm_model_path
-    if chosen:
-        path = Path(chosen).expanduser()
-    else:
-        from assistant.paths import default_gguf_model
+def _packaged_model() -> Path:
+    from assistant.paths import default_gguf_model
 
-        try:
-            path = default_gguf_model()
-        except FileNotFoundError as exc:
-            raise GeneratorError(str(exc)) from exc
+    try:
+        return default_gguf_model()
+    except FileNotFoundError as exc:
+        raise GeneratorError(str(exc)) from exc
+
+
+def resolve_model_path(settings: Settings, model_path: str | Path | None = None) -> Path:
+    """The GGUF file to use: argument > `settings.llm_model_path` > the packaged SmolLM2.
+
+    A bare file name equal to the packaged model's (what a draft records as its `model`) means
+    the packaged model, so a saved draft can be redrafted with the model it names."""
+    chosen = model_path or settings.llm_model_path
+    if not chosen:
+        path = _packaged_model()
+    else:
+        path = Path(chosen).expanduser()
+        if not path.is_file() and str(chosen) == path.name and path.suffix == ".gguf":
+            packaged = _packaged_model()
+            if packaged.name == path.name:
+                path = packaged
     if not path.is_file():
         raise GeneratorError(
             f"GGUF model file {path} does not exist; set llm_model_path (DESK_LLM_MODEL_PATH) "
@@ -92,7 +103,14 @@ class LlamaCppGenerator:
     def __init__(self, settings: Settings, model_path: str | Path | None = None) -> None:
         self.settings = settings
         self.path = resolve_model_path(settings, model_path)
-        self.model: str | None = self.path.name
+        # The packaged model is recorded by name (portable between machines); others by path.
+        self.model: str | None = self.path.name if self._is_packaged() else str(self.path)
+
+    def _is_packaged(self) -> bool:
+        try:
+            return self.path.resolve() == _packaged_model().resolve()
+        except GeneratorError:
+            return False
 
     def prompt_versions(self) -> dict[str, str]:
         from assistant.drafting.prompts import PromptSet
