@@ -32,9 +32,17 @@ def browser(tmp_path_factory):
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-dev-shm-usage", f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     yield driver
@@ -98,15 +106,24 @@ def test_weak_and_unsupported_sentences_are_visibly_marked(page):
 
     driver, _ = page
     weak = driver.find_element(By.CSS_SELECTOR, "#section-body_1 .v-weak")
-    style = driver.execute_script("const s = getComputedStyle(arguments[0]); "
-                                  "return [s.textDecorationLine, s.textDecorationStyle];", weak)
+    style = driver.execute_script(
+        "const s = getComputedStyle(arguments[0]); "
+        "return [s.textDecorationLine, s.textDecorationStyle];",
+        weak,
+    )
     assert style == ["underline", "dotted"]
     bad = driver.find_element(By.CSS_SELECTOR, "#section-lede .v-unsupported")
-    style = driver.execute_script("const s = getComputedStyle(arguments[0]); "
-                                  "return [s.textDecorationLine, s.textDecorationStyle];", bad)
+    style = driver.execute_script(
+        "const s = getComputedStyle(arguments[0]); "
+        "return [s.textDecorationLine, s.textDecorationStyle];",
+        bad,
+    )
     assert style == ["underline", "wavy"]
     assert "'Chicago' not in [3]" in bad.get_attribute("title")  # why, on hover
     plain = driver.find_element(By.CSS_SELECTOR, "#section-lede .v-supported")
-    assert driver.execute_script("return getComputedStyle(arguments[0]).textDecorationLine", plain) == "none"
+    assert (
+        driver.execute_script("return getComputedStyle(arguments[0]).textDecorationLine", plain)
+        == "none"
+    )
     legend = driver.find_element(By.CSS_SELECTOR, ".legend").text
     assert "weakly supported" in legend and "not supported" in legend

@@ -19,12 +19,18 @@ from assistant.store import Store
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 # The two posts seed 000 cites, in the seed's own quoted words (its footer lists their channel
 # URL https://t.me/s/OSINTdefender twice: the defect the footer must not repeat).
-KREMLIN_POST = ("Putin is ready to continue negotiations with the United States on topics discussed during "
-                "the meeting in Anchorage, Alaska, and emphasised the importance of reaching compromises.")
-ANKARA_POST = ("NATO leaders arriving in Ankara, with concerns about effectively deterring Russia and "
-               "fulfilling defence commitments.")
-ANKARA_UPDATE = ANKARA_POST + (" Members have agreed to higher defence spending; whether they will agree to "
-                               "the common procurement and shared production is the unfinished business.")
+KREMLIN_POST = (
+    "Putin is ready to continue negotiations with the United States on topics discussed during "
+    "the meeting in Anchorage, Alaska, and emphasised the importance of reaching compromises."
+)
+ANKARA_POST = (
+    "NATO leaders arriving in Ankara, with concerns about effectively deterring Russia and "
+    "fulfilling defence commitments."
+)
+ANKARA_UPDATE = ANKARA_POST + (
+    " Members have agreed to higher defence spending; whether they will agree to "
+    "the common procurement and shared production is the unfinished business."
+)
 
 
 def at(hh: int, mm: int) -> datetime:
@@ -35,7 +41,11 @@ def all_urls(entries: tuple[ProvenanceEntry, ...]) -> list[str]:
     """Every URL the footer shows, in entries and in "also carried by" (as `<url>`)."""
     urls = [canonical_url(e.url) for e in entries if e.url]
     for e in entries:
-        urls += [canonical_url(c.split("<", 1)[1].split(">", 1)[0]) for c in e.also_carried_by if "<" in c]
+        urls += [
+            canonical_url(c.split("<", 1)[1].split(">", 1)[0])
+            for c in e.also_carried_by
+            if "<" in c
+        ]
     return urls
 
 
@@ -51,28 +61,62 @@ def seed_posts(store: Store):
     """Seed 000's posts as Telegram items: a Kremlin post reposted verbatim by a second channel,
     and an Ankara post with a later near-duplicate update (same lineage)."""
     tg = "corpus/telegram/osintdefender/result.json"
-    kremlin = make_document(KREMLIN_POST, "OSINTdefender", "telegram", "https://t.me/s/OSINTdefender/101",
-                            at(18, 26), SourceLocation(path=tg, item="101"), channel="OSINTdefender")
-    ankara = make_document(ANKARA_POST, "OSINTdefender", "telegram", None, at(18, 28),
-                           SourceLocation(path=tg, item="102"), channel="OSINTdefender")
+    kremlin = make_document(
+        KREMLIN_POST,
+        "OSINTdefender",
+        "telegram",
+        "https://t.me/s/OSINTdefender/101",
+        at(18, 26),
+        SourceLocation(path=tg, item="101"),
+        channel="OSINTdefender",
+    )
+    ankara = make_document(
+        ANKARA_POST,
+        "OSINTdefender",
+        "telegram",
+        None,
+        at(18, 28),
+        SourceLocation(path=tg, item="102"),
+        channel="OSINTdefender",
+    )
     p_kremlin, p_ankara = add(store, kremlin), add(store, ankara)
-    update = make_document(ANKARA_UPDATE, "OSINTdefender", "telegram", "https://t.me/OSINTdefender/103",
-                           at(18, 40), SourceLocation(path=tg, item="103"), channel="OSINTdefender",
-                           lineage_id=ankara.id)
+    update = make_document(
+        ANKARA_UPDATE,
+        "OSINTdefender",
+        "telegram",
+        "https://t.me/OSINTdefender/103",
+        at(18, 40),
+        SourceLocation(path=tg, item="103"),
+        channel="OSINTdefender",
+        lineage_id=ankara.id,
+    )
     add(store, update)
     # The verbatim repost (seed 002 cites this channel): the same document seen in another file.
-    store.add_sighting(Sighting(doc_id=kremlin.id, outlet="Alekhin_Telega", channel="Alekhin_Telega",
-                                url="https://t.me/Alekhin_Telega/14719", published_at=at(18, 31),
-                                location=SourceLocation(path="corpus/telegram/alekhin.html", item="14719")))
+    store.add_sighting(
+        Sighting(
+            doc_id=kremlin.id,
+            outlet="Alekhin_Telega",
+            channel="Alekhin_Telega",
+            url="https://t.me/Alekhin_Telega/14719",
+            published_at=at(18, 31),
+            location=SourceLocation(path="corpus/telegram/alekhin.html", item="14719"),
+        )
+    )
     return p_kremlin[0], p_ankara[0]
 
 
 def seed_draft(kremlin, ankara):
-    return draft_from("Anchorage and Ankara", {
-        "lede": [[(KREMLIN_POST, [1]), (ANKARA_POST, [2])]],
-        "body_1": [[("NATO leaders arrived in Ankara with concerns about deterring Russia.", [2])]],
-        "uncertain": [[("Moscow's readiness to talk commits it to nothing.", [])]],
-    }, [cite(1, kremlin), cite(2, ankara)])
+    return draft_from(
+        "Anchorage and Ankara",
+        {
+            "lede": [[(KREMLIN_POST, [1]), (ANKARA_POST, [2])]],
+            "body_1": [
+                [("NATO leaders arrived in Ankara with concerns about deterring Russia.", [2])]
+            ],
+            "uncertain": [[("Moscow's readiness to talk commits it to nothing.", [])]],
+        },
+        [cite(1, kremlin), cite(2, ankara)],
+    )
 
 
 def test_repost_and_update_fold_into_one_entry_each_and_no_url_repeats(store, seed_posts):
@@ -82,8 +126,12 @@ def test_repost_and_update_fold_into_one_entry_each_and_no_url_repeats(store, se
     kremlin, ankara = prov.entries
     assert kremlin.url == "https://t.me/OSINTdefender/101"  # the t.me/s/ preview as a permalink
     assert ankara.url == "https://t.me/OSINTdefender/102"  # built from channel + message id
-    assert kremlin.also_carried_by == ("Alekhin_Telega <https://t.me/Alekhin_Telega/14719> (2026-06-29 18:31 UTC)",)
-    assert ankara.also_carried_by == ("OSINTdefender <https://t.me/OSINTdefender/103> (later version, 2026-06-29 18:40 UTC)",)
+    assert kremlin.also_carried_by == (
+        "Alekhin_Telega <https://t.me/Alekhin_Telega/14719> (2026-06-29 18:31 UTC)",
+    )
+    assert ankara.also_carried_by == (
+        "OSINTdefender <https://t.me/OSINTdefender/103> (later version, 2026-06-29 18:40 UTC)",
+    )
     urls = all_urls(prov.entries)
     assert len(urls) == len(set(urls)) == 4
 
@@ -91,8 +139,11 @@ def test_repost_and_update_fold_into_one_entry_each_and_no_url_repeats(store, se
 def test_entries_are_chronological_keyed_and_say_where_they_are_cited(store, seed_posts):
     kremlin, ankara = seed_posts
     # Cite the later post first: the footer still lists by publication time.
-    draft = draft_from("t", {"lede": [[(ANKARA_POST, [1])]], "body_1": [[(KREMLIN_POST, [2])], [(ANKARA_POST, [1])]]},
-                       [cite(1, ankara), cite(2, kremlin)])
+    draft = draft_from(
+        "t",
+        {"lede": [[(ANKARA_POST, [1])]], "body_1": [[(KREMLIN_POST, [2])], [(ANKARA_POST, [1])]]},
+        [cite(1, ankara), cite(2, kremlin)],
+    )
     prov = build_provenance(draft, store)
 
     assert [e.key for e in prov.entries] == ["src-1", "src-2"]
@@ -109,10 +160,28 @@ def test_seed_000_defect_two_posts_under_one_channel_url_listed_once(store):
     """Seed 000's footer: both posts carry only `https://t.me/s/OSINTdefender`. One page is one
     source: the two lineages become one entry and the URL appears once."""
     tg = str(SEEDS / "000_4ce8f303556d4e6f.txt")
-    a = add(store, make_document(KREMLIN_POST, "OSINTdefender", "telegram", "https://t.me/s/OSINTdefender",
-                                 at(18, 26), SourceLocation(path=tg, item="a")))
-    b = add(store, make_document(ANKARA_POST, "OSINTdefender", "telegram", "https://t.me/s/OSINTdefender/",
-                                 at(18, 28), SourceLocation(path=tg, item="b")))
+    a = add(
+        store,
+        make_document(
+            KREMLIN_POST,
+            "OSINTdefender",
+            "telegram",
+            "https://t.me/s/OSINTdefender",
+            at(18, 26),
+            SourceLocation(path=tg, item="a"),
+        ),
+    )
+    b = add(
+        store,
+        make_document(
+            ANKARA_POST,
+            "OSINTdefender",
+            "telegram",
+            "https://t.me/s/OSINTdefender/",
+            at(18, 28),
+            SourceLocation(path=tg, item="b"),
+        ),
+    )
     prov = build_provenance(seed_draft(a[0], b[0]), store)
 
     assert len(prov.entries) == 1
@@ -122,7 +191,9 @@ def test_seed_000_defect_two_posts_under_one_channel_url_listed_once(store):
 
 def test_only_cited_markers_count_and_unknown_markers_are_ignored(store, seed_posts):
     kremlin, ankara = seed_posts
-    draft = draft_from("t", {"lede": [[(KREMLIN_POST, [1, 7])]]}, [cite(1, kremlin), cite(2, ankara)])
+    draft = draft_from(
+        "t", {"lede": [[(KREMLIN_POST, [1, 7])]]}, [cite(1, kremlin), cite(2, ankara)]
+    )
     prov = build_provenance(draft, store)
     assert [e.markers for e in prov.entries] == [(1,)]
 
@@ -147,7 +218,9 @@ def test_footer_json_validates_against_the_versioned_schema(store, seed_posts, d
     story = next(s for s in allsides_stories(data_dir) if len(s["news"]) == 3)
     coverage = store_story(store, story, data_dir)
     citations = [cite(i, ps[0]) for i, ps in enumerate(coverage.values(), start=1)]
-    draft = draft_from(story["issue"], {"lede": [[(c.text.split(". ")[0], [c.n]) for c in citations]]}, citations)
+    draft = draft_from(
+        story["issue"], {"lede": [[(c.text.split(". ")[0], [c.n]) for c in citations]]}, citations
+    )
     for prov in (build_provenance(draft, store), build_provenance(seed_draft(*seed_posts), store)):
         data = prov.model_dump(mode="json")
         errors = sorted(validator.iter_errors(data), key=str)
@@ -160,15 +233,20 @@ def test_footer_json_validates_against_the_versioned_schema(store, seed_posts, d
 
 
 def test_allsides_coverage_one_entry_per_outlet_with_kinds(store, data_dir):
-    story = next(s for s in allsides_stories(data_dir)
-                 if len(s["news"]) == 3 and any(v["newsSource"] == "Reuters" for v in s["news"].values()))
+    story = next(
+        s
+        for s in allsides_stories(data_dir)
+        if len(s["news"]) == 3 and any(v["newsSource"] == "Reuters" for v in s["news"].values())
+    )
     coverage = store_story(store, story, data_dir)
     citations, n = [], 0
     for passages in coverage.values():
         for p in passages[:2]:
             n += 1
             citations.append(cite(n, p))
-    draft = draft_from(story["issue"], {"body_1": [[(c.text, [c.n]) for c in citations]]}, citations)
+    draft = draft_from(
+        story["issue"], {"body_1": [[(c.text, [c.n]) for c in citations]]}, citations
+    )
     prov = build_provenance(draft, store)
 
     assert sorted(e.outlet for e in prov.entries) == sorted(coverage)
@@ -177,15 +255,20 @@ def test_allsides_coverage_one_entry_per_outlet_with_kinds(store, data_dir):
     assert all(e.title and e.url for e in prov.entries)
 
 
-@pytest.mark.parametrize(("a", "b"), [
-    ("https://t.me/s/OSINTdefender/101", "https://t.me/OSINTdefender/101"),
-    ("HTTPS://www.Reuters.com/world/x/?utm_source=tw#top", "https://reuters.com/world/x"),
-    ("http://telegram.me/rybar/5/", "https://t.me/rybar/5"),
-])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("https://t.me/s/OSINTdefender/101", "https://t.me/OSINTdefender/101"),
+        ("HTTPS://www.Reuters.com/world/x/?utm_source=tw#top", "https://reuters.com/world/x"),
+        ("http://telegram.me/rybar/5/", "https://t.me/rybar/5"),
+    ],
+)
 def test_canonical_url_treats_trivial_variants_as_one_page(a, b):
     assert canonical_url(a) == canonical_url(b)
 
 
 def test_canonical_url_keeps_different_pages_apart():
-    assert canonical_url("https://t.me/OSINTdefender/101") != canonical_url("https://t.me/OSINTdefender/102")
+    assert canonical_url("https://t.me/OSINTdefender/101") != canonical_url(
+        "https://t.me/OSINTdefender/102"
+    )
     assert canonical_url("https://x.com/a?id=1") != canonical_url("https://x.com/a?id=2")

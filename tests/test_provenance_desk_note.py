@@ -12,7 +12,11 @@ import pytest
 from _provenance_data import add, allsides_stories, cite, draft_from, make_document, store_story
 
 from assistant.models import SourceLocation
-from assistant.provenance.desk_note import DISAGREEMENT_PARAGRAPH, build_desk_note, with_disagreements
+from assistant.provenance.desk_note import (
+    DISAGREEMENT_PARAGRAPH,
+    build_desk_note,
+    with_disagreements,
+)
 from assistant.provenance.disagreements import find_disagreements
 from assistant.store import Store
 from assistant.text import sentence_spans
@@ -39,19 +43,32 @@ def story_draft(store: Store, data_dir: Path, story_id: int):
     for passages in coverage.values():
         for p in passages:
             citations.append(cite(len(citations) + 1, p))
-    layout = {"lede": [[(first_sentence(c.text), [c.n])] for c in citations[:2]],
-              "body_1": [[(first_sentence(c.text), [c.n]) for c in citations[2:]]]}
+    layout = {
+        "lede": [[(first_sentence(c.text), [c.n])] for c in citations[:2]],
+        "body_1": [[(first_sentence(c.text), [c.n]) for c in citations[2:]]],
+    }
     return draft_from(story["issue"], layout, citations), coverage
 
 
 # --- disagreements on real coverage -----------------------------------------------------------
-@pytest.mark.parametrize(("story_id", "values"), [
-    (5892, {"More than 180 people", "at least 150 people"}),  # July 4th weekend deaths: NPR vs Slate
-    (6006, {"at least nine people", "at least eight people"}),  # San Jose shooting: Guardian vs NY Post
-])
+@pytest.mark.parametrize(
+    ("story_id", "values"),
+    [
+        (
+            5892,
+            {"More than 180 people", "at least 150 people"},
+        ),  # July 4th weekend deaths: NPR vs Slate
+        (
+            6006,
+            {"at least nine people", "at least eight people"},
+        ),  # San Jose shooting: Guardian vs NY Post
+    ],
+)
 def test_different_figures_for_the_same_thing_are_found(store, data_dir, story_id, values):
     draft, _ = story_draft(store, data_dir, story_id)
-    found = [d for d in find_disagreements(draft, store) if d.kind == "number" and d.subject == "people"]
+    found = [
+        d for d in find_disagreements(draft, store) if d.kind == "number" and d.subject == "people"
+    ]
     assert found, "the two outlets' death tolls differ"
     d = found[0]
     assert {d.first.value.casefold(), d.second.value.casefold()} == {v.casefold() for v in values}
@@ -72,14 +89,38 @@ def test_approximate_and_different_counts_are_not_disagreements(store, data_dir)
 
 def test_a_different_name_in_the_same_sentence_is_a_disagreement(store):
     loc = SourceLocation(path=str(Path("/work/shared/seeds/000_4ce8f303556d4e6f.txt")))
-    text = ("Putin is ready to continue negotiations with the United States on topics discussed during "
-            "the meeting in Anchorage, Alaska.")
-    a = add(store, make_document(text, "Kremlin pool", "official", "https://example.org/a", None, loc))
-    b = add(store, make_document(text.replace("Anchorage", "Helsinki"), "Wire", "wire", "https://example.org/b",
-                                 None, loc))
-    c = add(store, make_document(text.replace("Anchorage", "Ankorage"), "Blog", "blog", "https://example.org/c",
-                                 None, loc))
-    draft = draft_from("t", {"lede": [[("x", [1, 2, 3])]]}, [cite(1, a[0]), cite(2, b[0]), cite(3, c[0])])
+    text = (
+        "Putin is ready to continue negotiations with the United States on topics discussed during "
+        "the meeting in Anchorage, Alaska."
+    )
+    a = add(
+        store, make_document(text, "Kremlin pool", "official", "https://example.org/a", None, loc)
+    )
+    b = add(
+        store,
+        make_document(
+            text.replace("Anchorage", "Helsinki"),
+            "Wire",
+            "wire",
+            "https://example.org/b",
+            None,
+            loc,
+        ),
+    )
+    c = add(
+        store,
+        make_document(
+            text.replace("Anchorage", "Ankorage"),
+            "Blog",
+            "blog",
+            "https://example.org/c",
+            None,
+            loc,
+        ),
+    )
+    draft = draft_from(
+        "t", {"lede": [[("x", [1, 2, 3])]]}, [cite(1, a[0]), cite(2, b[0]), cite(3, c[0])]
+    )
     names = [d for d in find_disagreements(draft, store) if d.kind == "name"]
     pairs = {frozenset((d.first.value, d.second.value)) for d in names}
     assert frozenset(("Anchorage", "Helsinki")) in pairs
@@ -109,15 +150,43 @@ def test_note_counts_sources_kinds_span_and_single_source_claims(store, data_dir
 def test_telegram_only_claims_and_a_sentence_citing_two_sources(store):
     loc = SourceLocation(path="corpus/telegram/osintdefender/result.json", item="7")
     t = datetime(2026, 6, 29, 18, 28, tzinfo=UTC)
-    post = add(store, make_document("NATO leaders arriving in Ankara, with concerns about effectively deterring "
-                                    "Russia and fulfilling defence commitments.", "OSINTdefender", "telegram",
-                                    None, t, loc, channel="OSINTdefender"))
-    wire = add(store, make_document("NATO leaders gathered in Ankara for a summit on defence spending.",
-                                    "Wire", "wire", "https://example.org/w", t, loc))
-    draft = draft_from("t", {"lede": [[("NATO leaders arrived in Ankara.", [1]),
-                                        ("Leaders gathered in Ankara for the summit.", [1, 2])]],
-                             "body_1": [[("An unsourced remark.", [])]]},
-                       [cite(1, post[0]), cite(2, wire[0])])
+    post = add(
+        store,
+        make_document(
+            "NATO leaders arriving in Ankara, with concerns about effectively deterring "
+            "Russia and fulfilling defence commitments.",
+            "OSINTdefender",
+            "telegram",
+            None,
+            t,
+            loc,
+            channel="OSINTdefender",
+        ),
+    )
+    wire = add(
+        store,
+        make_document(
+            "NATO leaders gathered in Ankara for a summit on defence spending.",
+            "Wire",
+            "wire",
+            "https://example.org/w",
+            t,
+            loc,
+        ),
+    )
+    draft = draft_from(
+        "t",
+        {
+            "lede": [
+                [
+                    ("NATO leaders arrived in Ankara.", [1]),
+                    ("Leaders gathered in Ankara for the summit.", [1, 2]),
+                ]
+            ],
+            "body_1": [[("An unsourced remark.", [])]],
+        },
+        [cite(1, post[0]), cite(2, wire[0])],
+    )
     note = build_desk_note(draft, store)
     assert note.telegram_only_claims == ("lede ¶1: “NATO leaders arrived in Ankara.” [1]",)
     assert note.single_source_claims == note.telegram_only_claims
@@ -145,7 +214,9 @@ def test_disagreements_become_one_rewritable_paragraph_in_uncertain(store, data_
 
     locked = twice.model_copy(deep=True)
     locked.section("uncertain").paragraphs[0].locked = True
-    assert with_disagreements(locked, []).section("uncertain").paragraphs[0].locked  # editor's choice kept
+    assert (
+        with_disagreements(locked, []).section("uncertain").paragraphs[0].locked
+    )  # editor's choice kept
     assert with_disagreements(twice, []).section("uncertain").paragraphs == []
 
 
@@ -158,7 +229,9 @@ def test_finalize_verifies_disagreement_sentences_and_fills_note_and_footer(serv
     assert paragraph.id == DISAGREEMENT_PARAGRAPH
     verdicts = [s.verdict for s in paragraph.sentences]
     assert verdicts and all(v is not None and v.label == "supported" for v in verdicts), verdicts
-    assert done.metrics.sentences == sum(len(p.sentences) for s in done.sections for p in s.paragraphs)
+    assert done.metrics.sentences == sum(
+        len(p.sentences) for s in done.sections for p in s.paragraphs
+    )
     assert done.desk_note is not None and done.desk_note.disagreements
     assert done.provenance is not None and len(done.provenance.entries) == 3
     # Idempotent: finalising a finalised draft changes nothing but timestamps.

@@ -65,9 +65,13 @@ def test_markdown_follows_the_house_format_with_footer_last(draft):
     assert lines[0] == "# Fourth of July weekend shootings leave scores dead [1]"
     assert lines[2] == "*Tolls differ between outlets [1][2].*"
     headings = [line for line in lines if line.startswith("## ")]
-    assert headings == ["## What the tolls say", "## What remains genuinely uncertain", "## Wire provenance"]
+    assert headings == [
+        "## What the tolls say",
+        "## What remains genuinely uncertain",
+        "## Wire provenance",
+    ]
     assert md.index("**Desk note:**") < md.index("## Wire provenance")
-    footer = md[md.index("## Wire provenance"):]
+    footer = md[md.index("## Wire provenance") :]
     assert re.search(r"^As of 2021-07-06 15:00 UTC\.", footer, re.M)
     urls = re.findall(r"https?://\S+", footer)
     assert urls and len(urls) == len(set(urls))
@@ -119,7 +123,11 @@ def test_json_is_the_whole_draft_and_reads_back(draft):
     text = Renderer().render(draft, "json")
     back = Draft.model_validate_json(text)
     assert back == draft
-    assert back.provenance.entries and back.desk_note.text and back.sections[0].paragraphs[0].sentences[0].verdict
+    assert (
+        back.provenance.entries
+        and back.desk_note.text
+        and back.sections[0].paragraphs[0].sentences[0].verdict
+    )
 
 
 def test_unknown_format_is_refused(draft):
@@ -150,12 +158,20 @@ def test_undrafted_footer_says_it_was_not_computed(draft):
 
 # --- output paths -----------------------------------------------------------------------------
 def test_safe_output_path_slugifies_names_from_sources(tmp_path):
-    assert safe_output_path(tmp_path, "Putin's «compromise» offer: 29/6.md") == tmp_path / "Putin-s-compromise-offer-29" / "6.md"
-    assert safe_output_path(tmp_path, "2026-06-29/story 1.html") == tmp_path / "2026-06-29" / "story-1.html"
+    assert (
+        safe_output_path(tmp_path, "Putin's «compromise» offer: 29/6.md")
+        == tmp_path / "Putin-s-compromise-offer-29" / "6.md"
+    )
+    assert (
+        safe_output_path(tmp_path, "2026-06-29/story 1.html")
+        == tmp_path / "2026-06-29" / "story-1.html"
+    )
     assert slugify("..hidden") == "hidden"
 
 
-@pytest.mark.parametrize("name", ["../escape.md", "a/../../b.md", "/etc/passwd", "C:\\x.md", "", "...", "a\x00b"])
+@pytest.mark.parametrize(
+    "name", ["../escape.md", "a/../../b.md", "/etc/passwd", "C:\\x.md", "", "...", "a\x00b"]
+)
 def test_safe_output_path_refuses_escapes(tmp_path, name):
     with pytest.raises(UnsafePathError):
         safe_output_path(tmp_path / "out", name)
@@ -179,6 +195,15 @@ def test_markdown_reads_back_to_the_same_sentences_and_citations(draft):
     assert dangling == []
 
     def shape(d: Draft):  # (whitespace such as the sources' no-break spaces is normalised)
-        return [(s.id, [[(" ".join(x.text.split()), x.citations) for x in p.sentences] for p in s.paragraphs]) for s in d.sections]
+        return [
+            (
+                s.id,
+                [
+                    [(" ".join(x.text.split()), x.citations) for x in p.sentences]
+                    for p in s.paragraphs
+                ],
+            )
+            for s in d.sections
+        ]
 
     assert shape(back) == shape(draft)

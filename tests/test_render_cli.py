@@ -49,7 +49,15 @@ def test_render_names_from_the_topic_stay_inside_out_dir(setup, tmp_path):
     ws, folder, draft = setup
     hostile = draft.model_copy(update={"topic": "../../../tmp/owned"})
     (folder / "hostile.json").write_text(hostile.model_dump_json(), encoding="utf-8")
-    result = desk(ws, "render", str(folder / "hostile.json"), "--format", "html", "--out-dir", str(tmp_path / "site"))
+    result = desk(
+        ws,
+        "render",
+        str(folder / "hostile.json"),
+        "--format",
+        "html",
+        "--out-dir",
+        str(tmp_path / "site"),
+    )
     assert result.exit_code == 0, result.output
     written = list((tmp_path / "site").rglob("*.html"))
     assert [p.name for p in written] == ["tmp-owned.html"]
@@ -78,17 +86,25 @@ def test_provenance_of_edited_markdown_reports_dangling_markers_by_line(setup):
 
     result = desk(ws, "provenance", str(md_path))
     assert result.exit_code == 1
-    assert f"draft.md:{lede + 3}: [9] refers to no citation (the draft has [1]–[4])" in result.stderr
+    assert (
+        f"draft.md:{lede + 3}: [9] refers to no citation (the draft has [1]–[4])" in result.stderr
+    )
     footer = result.stdout
     assert footer.startswith("## Wire provenance")
     assert "Evil" not in footer  # no longer cited
-    assert re.findall(r"^\d+\. \*\*(.+?)\*\*", footer, re.M) == ["NPR (Online News)", "Slate", "Fox News (Online News)"]
+    assert re.findall(r"^\d+\. \*\*(.+?)\*\*", footer, re.M) == [
+        "NPR (Online News)",
+        "Slate",
+        "Fox News (Online News)",
+    ]
     assert "cited in headline ¶1, dek ¶1, lede ¶1 as [1]" in footer
 
     rewritten = desk(ws, "provenance", str(md_path), "--write")
     assert rewritten.exit_code == 1  # still reports the dangling marker
     text = md_path.read_text(encoding="utf-8")
-    assert text.count("## Wire provenance") == 1 and "Evil" not in text.split("## Wire provenance")[1]
+    assert (
+        text.count("## Wire provenance") == 1 and "Evil" not in text.split("## Wire provenance")[1]
+    )
     assert "A claim the editor added from memory [9]." in text  # the editor's text is kept
 
 

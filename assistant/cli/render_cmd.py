@@ -59,12 +59,20 @@ def _output_path(out: str | None, out_dir: str | None, default_name: str) -> Pat
 
 @click.command("render")
 @click.argument("draft_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True
+)
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write to this file.")
-@click.option("--out-dir", type=click.Path(file_okay=False), default=None,
-              help="Write into this folder under a name made from the draft's topic.")
+@click.option(
+    "--out-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Write into this folder under a name made from the draft's topic.",
+)
 @click.pass_context
-def render_cmd(ctx: click.Context, draft_file: Path, fmt: str, out: str | None, out_dir: str | None) -> None:
+def render_cmd(
+    ctx: click.Context, draft_file: Path, fmt: str, out: str | None, out_dir: str | None
+) -> None:
     """Render DRAFT_FILE (a draft JSON) as Markdown, HTML or JSON; prints it without --out."""
     from assistant.render.renderer import slugify
 
@@ -84,14 +92,28 @@ def render_cmd(ctx: click.Context, draft_file: Path, fmt: str, out: str | None, 
 
 @click.command("provenance")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--draft", "draft_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The draft JSON whose citations a Markdown file's [n] refer to "
-                   "(default: the .json beside FILE with the same name).")
-@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True,
-              help="Footer as Markdown, or as JSON (schema desk.provenance/1).")
-@click.option("--write", is_flag=True, help="Replace the footer in FILE itself instead of printing it.")
+@click.option(
+    "--draft",
+    "draft_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The draft JSON whose citations a Markdown file's [n] refer to "
+    "(default: the .json beside FILE with the same name).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "json"]),
+    default="md",
+    show_default=True,
+    help="Footer as Markdown, or as JSON (schema desk.provenance/1).",
+)
+@click.option(
+    "--write", is_flag=True, help="Replace the footer in FILE itself instead of printing it."
+)
 @click.pass_context
-def provenance_cmd(ctx: click.Context, file: Path, draft_path: Path | None, fmt: str, write: bool) -> None:
+def provenance_cmd(
+    ctx: click.Context, file: Path, draft_path: Path | None, fmt: str, write: bool
+) -> None:
     """Regenerate the wire provenance footer of FILE: a draft JSON, or an editor's hand-edited
     Markdown whose [n] markers refer to the draft's citation list. Markers that refer to nothing
     are reported with their line numbers (exit status 1)."""
@@ -102,7 +124,9 @@ def provenance_cmd(ctx: click.Context, file: Path, draft_path: Path | None, fmt:
 
     is_json = file.suffix.lower() == ".json"
     if write and fmt == "json" and not is_json:
-        raise click.BadParameter("--write replaces a Markdown footer with Markdown; drop --format json")
+        raise click.BadParameter(
+            "--write replaces a Markdown footer with Markdown; drop --format json"
+        )
     if is_json:
         draft = _load_draft(file)
         dangling = check_draft_markers(draft)
@@ -111,7 +135,8 @@ def provenance_cmd(ctx: click.Context, file: Path, draft_path: Path | None, fmt:
         if not source.is_file():
             raise click.ClickException(
                 f"{file}: no draft JSON to read its citations from ({source} does not exist); "
-                "pass --draft DRAFT.json")
+                "pass --draft DRAFT.json"
+            )
         markdown = file.read_text(encoding="utf-8")
         draft, dangling = read_markdown(markdown, _load_draft(source))
     service = open_service(ctx)
@@ -124,10 +149,15 @@ def provenance_cmd(ctx: click.Context, file: Path, draft_path: Path | None, fmt:
         service.close()
     known = sorted(c.n for c in draft.citations)
     for d in dangling:
-        click.echo(d.message(str(file), known), err=True)  # one unwrapped line each, for editors' tools
+        click.echo(
+            d.message(str(file), known), err=True
+        )  # one unwrapped line each, for editors' tools
     assert draft.provenance is not None
     if fmt == "json":
-        footer = json.dumps(draft.provenance.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+        footer = (
+            json.dumps(draft.provenance.model_dump(mode="json"), indent=2, ensure_ascii=False)
+            + "\n"
+        )
     else:
         footer = renderer.render_footer(draft)
     if not write:

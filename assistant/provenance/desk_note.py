@@ -25,7 +25,7 @@ UNCERTAIN = "uncertain"
 LISTED_CLAIMS = 4
 """How many single-source / Telegram-only claims the prose names; the record keeps them all."""
 CLAIM_CHARS = 90
-"""Sentences quoted in the prose are cut to about this many characters (the record keeps them whole)."""
+"""Sentences quoted in the prose are cut to about this many characters (the record keeps all)."""
 
 KIND_LABELS = {
     "wire": ("wire/agency", "wires/agencies"),
@@ -44,15 +44,19 @@ def _plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
-def build_desk_note(draft: Draft, store: Store | None, disagreements: list[Disagreement] | None = None) -> DeskNote:
+def build_desk_note(
+    draft: Draft, store: Store | None, disagreements: list[Disagreement] | None = None
+) -> DeskNote:
     """The desk note of `draft` (pass `disagreements` when already computed)."""
     sources = cited_sources(draft, store)
     if disagreements is None:
         disagreements = find_disagreements(draft, store, sources)
     source_of = {c.n: i for i, s in enumerate(sources) for c in s.citations}
-    kinds = Counter(s.kind for s in sources)
+    kinds: Counter[str] = Counter(s.kind for s in sources)
     dated = [d.published_at for s in sources for d in s.documents if d.published_at is not None]
-    dated += [c.published_at for s in sources if not s.documents for c in s.citations if c.published_at]
+    dated += [
+        c.published_at for s in sources if not s.documents for c in s.citations if c.published_at
+    ]
     span_start, span_end = (min(dated), max(dated)) if dated else (None, None)
 
     single: list[str] = []
@@ -72,8 +76,17 @@ def build_desk_note(draft: Draft, store: Store | None, disagreements: list[Disag
                 if all(sources[source_of[n]].kind == "telegram" for n in ns):
                     telegram_only.append(claim)
 
-    text = _prose(sources, kinds, span_start, span_end, cited_sentences, uncited, single,
-                  telegram_only, disagreements)
+    text = _prose(
+        sources,
+        kinds,
+        span_start,
+        span_end,
+        cited_sentences,
+        uncited,
+        single,
+        telegram_only,
+        disagreements,
+    )
     return DeskNote(
         text=text,
         independent_sources=len(sources),
@@ -99,7 +112,9 @@ def _prose(
 ) -> str:
     if not sources:
         return "This draft cites no sources; every sentence in it is unsourced."
-    parts = [f"This draft rests on {_plural(len(sources), 'independent source', 'independent sources')}"]
+    parts = [
+        f"This draft rests on {_plural(len(sources), 'independent source', 'independent sources')}"
+    ]
     mix = []
     for kind, (one, many) in KIND_LABELS.items():
         members = [s for s in sources if s.kind == kind]
@@ -116,24 +131,38 @@ def _prose(
             mix.append(f"{_plural(len(members), one, many)} ({names})")
     parts[0] += ": " + "; ".join(mix) + "."
     if span_start and span_end:
-        parts.append(f"The cited material spans {utc_label(span_start)} to {utc_label(span_end)}."
-                     if span_start != span_end else f"All cited material is from {utc_label(span_start)}.")
+        parts.append(
+            f"The cited material spans {utc_label(span_start)} to {utc_label(span_end)}."
+            if span_start != span_end
+            else f"All cited material is from {utc_label(span_start)}."
+        )
     else:
         parts.append("No cited source carries a usable date.")
     undated = [s for s in sources if s.published_at is None]
     if undated and span_start:
-        parts.append("Undated: " + ", ".join(f"{s.outlet} {_markers(s.markers)}" for s in undated) + ".")
-    parts.append(_claims(f"Of {cited_sentences} cited sentences, ", single, "rests", "rest",
-                         "on a single source"))
+        parts.append(
+            "Undated: " + ", ".join(f"{s.outlet} {_markers(s.markers)}" for s in undated) + "."
+        )
+    parts.append(
+        _claims(
+            f"Of {cited_sentences} cited sentences, ", single, "rests", "rest", "on a single source"
+        )
+    )
     if telegram_only:
         parts.append(_claims("", telegram_only, "rests", "rest", "only on Telegram channels"))
     if uncited:
         parts.append(f"{_plural(uncited, 'sentence carries', 'sentences carry')} no citation.")
     if disagreements:
-        parts.append("Sources give different figures, dates or names (check whether they describe the same "
-                     "thing; see “What remains genuinely uncertain”): " + "; ".join(d.note() for d in disagreements) + ".")
+        parts.append(
+            "Sources give different figures, dates or names (check whether they describe the same "
+            "thing; see “What remains genuinely uncertain”): "
+            + "; ".join(d.note() for d in disagreements)
+            + "."
+        )
     else:
-        parts.append("No disagreement in numbers, dates or names was found among the cited passages.")
+        parts.append(
+            "No disagreement in numbers, dates or names was found among the cited passages."
+        )
     return " ".join(parts)
 
 
@@ -164,7 +193,11 @@ def with_disagreements(draft: Draft, disagreements: list[Disagreement]) -> Draft
     the editor locked or edited it; an empty list removes a stale one."""
     out = draft.model_copy(deep=True)
     section = out.section(UNCERTAIN)
-    existing = next((p for p in section.paragraphs if p.id == DISAGREEMENT_PARAGRAPH), None) if section else None
+    existing = (
+        next((p for p in section.paragraphs if p.id == DISAGREEMENT_PARAGRAPH), None)
+        if section
+        else None
+    )
     if existing is not None and (existing.locked or existing.edited):
         return out
     if section is not None and existing is not None:

@@ -36,19 +36,47 @@ PARAPHRASE_JACCARD = 0.45
 SPELLING_VARIANT_RATIO = 0.75
 QUOTE_BEFORE, QUOTE_AFTER = 6, 8
 
-_MONTHS = {m: i for i, m in enumerate(
-    "january february march april may june july august september october november december".split(), 1)}
+_MONTH_NAMES = (
+    "january february march april may june july august september october november december"
+)
+_MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES.split(), 1)}
 _MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())})
 _MONTHS["sept"] = 9
 _WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
-_NUMBER_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen".split())}
-_TENS = {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
+_NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen".split()
+    )
+}
+_TENS = {
+    w: 10 * i
+    for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)
+}
 # Words that make a figure approximate or a bound; two figures within APPROX_TOLERANCE of each
 # other, one of them hedged, say the same thing ("about 10,000" / "10,503").
-_HEDGES = {"about", "around", "roughly", "nearly", "almost", "some", "approximately", "over",
-           "more", "than", "least", "at", "up", "to", "another", "estimated", "an", "just", "under"}
+_HEDGES = {
+    "about",
+    "around",
+    "roughly",
+    "nearly",
+    "almost",
+    "some",
+    "approximately",
+    "over",
+    "more",
+    "than",
+    "least",
+    "at",
+    "up",
+    "to",
+    "another",
+    "estimated",
+    "an",
+    "just",
+    "under",
+}
 APPROX_TOLERANCE = 0.1
 _SCALE = {"thousand": 1e3, "million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "trillion": 1e12}
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
@@ -62,7 +90,11 @@ _DATE = re.compile(
 _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
 _QUANTITY = re.compile(
     r"(?<![\w.,-])(?P<cur>[$€£])?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"
-    r"(?:" + "|".join(_TENS) + r")(?:-(?:" + "|".join(list(_NUMBER_WORDS)[1:10]) + r"))?|"
+    r"(?:"
+    + "|".join(_TENS)
+    + r")(?:-(?:"
+    + "|".join(list(_NUMBER_WORDS)[1:10])
+    + r"))?|"
     + "|".join(w for w in _NUMBER_WORDS if w not in ("zero", "one"))
     + r")\b(?P<pct>\s*(?:%|per\s?cent))?(?:\s+(?P<scale>thousand|million|billion|trillion|bn|m)\b)?"
     r"(?:\s+(?P<unit>[^\W\d_][\w'-]*))?",
@@ -102,9 +134,13 @@ class Disagreement:
     def note(self) -> str:
         """The disagreement for the desk note: which outlets say what, cited."""
         a, b = self.first, self.second
-        what = {"number": f"the figure for {self.subject}", "date": "the date", "name": "the name"}[self.kind]
-        return (f"{what}: {a.citation.outlet} has {a.value} [{a.citation.n}], "
-                f"{b.citation.outlet} has {b.value} [{b.citation.n}]")
+        what = {"number": f"the figure for {self.subject}", "date": "the date", "name": "the name"}[
+            self.kind
+        ]
+        return (
+            f"{what}: {a.citation.outlet} has {a.value} [{a.citation.n}], "
+            f"{b.citation.outlet} has {b.value} [{b.citation.n}]"
+        )
 
 
 @dataclass(frozen=True)
@@ -115,7 +151,9 @@ class _Sentence:
     words: frozenset[str]
 
 
-def find_disagreements(draft: Draft, store: Store | None, sources: list[CitedSource] | None = None) -> list[Disagreement]:
+def find_disagreements(
+    draft: Draft, store: Store | None, sources: list[CitedSource] | None = None
+) -> list[Disagreement]:
     """Disagreements between different sources among the draft's used citations."""
     sources = sources if sources is not None else cited_sources(draft, store)
     sentences: list[_Sentence] = []
@@ -123,11 +161,13 @@ def find_disagreements(draft: Draft, store: Store | None, sources: list[CitedSou
         for c in source.citations:
             for a, b in sentence_spans(c.text):
                 text = c.text[a:b]
-                sentences.append(_Sentence(text, c, i, frozenset(content_words(_TIME.sub(" ", text)))))
+                sentences.append(
+                    _Sentence(text, c, i, frozenset(content_words(_TIME.sub(" ", text))))
+                )
     found: list[Disagreement] = []
     seen: set[tuple[str, str, frozenset[str]]] = set()
     for i, x in enumerate(sentences):
-        for y in sentences[i + 1:]:
+        for y in sentences[i + 1 :]:
             if x.source == y.source:
                 continue
             for d in _compare(x, y):
@@ -194,12 +234,16 @@ def _unit(m: re.Match[str]) -> str | None:
 
 
 def _quantities(text: str) -> list[tuple[str, float, re.Match[str]]]:
-    masked = _DATE.sub(lambda m: " " * len(m.group(0)), _TIME.sub(lambda m: " " * len(m.group(0)), text))
+    masked = _DATE.sub(
+        lambda m: " " * len(m.group(0)), _TIME.sub(lambda m: " " * len(m.group(0)), text)
+    )
     out = []
     for m in _QUANTITY.finditer(masked):
         unit = _unit(m)
         raw = m.group("num")
-        if unit is None or (raw.isdigit() and len(raw) == 4 and 1900 <= int(raw) <= 2100 and not m.group("pct")):
+        if unit is None or (
+            raw.isdigit() and len(raw) == 4 and 1900 <= int(raw) <= 2100 and not m.group("pct")
+        ):
             continue  # a year, or a bare number with nothing to say what it counts
         out.append((unit, _number_value(m), m))
     return out
@@ -237,39 +281,60 @@ def _numbers(x: _Sentence, y: _Sentence) -> list[Disagreement]:
             # Same unit, different value: only a disagreement if neither side also states the
             # other's value (then they are listing figures, not contradicting) and the
             # sentences are about the same thing beyond sharing the unit.
-            if any(u == unit and v == vy for u, v, _ in qx) or any(u == unit and v == vx for u, v, _ in qy):
+            if any(u == unit and v == vy for u, v, _ in qx) or any(
+                u == unit and v == vx for u, v, _ in qy
+            ):
                 continue
             hedged_x, verb_x = _before(x.text, mx.start())
             hedged_y, verb_y = _before(y.text, my.start())
             if (hedged_x or hedged_y) and abs(vx - vy) <= APPROX_TOLERANCE * max(vx, vy):
                 continue  # "about 10,000" and "10,503" agree
             after = _after(x.text, mx.end())
-            if verb_x and verb_y and verb_x != verb_y and not (after and after == _after(y.text, my.end())):
+            if (
+                verb_x
+                and verb_y
+                and verb_x != verb_y
+                and not (after and after == _after(y.text, my.end()))
+            ):
                 continue  # "canceled 1,000 flights" / "delayed 1,500 flights": two counts
             numbers = {unit, unit + "s", mx.group("num").lower(), my.group("num").lower()}
             context_x, context_y = x.words - numbers, y.words - numbers
-            if len(context_x & context_y) < SAME_SUBJECT_SHARED or _jaccard(context_x, context_y) < SAME_SUBJECT_JACCARD:
+            if (
+                len(context_x & context_y) < SAME_SUBJECT_SHARED
+                or _jaccard(context_x, context_y) < SAME_SUBJECT_JACCARD
+            ):
                 continue
-            subject = (mx.group("unit") or unit) if not (mx.group("pct") or mx.group("cur")) else unit
-            out.append(Disagreement(
-                "number", subject.casefold(),
-                Mention(_figure(mx), x.citation, _quote(x.text, mx.start(), mx.end())),
-                Mention(_figure(my), y.citation, _quote(y.text, my.start(), my.end())),
-            ))
+            subject = (
+                (mx.group("unit") or unit) if not (mx.group("pct") or mx.group("cur")) else unit
+            )
+            out.append(
+                Disagreement(
+                    "number",
+                    subject.casefold(),
+                    Mention(_figure(mx), x.citation, _quote(x.text, mx.start(), mx.end())),
+                    Mention(_figure(my), y.citation, _quote(y.text, my.start(), my.end())),
+                )
+            )
     return out
 
 
 def _figure(m: re.Match[str]) -> str:
-    """How a quantity is named in the note, with its hedge: `at least 180 people`, `$1.2 trillion`."""
+    """A quantity as the note names it, hedge included: `at least 180 people`, `$1.2 trillion`."""
     text = m.string
     start = m.start()
     for w in reversed(list(_WORD.finditer(text, 0, start))[-3:]):
-        if w.group(0).casefold() not in _HEDGES or text[w.end():start].strip():
+        if w.group(0).casefold() not in _HEDGES or text[w.end() : start].strip():
             break
         start = w.start()
-    end = max(m.end(g) for g in ("num", "pct", "scale") if m.group(g)) if m.group("cur") or m.group("pct") else m.end()
+    end = (
+        max(m.end(g) for g in ("num", "pct", "scale") if m.group(g))
+        if m.group("cur") or m.group("pct")
+        else m.end()
+    )
     figure = text[start:end].strip()
-    return figure[0].lower() + figure[1:] if start < m.start() else figure  # "more than 180", mid-sentence
+    return (
+        figure[0].lower() + figure[1:] if start < m.start() else figure
+    )  # "more than 180", mid-sentence
 
 
 def _day(m: re.Match[str]) -> str:
@@ -296,11 +361,14 @@ def _dates(x: _Sentence, y: _Sentence) -> list[Disagreement]:
             weekday_x, weekday_y = day_x in _WEEKDAYS, day_y in _WEEKDAYS
             if weekday_x != weekday_y or day_x == day_y or day_x in days_y or day_y in days_x:
                 continue
-            return [Disagreement(
-                "date", "date",
-                Mention(mx.group(0).strip(), x.citation, _quote(x.text, mx.start(), mx.end())),
-                Mention(my.group(0).strip(), y.citation, _quote(y.text, my.start(), my.end())),
-            )]
+            return [
+                Disagreement(
+                    "date",
+                    "date",
+                    Mention(mx.group(0).strip(), x.citation, _quote(x.text, mx.start(), mx.end())),
+                    Mention(my.group(0).strip(), y.citation, _quote(y.text, my.start(), my.end())),
+                )
+            ]
     return []
 
 
@@ -318,11 +386,19 @@ def _names(x: _Sentence, y: _Sentence) -> list[Disagreement]:
             continue  # both names occur in both sentences: not one slot with two fillers
         if SequenceMatcher(a=a.casefold(), b=b.casefold()).ratio() >= SPELLING_VARIANT_RATIO:
             continue  # a spelling variant (transliteration), not a different name
-        if a.casefold() in _WEEKDAYS or b.casefold() in _WEEKDAYS or a.casefold() in _MONTHS or b.casefold() in _MONTHS:
+        if (
+            a.casefold() in _WEEKDAYS
+            or b.casefold() in _WEEKDAYS
+            or a.casefold() in _MONTHS
+            or b.casefold() in _MONTHS
+        ):
             continue  # dates are compared by _dates
-        out.append(Disagreement(
-            "name", tx[i1 - 1],
-            Mention(a, x.citation, _quote(x.text, wx[i1].start(), wx[i1].end())),
-            Mention(b, y.citation, _quote(y.text, wy[j1].start(), wy[j1].end())),
-        ))
+        out.append(
+            Disagreement(
+                "name",
+                tx[i1 - 1],
+                Mention(a, x.citation, _quote(x.text, wx[i1].start(), wx[i1].end())),
+                Mention(b, y.citation, _quote(y.text, wy[j1].start(), wy[j1].end())),
+            )
+        )
     return out

@@ -49,7 +49,9 @@ def build_provenance(draft: Draft, store: Store | None) -> Provenance:
     return Provenance(as_of=max(dated) if dated else None, entries=tuple(entries))
 
 
-def _entry(key: str, source: CitedSource, store: Store | None, seen_urls: set[str]) -> ProvenanceEntry:
+def _entry(
+    key: str, source: CitedSource, store: Store | None, seen_urls: set[str]
+) -> ProvenanceEntry:
     primary = source.primary
     first = source.citations[0]
     if primary is not None:
@@ -97,7 +99,9 @@ def _also_carried_by(
                 others.append((s.published_at or doc.published_at, s.outlet, url, note or "repost"))
     carried: list[str] = []
     seen_plain: set[str] = {primary.outlet.casefold()}
-    for published, outlet, url, note in sorted(others, key=lambda o: (o[0] is None, o[0] or datetime.max, o[1])):
+    for published, outlet, url, note in sorted(
+        others, key=lambda o: (o[0] is None, o[0] or datetime.max, o[1])
+    ):
         if url is not None:
             canon = canonical_url(url) or url
             if canon in seen_urls:

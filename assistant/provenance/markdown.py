@@ -36,7 +36,11 @@ class DanglingMarker:
     where: str
 
     def message(self, path: str, known: list[int]) -> str:
-        have = f"the draft has [{min(known)}]–[{max(known)}]" if known else "the draft has no citations"
+        have = (
+            f"the draft has [{min(known)}]–[{max(known)}]"
+            if known
+            else "the draft has no citations"
+        )
         at = f"{path}:{self.line}" if self.line else f"{path} ({self.where})"
         return f"{at}: [{self.n}] refers to no citation ({have})"
 
@@ -77,8 +81,12 @@ def read_markdown(text: str, draft: Draft) -> tuple[Draft, list[DanglingMarker]]
             return  # the desk note is recomputed, not part of the text
         if current is None or current.id in ("headline", "dek"):
             # Before the first `##`: italic paragraphs right under the headline are the dek.
-            is_dek = (para.startswith("*") and para.endswith("*") and not para.startswith("**")
-                      and not _has(sections, "lede"))
+            is_dek = (
+                para.startswith("*")
+                and para.endswith("*")
+                and not para.startswith("**")
+                and not _has(sections, "lede")
+            )
             current = _section(sections, "dek" if is_dek else "lede", None)
             para = para.strip("*").strip() if is_dek else para
         current.paragraphs.append(_paragraph(para, current, known))
@@ -134,7 +142,9 @@ def _paragraph(text: str, section: Section, known: set[int]) -> Paragraph:
         clean, ns = strip_markers(text[a:b])
         if clean:
             sentences.append(Sentence(text=clean, citations=[n for n in ns if n in known]))
-    return Paragraph(id=f"{section.id}-{len(section.paragraphs) + 1}", sentences=sentences, edited=True)
+    return Paragraph(
+        id=f"{section.id}-{len(section.paragraphs) + 1}", sentences=sentences, edited=True
+    )
 
 
 def _slug(title: str) -> str:

@@ -37,10 +37,14 @@ def canonical_url(url: str | None) -> str | None:
         host = "t.me"
         path = re.sub(r"^/s/", "/", path)
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k)])
-    return urlunsplit(("https" if parts.scheme in ("http", "https") else parts.scheme, host, path, query, ""))
+    return urlunsplit(
+        ("https" if parts.scheme in ("http", "https") else parts.scheme, host, path, query, "")
+    )
 
 
-def display_url(doc_url: str | None, kind: SourceKind, channel: str | None, item: str | None) -> str | None:
+def display_url(
+    doc_url: str | None, kind: SourceKind, channel: str | None, item: str | None
+) -> str | None:
     """The URL shown for an item: a Telegram post as its permalink `https://t.me/<channel>/<id>`
     (built from the channel and message id when the loader gave no URL); others as given."""
     if doc_url:
@@ -71,7 +75,10 @@ class CitedSource:
         """The earliest published cited document (undated last): the item the footer names."""
         if not self.documents:
             return None
-        return min(self.documents, key=lambda d: (d.published_at is None, d.published_at or datetime.max, d.id))
+        return min(
+            self.documents,
+            key=lambda d: (d.published_at is None, d.published_at or datetime.max, d.id),
+        )
 
     @property
     def kind(self) -> SourceKind:
@@ -147,7 +154,9 @@ def cited_sources(draft: Draft, store: Store | None) -> list[CitedSource]:
         find(lineage)
         urls = {canonical_url(c.url)} - {None}
         if store is not None:
-            for doc in store.lineage_documents(lineage) or ([docs[c.doc_id]] if c.doc_id in docs else []):
+            for doc in store.lineage_documents(lineage) or (
+                [docs[c.doc_id]] if c.doc_id in docs else []
+            ):
                 urls |= _urls_of(doc, store)
         for url in urls:
             assert url is not None

@@ -26,8 +26,13 @@ FORMATS = ("md", "html", "json")
 TEMPLATES = {"md": "draft.md.j2", "html": "draft.html.j2"}
 FOOTER_TEMPLATE = "footer.md.j2"
 UNTITLED = ("headline", "dek", "lede")
-KIND_LABELS = {"wire": "wire/agency", "official": "official", "outlet": "news outlet",
-               "telegram": "Telegram channel", "blog": "blog"}
+KIND_LABELS = {
+    "wire": "wire/agency",
+    "official": "official",
+    "outlet": "news outlet",
+    "telegram": "Telegram channel",
+    "blog": "blog",
+}
 VERDICT_LEGEND = {
     "supported": "supported by its citations",
     "weak": "weakly supported: check against the sources",
@@ -61,7 +66,9 @@ def safe_output_path(base_dir: str | Path, name: str) -> Path:
         raise UnsafePathError(f"output name {name!r} is empty or contains a NUL byte")
     raw = name.replace("\\", "/")
     if raw.startswith("/") or re.match(r"^[A-Za-z]:", raw) or os.path.isabs(name):
-        raise UnsafePathError(f"output name {name!r} is an absolute path; give a name inside {base_dir}")
+        raise UnsafePathError(
+            f"output name {name!r} is an absolute path; give a name inside {base_dir}"
+        )
     parts = [p for p in raw.split("/") if p not in ("", ".")]
     if any(p == ".." for p in parts):
         raise UnsafePathError(f"output name {name!r} climbs out of {base_dir} with '..'")
@@ -80,7 +87,7 @@ def safe_output_path(base_dir: str | Path, name: str) -> Path:
 class MarkerView:
     n: int
     key: str | None
-    """Footer entry the marker belongs to (`src-k`), or None for a marker that resolves to nothing."""
+    """Footer entry the marker belongs to (`src-k`); None for a marker that resolves to nothing."""
     passage: str
     outlet: str
 
@@ -169,16 +176,36 @@ def build_view(draft: Draft) -> dict[str, Any]:
             sentences = []
             for s in p.sentences:
                 body, punct = _split_sentence(s)
-                label = s.verdict.label if s.verdict else ("uncited" if not s.citations else "unverified")
-                sentences.append(SentenceView(body, punct, [marker(n) for n in s.citations], label,
-                                              "; ".join(s.verdict.reasons) if s.verdict else ""))
+                label = (
+                    s.verdict.label
+                    if s.verdict
+                    else ("uncited" if not s.citations else "unverified")
+                )
+                sentences.append(
+                    SentenceView(
+                        body,
+                        punct,
+                        [marker(n) for n in s.citations],
+                        label,
+                        "; ".join(s.verdict.reasons) if s.verdict else "",
+                    )
+                )
             paragraphs.append(ParagraphView(p.id, sentences))
         title = section.title or DEFAULT_TITLES.get(section.id)
-        sections.append(SectionView(section.id, None if section.id in UNTITLED else title, paragraphs))
+        sections.append(
+            SectionView(section.id, None if section.id in UNTITLED else title, paragraphs)
+        )
     entry_views = [
-        EntryView(e, i, e.url, bool(e.url and e.url.lower().startswith(_SAFE_SCHEMES)),
-                  utc_label(e.published_at), utc_label(e.ingested_at) if e.ingested_at else "not in store",
-                  KIND_LABELS[e.kind], [marker(n) for n in e.markers])
+        EntryView(
+            e,
+            i,
+            e.url,
+            bool(e.url and e.url.lower().startswith(_SAFE_SCHEMES)),
+            utc_label(e.published_at),
+            utc_label(e.ingested_at) if e.ingested_at else "not in store",
+            KIND_LABELS[e.kind],
+            [marker(n) for n in e.markers],
+        )
         for i, e in enumerate(entries, start=1)
     ]
     note = draft.desk_note
@@ -189,7 +216,9 @@ def build_view(draft: Draft) -> dict[str, Any]:
         "dek": next((s for s in sections if s.id == "dek"), None),
         "body_sections": [s for s in sections if s.id not in ("headline", "dek")],
         "entries": entry_views,
-        "as_of": utc_label(draft.provenance.as_of) if draft.provenance and draft.provenance.as_of else None,
+        "as_of": utc_label(draft.provenance.as_of)
+        if draft.provenance and draft.provenance.as_of
+        else None,
         "has_provenance": draft.provenance is not None,
         "note": note,
         "note_segments": _segments(note.text, key_of) if note else [],
@@ -204,7 +233,7 @@ def _segments(text: str, key_of: dict[int, str]) -> list[Segment]:
     pos = 0
     for m in _MARKER.finditer(text):
         if m.start() > pos:
-            out.append(Segment(text[pos:m.start()]))
+            out.append(Segment(text[pos : m.start()]))
         n = int(m.group(1))
         out.append(Segment(m.group(0), n, key_of.get(n)))
         pos = m.end()
@@ -233,8 +262,11 @@ class Renderer:
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(f) for f in folders]),
             undefined=jinja2.StrictUndefined,
-            autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "html.j2"),
-                                                default_for_string=False, default=False),
+            autoescape=jinja2.select_autoescape(
+                enabled_extensions=("html", "htm", "html.j2"),
+                default_for_string=False,
+                default=False,
+            ),
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
