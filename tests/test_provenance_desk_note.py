@@ -18,6 +18,7 @@ from assistant.provenance.desk_note import (
     with_disagreements,
 )
 from assistant.provenance.disagreements import find_disagreements
+from assistant.provenance.footer import utc_label
 from assistant.store import Store
 from assistant.text import sentence_spans
 
@@ -137,6 +138,11 @@ def test_note_counts_sources_kinds_span_and_single_source_claims(store, data_dir
     docs = [store.get_document(ps[0].doc_id) for ps in coverage.values()]
     assert note.span_start == min(d.published_at for d in docs)
     assert note.span_end == max(d.published_at for d in docs)
+    # The span's ends are cited: Reuters' items open it, the New York Post's close it.
+    assert (
+        f"spans {utc_label(note.span_start)} [1][2] to {utc_label(note.span_end)} [6][7][8]."
+        in note.text
+    )
     # The lede's two paragraphs each rest on one source; body_1 mixes all three outlets, but
     # its sentences each cite one passage, so every cited sentence is single-source.
     cited = sum(1 for s in draft.sections for p in s.paragraphs for x in p.sentences if x.citations)

@@ -132,7 +132,8 @@ def _prose(
     parts[0] += ": " + "; ".join(mix) + "."
     if span_start and span_end:
         parts.append(
-            f"The cited material spans {utc_label(span_start)} to {utc_label(span_end)}."
+            f"The cited material spans {utc_label(span_start)} {_markers_at(sources, span_start)} "
+            f"to {utc_label(span_end)} {_markers_at(sources, span_end)}."
             if span_start != span_end
             else f"All cited material is from {utc_label(span_start)}."
         )
@@ -164,6 +165,17 @@ def _prose(
             "No disagreement in numbers, dates or names was found among the cited passages."
         )
     return " ".join(parts)
+
+
+def _markers_at(sources: list[CitedSource], when: datetime) -> str:
+    """The markers of the citations into documents published at `when` (a span's ends)."""
+    ns = set()
+    for s in sources:
+        published = {d.id: d.published_at for d in s.documents}
+        for c in s.citations:
+            if published.get(c.doc_id, c.published_at) == when:
+                ns.add(c.n)
+    return _markers(sorted(ns))
 
 
 def _claims(prefix: str, claims: list[str], one: str, many: str, what: str) -> str:
