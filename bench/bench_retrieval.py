@@ -62,10 +62,21 @@ def write_markdown_corpus(stories: list[dict], folder: Path) -> int:
             body = "\n\n".join(p.strip() for p in art["newBody"] if p.strip())
             if not body:
                 continue
-            front = {"title": art["newsTitle"], "source": art["newsSource"], "url": art["newsLink"],
-                     "published": when.isoformat()}
-            lines = ["---", *(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in front.items()), "---", ""]
-            (folder / f"{story['id']}-{stance}.md").write_text("\n".join(lines) + body + "\n", encoding="utf-8")
+            front = {
+                "title": art["newsTitle"],
+                "source": art["newsSource"],
+                "url": art["newsLink"],
+                "published": when.isoformat(),
+            }
+            lines = [
+                "---",
+                *(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in front.items()),
+                "---",
+                "",
+            ]
+            (folder / f"{story['id']}-{stance}.md").write_text(
+                "\n".join(lines) + body + "\n", encoding="utf-8"
+            )
             n += 1
     return n
 
@@ -95,8 +106,13 @@ def bench_ingest(corpus: Path, work: Path) -> dict:
     raw_model = SentenceTransformer(str(embedder.model_path), device="cpu", local_files_only=True)
     raw_model.encode(texts[:64], batch_size=ws.settings.embedding_batch_size)
     t0 = time.perf_counter()
-    raw_model.encode(texts, batch_size=ws.settings.embedding_batch_size, normalize_embeddings=True,
-                     convert_to_numpy=True, show_progress_bar=False)
+    raw_model.encode(
+        texts,
+        batch_size=ws.settings.embedding_batch_size,
+        normalize_embeddings=True,
+        convert_to_numpy=True,
+        show_progress_bar=False,
+    )
     raw = time.perf_counter() - t0
     del raw_model
 
@@ -105,9 +121,17 @@ def bench_ingest(corpus: Path, work: Path) -> dict:
     again = svc.ingest([corpus])
     second = time.perf_counter() - t0
     svc.close()
-    return {"files": report.files, "documents": report.documents,
-            "passages": len(texts), "chars": sum(map(len, texts)), "first_s": first, "raw_encode_s": raw,
-            "reingest_s": second, "reingest_embedded": again.embedded, "rss_mb": _rss_mb()}
+    return {
+        "files": report.files,
+        "documents": report.documents,
+        "passages": len(texts),
+        "chars": sum(map(len, texts)),
+        "first_s": first,
+        "raw_encode_s": raw,
+        "reingest_s": second,
+        "reingest_embedded": again.embedded,
+        "rss_mb": _rss_mb(),
+    }
 
 
 def bench_langchain(corpus: Path, work: Path, model_path: Path, chunk_chars: int) -> dict:
@@ -116,16 +140,24 @@ def bench_langchain(corpus: Path, work: Path, model_path: Path, chunk_chars: int
     from langchain_huggingface import HuggingFaceEmbeddings
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    embeddings = HuggingFaceEmbeddings(model_name=str(model_path), model_kwargs={"device": "cpu"},
-                                       encode_kwargs={"normalize_embeddings": True})
+    embeddings = HuggingFaceEmbeddings(
+        model_name=str(model_path),
+        model_kwargs={"device": "cpu"},
+        encode_kwargs={"normalize_embeddings": True},
+    )
     embeddings.embed_documents(["warm up the model before timing"] * 8)
     t0 = time.perf_counter()
-    docs = [Document(page_content=p.read_text(encoding="utf-8"), metadata={"source": str(p)})
-            for p in sorted(corpus.glob("*.md"))]
-    splitter = RecursiveCharacterTextSplitter(chunk_size=chunk_chars, chunk_overlap=chunk_chars // 7)
+    docs = [
+        Document(page_content=p.read_text(encoding="utf-8"), metadata={"source": str(p)})
+        for p in sorted(corpus.glob("*.md"))
+    ]
+    splitter = RecursiveCharacterTextSplitter(
+        chunk_size=chunk_chars, chunk_overlap=chunk_chars // 7
+    )
     chunks = splitter.split_documents(docs)
-    store = Chroma.from_documents(chunks, embeddings, persist_directory=str(work / "lc-chroma"),
-                                  collection_name="bench")
+    store = Chroma.from_documents(
+        chunks, embeddings, persist_directory=str(work / "lc-chroma"), collection_name="bench"
+    )
     store.similarity_search("is it searchable", k=1)
     elapsed = time.perf_counter() - t0
     return {"chunks": len(chunks), "chars": sum(len(c.page_content) for c in chunks), "s": elapsed}
@@ -142,7 +174,13 @@ def build_search_corpus(stories: list[dict], target: int, seed: int = 7):
     kinds = ["outlet"] * 8 + ["wire", "telegram"]
     pools = []
     for s in stories:
-        sents = [x for a in s["news"].values() for p in a["newBody"] for x in split_sentences(p) if len(x) > 30]
+        sents = [
+            x
+            for a in s["news"].values()
+            for p in a["newBody"]
+            for x in split_sentences(p)
+            if len(x) > 30
+        ]
         if len(sents) >= 4:
             pools.append((s, sents))
     base = datetime(2024, 1, 1, tzinfo=UTC)
@@ -160,19 +198,42 @@ def build_search_corpus(stories: list[dict], target: int, seed: int = 7):
         when = base + timedelta(minutes=rng.randrange(0, 2 * 365 * 24 * 60))
         outlet = rng.choice(outlets)
         kind = rng.choice(kinds)
-        doc = Document(id=doc_id, kind=kind, format="markdown", outlet=outlet, title=story["issue"],  # type: ignore[arg-type]
-                       text=text, url=f"https://example.org/{doc_id}", published_at=when, language="en",
-                       content_hash=digest, location=SourceLocation(path="synthetic", item=str(n)),
-                       lineage_id=doc_id)
+        doc = Document(
+            id=doc_id,
+            kind=kind,  # type: ignore[arg-type]
+            format="markdown",
+            outlet=outlet,
+            title=story["issue"],
+            text=text,
+            url=f"https://example.org/{doc_id}",
+            published_at=when,
+            language="en",
+            content_hash=digest,
+            location=SourceLocation(path="synthetic", item=str(n)),
+            lineage_id=doc_id,
+        )
         passages, pos = [], 0
         for t in texts:
             start = text.index(t, pos)
             end = start + len(t)
             pos = end
-            passages.append(Passage(id=f"{doc_id}:{start}-{end}", doc_id=doc_id, lineage_id=doc_id,
-                                    text=t, start=start, end=end, content_hash=sha256_hex(t),
-                                    outlet=outlet, kind=kind, title=doc.title, url=doc.url,
-                                    published_at=when, language="en"))
+            passages.append(
+                Passage(
+                    id=f"{doc_id}:{start}-{end}",
+                    doc_id=doc_id,
+                    lineage_id=doc_id,
+                    text=t,
+                    start=start,
+                    end=end,
+                    content_hash=sha256_hex(t),
+                    outlet=outlet,
+                    kind=kind,
+                    title=doc.title,
+                    url=doc.url,
+                    published_at=when,
+                    language="en",
+                )
+            )
         docs.append((doc, passages, groups))
         count += len(passages)
     return docs
@@ -206,10 +267,13 @@ def bench_search(stories: list[dict], work: Path, target: int, n_queries: int, e
         for i in range(0, len(docs), 500):
             batch = docs[i : i + 500]
             passages = [p for _, ps, _ in batch for p in ps]
-            vecs = np.vstack([
-                (lambda v: v / np.linalg.norm(v))(np.mean([svec[s] for s in g], axis=0))
-                for _, _, groups in batch for g in groups
-            ]).astype(np.float32)
+            vecs = np.vstack(
+                [
+                    (lambda v: v / np.linalg.norm(v))(np.mean([svec[s] for s in g], axis=0))
+                    for _, _, groups in batch
+                    for g in groups
+                ]
+            ).astype(np.float32)
             index.vectors.upsert(passages, vecs)
             store.mark_embedded(p.id for p in passages)
         index.sync()  # reconciles and builds BM25
@@ -244,9 +308,17 @@ def bench_search(stories: list[dict], work: Path, target: int, n_queries: int, e
     index.close()
     store.close()
     q = statistics.quantiles(lat, n=20)
-    return {"passages": total, "store_s": t_store, "index_s": t_index, "exact": exact,
-            "p50_ms": statistics.median(lat) * 1000, "p95_ms": q[18] * 1000,
-            "embed_p50_ms": statistics.median(embed) * 1000, "queries": len(lat), "rss_mb": _rss_mb()}
+    return {
+        "passages": total,
+        "store_s": t_store,
+        "index_s": t_index,
+        "exact": exact,
+        "p50_ms": statistics.median(lat) * 1000,
+        "p95_ms": q[18] * 1000,
+        "embed_p50_ms": statistics.median(embed) * 1000,
+        "queries": len(lat),
+        "rss_mb": _rss_mb(),
+    }
 
 
 def run() -> None:
@@ -254,7 +326,9 @@ def run() -> None:
     from assistant.index.embedder import resolve_model_path
 
     if not DATA.is_file():
-        raise FileNotFoundError(f"{DATA} is missing; the benchmarks read ../shared/data beside the checkout")
+        raise FileNotFoundError(
+            f"{DATA} is missing; the benchmarks read ../shared/data beside the checkout"
+        )
     stories = _stories(_env_int("BENCH_STORIES", 252))
     load_before = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="desk-bench-retrieval-"))
@@ -264,34 +338,68 @@ def run() -> None:
         print(f"corpus: {files} Markdown articles from {len(stories)} allsides stories", flush=True)
         ing = bench_ingest(corpus, work)
         print(f"ingest done: {ing}", flush=True)
-        search = bench_search(stories, work, _env_int("BENCH_SEARCH_PASSAGES", 50_000),
-                              _env_int("BENCH_QUERIES", 200), os.environ.get("BENCH_SEARCH_EXACT") == "1")
+        search = bench_search(
+            stories,
+            work,
+            _env_int("BENCH_SEARCH_PASSAGES", 50_000),
+            _env_int("BENCH_QUERIES", 200),
+            os.environ.get("BENCH_SEARCH_EXACT") == "1",
+        )
         print(f"search done: {search}", flush=True)
         settings = Settings()
-        lc = bench_langchain(corpus, work, resolve_model_path(settings.embedding_model), settings.chunk_max_chars)
+        lc = bench_langchain(
+            corpus, work, resolve_model_path(settings.embedding_model), settings.chunk_max_chars
+        )
         print(f"langchain done: {lc}", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     overhead = ing["first_s"] / ing["raw_encode_s"] - 1
     rows = [
-        ("1 ingest vs raw encode()", f"{ing['passages'] / ing['first_s']:.1f} passages/s vs "
-         f"{ing['passages'] / ing['raw_encode_s']:.1f} passages/s", f"overhead {overhead:+.0%}", "≤ +15%"),
-        ("2 files → searchable index vs LangChain stock", f"{ing['first_s']:.1f} s vs {lc['s']:.1f} s",
-         f"{lc['s'] / ing['first_s']:.2f}× ({ing['passages']} passages, {ing['chars']:,} chars vs "
-         f"{lc['chunks']} chunks, {lc['chars']:,} chars)", "faster"),
-        ("3 re-ingest unchanged vs first ingest", f"{ing['reingest_s']:.2f} s vs {ing['first_s']:.1f} s",
-         f"{ing['first_s'] / ing['reingest_s']:.0f}× faster ({ing['reingest_embedded']} embedded)", "≥ 20×"),
-        (f"4 search latency, {search['passages']:,} passages", f"p50 {search['p50_ms']:.1f} ms, "
-         f"p95 {search['p95_ms']:.1f} ms", f"query embedding p50 {search['embed_p50_ms']:.1f} ms "
-         f"({search['queries']} queries)", "p50 < 50 ms"),
-        ("5 peak RSS", f"{ing['rss_mb']:.0f} MB after ingest stages", f"{search['rss_mb']:.0f} MB after the "
-         f"{search['passages']:,}-passage stage", "report"),
+        (
+            "1 ingest vs raw encode()",
+            f"{ing['passages'] / ing['first_s']:.1f} passages/s vs "
+            f"{ing['passages'] / ing['raw_encode_s']:.1f} passages/s",
+            f"overhead {overhead:+.0%}",
+            "≤ +15%",
+        ),
+        (
+            "2 files → searchable index vs LangChain stock",
+            f"{ing['first_s']:.1f} s vs {lc['s']:.1f} s",
+            f"{lc['s'] / ing['first_s']:.2f}× ({ing['passages']} passages, "
+            f"{ing['chars']:,} chars vs "
+            f"{lc['chunks']} chunks, {lc['chars']:,} chars)",
+            "faster",
+        ),
+        (
+            "3 re-ingest unchanged vs first ingest",
+            f"{ing['reingest_s']:.2f} s vs {ing['first_s']:.1f} s",
+            f"{ing['first_s'] / ing['reingest_s']:.0f}× faster "
+            f"({ing['reingest_embedded']} embedded)",
+            "≥ 20×",
+        ),
+        (
+            f"4 search latency, {search['passages']:,} passages",
+            f"p50 {search['p50_ms']:.1f} ms, p95 {search['p95_ms']:.1f} ms",
+            f"query embedding p50 {search['embed_p50_ms']:.1f} ms ({search['queries']} queries)",
+            "p50 < 50 ms",
+        ),
+        (
+            "5 peak RSS",
+            f"{ing['rss_mb']:.0f} MB after ingest stages",
+            f"{search['rss_mb']:.0f} MB after the {search['passages']:,}-passage stage",
+            "report",
+        ),
     ]
     print("\n| measurement | ours vs baseline | ratio | target |\n|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
-    print(f"\nmachine: {os.cpu_count()} cores, load average {load_before:.1f} at start, "
-          f"{os.getloadavg()[0]:.1f} at end (other work on the machine slows both sides of each ratio)")
-    print(f"50k corpus built in {search['store_s']:.1f} s (store) + {search['index_s']:.1f} s "
-          f"(vectors{' embedded exactly' if search['exact'] else ' from sentence embeddings'} + BM25)")
+    print(
+        f"\nmachine: {os.cpu_count()} cores, load average {load_before:.1f} at start, "
+        f"{os.getloadavg()[0]:.1f} at end (other work on the machine slows both sides of "
+        "each ratio)"
+    )
+    print(
+        f"50k corpus built in {search['store_s']:.1f} s (store) + {search['index_s']:.1f} s "
+        f"(vectors{' embedded exactly' if search['exact'] else ' from sentence embeddings'} + BM25)"
+    )

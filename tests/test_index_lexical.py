@@ -24,7 +24,9 @@ def _state(ws):
 @pytest.fixture
 def synced(workspace):
     store = Store(workspace.db_path)
-    add_all(store, allsides_documents(shared_data(), stories=3) + telegram_documents(shared_data(), 2))
+    add_all(
+        store, allsides_documents(shared_data(), stories=3) + telegram_documents(shared_data(), 2)
+    )
     index = PassageIndex(workspace, store)
     index.sync()
     yield workspace, store, index
@@ -45,7 +47,9 @@ def test_bm25_is_persisted_with_its_generation_and_not_rebuilt_without_change(sy
     # A second process (here: a second index on the same workspace) loads it from disk.
     other = PassageIndex(ws, store)
     try:
-        assert [h.id for h in other.lexical_search("Powell vaccinated family statement", 5)] == [h.id for h in hits]
+        assert [h.id for h in other.lexical_search("Powell vaccinated family statement", 5)] == [
+            h.id for h in hits
+        ]
         assert _state(ws) == before
     finally:
         other.close()
@@ -89,7 +93,9 @@ def test_filters_mask_bm25_before_ranking(synced):
     telegram = lex.search(query + " Китае", 50, SearchFilters(kinds=("telegram",)))
     passages = store.get_passages(h.id for h in telegram)
     assert telegram and {p.kind for p in passages.values()} == {"telegram"}
-    window = SearchFilters(since=datetime(2021, 10, 18, tzinfo=UTC), until=datetime(2021, 10, 19, tzinfo=UTC))
+    window = SearchFilters(
+        since=datetime(2021, 10, 18, tzinfo=UTC), until=datetime(2021, 10, 19, tzinfo=UTC)
+    )
     dated = lex.search(query, 50, window)
     assert dated and len(dated) < len(unfiltered)
     for p in store.get_passages(h.id for h in dated).values():

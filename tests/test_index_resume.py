@@ -52,8 +52,13 @@ def test_sigkill_mid_sync_is_consistent_and_resumable(tmp_path):
     assert total > 5 * 16  # several write batches of 4 x 4 passages
 
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(root)], stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, env=env, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        text=True,
+    )
     try:
         for _ in range(3):  # let a few batches land, then kill without warning
             line = child.stdout.readline()

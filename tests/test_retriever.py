@@ -74,34 +74,63 @@ def indexed(request, tmp_path_factory) -> Indexed:
     lineages) and one undated article; synced once."""
     data = shared_data()
     backend = request.param
-    ws = open_workspace(tmp_path_factory.mktemp(f"ret-{backend}") / "ws", backend,
-                        _server_for(request, backend))
+    ws = open_workspace(
+        tmp_path_factory.mktemp(f"ret-{backend}") / "ws", backend, _server_for(request, backend)
+    )
     store = Store(ws.db_path)
     docs = allsides_documents(data, stories=8) + telegram_documents(data)
     reuters = next(d for d in docs if d.outlet == "Reuters" and "Powell" in d.text)
     update = make_document(
-        reuters.text + "\n\nUpdated: Powell's funeral will be held at Washington National Cathedral.",
-        outlet="Reuters", title=reuters.title, url=reuters.url + "?updated",
+        reuters.text
+        + "\n\nUpdated: Powell's funeral will be held at Washington National Cathedral.",
+        outlet="Reuters",
+        title=reuters.title,
+        url=reuters.url + "?updated",
         published_at=reuters.published_at + timedelta(hours=3),
-        location=SourceLocation(path="update.md"), lineage_id=reuters.id,
+        location=SourceLocation(path="update.md"),
+        lineage_id=reuters.id,
     )
     base = next(d for d in docs if "jobless claims" in d.text).text.split("\n\n")[0]
     copies = [
-        make_document(f"{base} {tail}", outlet=outlet, title=None, url=f"https://wire.example/{i}",
-                      published_at=datetime(2021, 10, 14, 15, i, tzinfo=UTC), kind="wire",
-                      location=SourceLocation(path=f"wire{i}.jsonl"))
-        for i, (outlet, tail) in enumerate([("Wire A", "(Wire A)"), ("Wire B", "- Wire B reports."),
-                                            ("Wire C", "Wire C contributed.")])
+        make_document(
+            f"{base} {tail}",
+            outlet=outlet,
+            title=None,
+            url=f"https://wire.example/{i}",
+            published_at=datetime(2021, 10, 14, 15, i, tzinfo=UTC),
+            kind="wire",
+            location=SourceLocation(path=f"wire{i}.jsonl"),
+        )
+        for i, (outlet, tail) in enumerate(
+            [
+                ("Wire A", "(Wire A)"),
+                ("Wire B", "- Wire B reports."),
+                ("Wire C", "Wire C contributed."),
+            ]
+        )
     ]
     extra = allsides_documents(data, stories=10)[-1]
-    undated = make_document(extra.text, outlet=extra.outlet, title=extra.title, url=extra.url,
-                            published_at=None, location=SourceLocation(path="undated.md"))
+    undated = make_document(
+        extra.text,
+        outlet=extra.outlet,
+        title=extra.title,
+        url=extra.url,
+        published_at=None,
+        location=SourceLocation(path="undated.md"),
+    )
     # Passages of ~one paragraph, so the wire copies are one passage each.
     add_all(store, [*docs, update, *copies, undated], max_chars=420)
     index = PassageIndex(ws, store)
     assert index.sync() == store.count_passages()
-    state = Indexed(ws, store, index, Retriever(store, index, ws.settings), reuters.id,
-                    {c.id for c in copies}, undated.id)
+    state = Indexed(
+        ws,
+        store,
+        index,
+        Retriever(store, index, ws.settings),
+        reuters.id,
+        {c.id for c in copies},
+        undated.id,
+    )
     yield state
     state.close()
 
@@ -120,7 +149,9 @@ def test_undated_passages_only_without_a_time_window(indexed):
     doc = indexed.store.get_document(indexed.undated_doc)
     query = doc.text[:200]
     assert any(h.passage.doc_id == doc.id for h in indexed.retriever.search(query, k=5))
-    windowed = indexed.retriever.search(query, SearchFilters(until=datetime(2030, 1, 1, tzinfo=UTC)), k=20)
+    windowed = indexed.retriever.search(
+        query, SearchFilters(until=datetime(2030, 1, 1, tzinfo=UTC)), k=20
+    )
     assert windowed and all(h.passage.doc_id != doc.id for h in windowed)
 
 
@@ -129,7 +160,9 @@ def test_outlet_kind_and_language_filters(indexed):
     assert reuters and {h.passage.outlet for h in reuters} == {"Reuters"}
     telegram = indexed.retriever.search(POWELL, SearchFilters(kinds=("telegram",)), k=5)
     assert telegram and {h.passage.kind for h in telegram} == {"telegram"}
-    russian = indexed.retriever.search("scientists found a crater", SearchFilters(languages=("ru",)), k=5)
+    russian = indexed.retriever.search(
+        "scientists found a crater", SearchFilters(languages=("ru",)), k=5
+    )
     assert russian and {h.passage.language for h in russian} == {"ru"}
     wire = indexed.retriever.search(POWELL, SearchFilters(kinds=("wire",)), k=10)
     assert {h.passage.doc_id for h in wire} <= indexed.copies
@@ -176,7 +209,7 @@ def test_hits_carry_ranks_scores_and_stored_passages(indexed):
     assert all(h.score > 0 for h in hits)
     for h in hits:
         doc = indexed.store.get_document(h.passage.doc_id)
-        assert doc.text[h.passage.start:h.passage.end] == h.passage.text
+        assert doc.text[h.passage.start : h.passage.end] == h.passage.text
 
 
 # --- LangChain ---------------------------------------------------------------------------------
@@ -186,7 +219,9 @@ def test_langchain_retriever_in_an_lcel_chain(indexed):
     from assistant.index.langchain_retriever import DeskRetriever
 
     def numbered(docs):
-        return "\n".join(f"[{i}] {d.metadata['outlet']}: {d.page_content}" for i, d in enumerate(docs, 1))
+        return "\n".join(
+            f"[{i}] {d.metadata['outlet']}: {d.page_content}" for i, d in enumerate(docs, 1)
+        )
 
     lc = DeskRetriever(retriever=indexed.retriever, k=3)
     chain = lc | RunnableLambda(numbered)
@@ -217,8 +252,17 @@ def small(request, tmp_path) -> Indexed:
 
 def test_orphan_vectors_are_ignored_and_removed_by_sync(small):
     ghost_text = "Martian colonists declared independence from Earth on Tuesday, officials said."
-    ghost = Passage(id="doc_ghost:0-80", doc_id="doc_ghost", lineage_id="doc_ghost", text=ghost_text,
-                    start=0, end=80, content_hash="x", outlet="Ghost", kind="outlet")
+    ghost = Passage(
+        id="doc_ghost:0-80",
+        doc_id="doc_ghost",
+        lineage_id="doc_ghost",
+        text=ghost_text,
+        start=0,
+        end=80,
+        content_hash="x",
+        outlet="Ghost",
+        kind="outlet",
+    )
     small.index.vectors.upsert([ghost], small.index.embedder.encode([ghost_text]))
     assert small.index.vectors.count() == small.store.count_passages() + 1
 

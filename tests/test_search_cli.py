@@ -23,7 +23,9 @@ def ws_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("search-cli") / "ws"
     ws = Workspace.init(root)
     store = Store(ws.db_path)
-    add_all(store, allsides_documents(shared_data(), stories=6) + telegram_documents(shared_data(), 3))
+    add_all(
+        store, allsides_documents(shared_data(), stories=6) + telegram_documents(shared_data(), 3)
+    )
     index = PassageIndex(ws, store)
     index.sync()
     index.close()
@@ -32,8 +34,9 @@ def ws_root(tmp_path_factory):
 
 
 def run(root, *args):
-    result = CliRunner().invoke(cli, ["--workspace", str(root), "search", *args],
-                                env={"COLUMNS": "200"})
+    result = CliRunner().invoke(
+        cli, ["--workspace", str(root), "search", *args], env={"COLUMNS": "200"}
+    )
     return result
 
 
@@ -48,7 +51,9 @@ def test_table_shows_outlet_utc_time_score_and_permalink(ws_root):
 
 
 def test_json_output_and_filters(ws_root):
-    result = run(ws_root, "Powell", "--json", "-k", "4", "--source", "reuters", "--source", "Politico")
+    result = run(
+        ws_root, "Powell", "--json", "-k", "4", "--source", "reuters", "--source", "Politico"
+    )
     assert result.exit_code == 0, result.output
     hits = json.loads(result.output)
     assert 1 <= len(hits) <= 4
@@ -80,5 +85,7 @@ def test_dates_are_taken_as_utc():
     assert parse_when("2026-06-29").isoformat() == "2026-06-29T00:00:00+00:00"
     assert parse_when("2026-06-29", end_of_day=True).isoformat() == "2026-06-30T00:00:00+00:00"
     assert parse_when("2026-06-29T18:26").isoformat() == "2026-06-29T18:26:00+00:00"
-    assert parse_when("2026-06-29T20:26+02:00") == datetime.fromisoformat("2026-06-29T18:26:00+00:00")
+    assert parse_when("2026-06-29T20:26+02:00") == datetime.fromisoformat(
+        "2026-06-29T18:26:00+00:00"
+    )
     assert parse_when("2026-06-29T18:26:00Z").isoformat() == "2026-06-29T18:26:00+00:00"

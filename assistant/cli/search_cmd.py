@@ -42,21 +42,37 @@ def _utc(dt: datetime | None) -> str:
 @click.option("--since", help="Only passages published at or after this date/time (UTC).")
 @click.option("--until", help="Only passages published before this time; a date includes the day.")
 @click.option("--source", "sources", multiple=True, help="Outlet or channel (repeatable).")
-@click.option("--kind", "kinds", multiple=True, type=click.Choice(get_args(SourceKind)),
-              help="Source kind (repeatable).")
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice(get_args(SourceKind)),
+    help="Source kind (repeatable).",
+)
 @click.option("--language", "languages", multiple=True, help="Language code, e.g. en (repeatable).")
 @click.option("-k", "k", type=click.IntRange(1, 500), default=None, help="How many passages.")
 @click.option("--all-versions", is_flag=True, help="Allow several passages from one lineage.")
 @click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
 @click.pass_context
-def search_cmd(ctx: click.Context, query: str, since: str | None, until: str | None,
-               sources: tuple[str, ...], kinds: tuple[str, ...], languages: tuple[str, ...],
-               k: int | None, all_versions: bool, as_json: bool) -> None:
+def search_cmd(
+    ctx: click.Context,
+    query: str,
+    since: str | None,
+    until: str | None,
+    sources: tuple[str, ...],
+    kinds: tuple[str, ...],
+    languages: tuple[str, ...],
+    k: int | None,
+    all_versions: bool,
+    as_json: bool,
+) -> None:
     """Search the workspace's index (dense + BM25, fused) for QUERY."""
     filters = SearchFilters(
         since=parse_when(since) if since else None,
         until=parse_when(until, end_of_day=True) if until else None,
-        outlets=sources, kinds=kinds, languages=languages,  # type: ignore[arg-type]
+        outlets=sources,
+        kinds=kinds,  # type: ignore[arg-type]
+        languages=languages,
     )
     if filters.since and filters.until and filters.since >= filters.until:
         raise click.BadParameter("--since must be before --until")
@@ -64,13 +80,16 @@ def search_cmd(ctx: click.Context, query: str, since: str | None, until: str | N
     try:
         if service.store.count_passages() == 0:
             raise click.ClickException(
-                f"the workspace {service.workspace.root} holds no passages yet; run `desk ingest PATH`"
+                f"the workspace {service.workspace.root} holds no passages yet; "
+                "run `desk ingest PATH`"
             )
         hits = service.search(query, filters, k, one_per_lineage=not all_versions)
     finally:
         service.close()
     if as_json:
-        click.echo(json.dumps([h.model_dump(mode="json") for h in hits], ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps([h.model_dump(mode="json") for h in hits], ensure_ascii=False, indent=2)
+        )
         return
     if not hits:
         out_console.print("No passages match.")

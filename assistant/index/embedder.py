@@ -51,7 +51,9 @@ class Embedder:
         self.model_path = model_path
         self.batch_size = batch_size
         self._model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
-        dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        model = self._model
+        dim = getattr(model, "get_embedding_dimension", None)
+        dim = dim or model.get_sentence_embedding_dimension
         self.dimension = int(dim() or 384)
         self.name = model_path.name
 
@@ -84,8 +86,13 @@ class Embedder:
         for i in range(0, len(texts), self.batch_size):
             batch = list(texts[i : i + self.batch_size])
             out.append(
-                self._model.encode(batch, batch_size=self.batch_size, normalize_embeddings=True,
-                                   convert_to_numpy=True, show_progress_bar=False)
+                self._model.encode(
+                    batch,
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
             )
             if progress is not None:
                 progress(len(batch))

@@ -67,7 +67,11 @@ class DeskRetriever(BaseRetriever):
         k: int | None = None,
     ) -> list[LCDocument]:
         hits = self.retriever.search(
-            query, filters or self.filters, k or self.k,
-            one_per_lineage=self.one_per_lineage, mmr=self.mmr, pinned=self.pinned,
+            query,
+            filters or self.filters,
+            k or self.k,
+            one_per_lineage=self.one_per_lineage,
+            mmr=self.mmr,
+            pinned=self.pinned,
         )
         return [hit_to_document(h) for h in hits]

@@ -47,9 +47,16 @@ class LexicalHit:
 class LexicalIndex:
     """A loaded BM25 index: passage ids, the bm25s model, filter columns and its generation."""
 
-    def __init__(self, ids: list[str], model: object | None, generation: int,
-                 ts: np.ndarray, outlets: np.ndarray, kinds: np.ndarray,
-                 languages: np.ndarray) -> None:
+    def __init__(
+        self,
+        ids: list[str],
+        model: object | None,
+        generation: int,
+        ts: np.ndarray,
+        outlets: np.ndarray,
+        kinds: np.ndarray,
+        languages: np.ndarray,
+    ) -> None:
         self.ids = ids
         self._model = model
         self.generation = generation
@@ -64,7 +71,7 @@ class LexicalIndex:
     # --- build / persist -------------------------------------------------------------------
     @classmethod
     def build(cls, passages: list[Passage], generation: int) -> LexicalIndex:
-        import bm25s
+        import bm25s  # type: ignore[import-untyped]
         import numpy as np
 
         from assistant.index.vector_store import passage_metadata
@@ -79,7 +86,9 @@ class LexicalIndex:
             corpus = [tokenize(p.text) or ["\x00"] for p in passages]
             model.index(corpus, show_progress=False)
         return cls(
-            [p.id for p in passages], model, generation,
+            [p.id for p in passages],
+            model,
+            generation,
             np.array([m["published_ts"] for m in metas], dtype=np.int64),
             np.array([m["outlet"] for m in metas], dtype=object),
             np.array([m["kind"] for m in metas], dtype=object),
@@ -96,13 +105,18 @@ class LexicalIndex:
             if self._model is not None:
                 self._model.save(str(tmp / "bm25"), show_progress=False)  # type: ignore[attr-defined]
             np.save(tmp / "ts.npy", self._ts)
-            columns = {"outlet": self._outlets.tolist(), "kind": self._kinds.tolist(),
-                       "language": self._languages.tolist()}
+            columns = {
+                "outlet": self._outlets.tolist(),
+                "kind": self._kinds.tolist(),
+                "language": self._languages.tolist(),
+            }
             (tmp / "columns.json").write_text(json.dumps(columns), encoding="utf-8")
             (tmp / "ids.json").write_text(json.dumps(self.ids), encoding="utf-8")
             # The state file is written last: a directory without it is not an index.
             (tmp / _STATE).write_text(
-                json.dumps({"format": _FORMAT, "generation": self.generation, "count": len(self.ids)}),
+                json.dumps(
+                    {"format": _FORMAT, "generation": self.generation, "count": len(self.ids)}
+                ),
                 encoding="utf-8",
             )
             _fsync_dir(tmp)
@@ -139,7 +153,7 @@ class LexicalIndex:
     @classmethod
     def load(cls, target: Path) -> LexicalIndex | None:
         """The persisted index, or None if there is none (or it is unreadable: rebuild it)."""
-        import bm25s
+        import bm25s  # type: ignore[import-untyped]
         import numpy as np
 
         generation = cls.stored_generation(target)
@@ -152,9 +166,15 @@ class LexicalIndex:
             model = bm25s.BM25.load(str(target / "bm25"), show_progress=False) if ids else None
         except (OSError, ValueError, KeyError):
             return None
-        return cls(ids, model, generation, ts,
-                   np.array(columns["outlet"], dtype=object), np.array(columns["kind"], dtype=object),
-                   np.array(columns["language"], dtype=object))
+        return cls(
+            ids,
+            model,
+            generation,
+            ts,
+            np.array(columns["outlet"], dtype=object),
+            np.array(columns["kind"], dtype=object),
+            np.array(columns["language"], dtype=object),
+        )
 
     # --- search ------------------------------------------------------------------------------
     def mask(self, filters: SearchFilters) -> np.ndarray | None:
@@ -170,8 +190,11 @@ class LexicalIndex:
                 keep &= self._ts >= int(filters.since.timestamp())
             if filters.until is not None:
                 keep &= self._ts < int(filters.until.timestamp())
-        for column, values in ((self._outlets, filters.outlets), (self._kinds, filters.kinds),
-                               (self._languages, filters.languages)):
+        for column, values in (
+            (self._outlets, filters.outlets),
+            (self._kinds, filters.kinds),
+            (self._languages, filters.languages),
+        ):
             if values:
                 filtered = True
                 keep &= np.isin(column, list(values))

@@ -63,8 +63,11 @@ class PassageIndex:
     def vectors(self) -> VectorStore:
         with self._lock:
             if self._vectors is None:
-                self._vectors = VectorStore(self.workspace.chroma_dir, self.settings.chroma_collection,
-                                            url=self.settings.chroma_url)
+                self._vectors = VectorStore(
+                    self.workspace.chroma_dir,
+                    self.settings.chroma_collection,
+                    url=self.settings.chroma_url,
+                )
             return self._vectors
 
     @property
@@ -124,8 +127,10 @@ class PassageIndex:
         with self._lock:
             embedded = self.upsert(self.store.unembedded_passages(), progress, cancel)
             generation = self.store.generation()
-            if (self.store.get_meta(self._reconciled_key) != str(generation)
-                    or self.vectors.count() != self.store.count_passages()):
+            if (
+                self.store.get_meta(self._reconciled_key) != str(generation)
+                or self.vectors.count() != self.store.count_passages()
+            ):
                 embedded += self._reconcile(progress, cancel)
                 self.store.set_meta(self._reconciled_key, str(generation))
             self._refresh_lexical(generation, progress)
@@ -164,7 +169,9 @@ class PassageIndex:
             if self._lexical is None or self._lexical.generation != generation:
                 target = self.workspace.lexical_dir
                 on_disk = LexicalIndex.stored_generation(target)
-                if on_disk is not None and (self._lexical is None or on_disk != self._lexical.generation):
+                if on_disk is not None and (
+                    self._lexical is None or on_disk != self._lexical.generation
+                ):
                     self._lexical = LexicalIndex.load(target) or self._lexical
                 if self._lexical is None:
                     self._refresh_lexical(generation, NullProgress())
@@ -179,7 +186,9 @@ class PassageIndex:
     ) -> tuple[list[DenseHit], dict[str, np.ndarray]]:
         return self.vectors.query(query_vec, k, where)
 
-    def lexical_search(self, query: str, k: int, filters: SearchFilters | None = None) -> list[LexicalHit]:
+    def lexical_search(
+        self, query: str, k: int, filters: SearchFilters | None = None
+    ) -> list[LexicalHit]:
         return self.lexical().search(query, k, filters)
 
     def passage_vectors(self, passages: Sequence[Passage]) -> dict[str, np.ndarray]:

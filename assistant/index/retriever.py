@@ -11,8 +11,9 @@ How a search runs:
    passage, which is the source of truth — and `filters.exclude_passages` are removed;
 4. MMR (`Settings.mmr_lambda`: 1.0 = relevance only, 0.0 = diversity only) picks greedily by
    `lambda * relevance - (1 - lambda) * max cosine to what is already picked`, relevance being
-   the mean of the fused score and the query cosine, each scaled to [0, 1]; with `one_per_lineage` a lineage (a story's versions and
-   reposts) contributes at most one passage, so one source is never counted twice;
+   the mean of the fused score and the query cosine, each scaled to [0, 1]; with
+   `one_per_lineage` a lineage (a story's versions and reposts) contributes at most one
+   passage, so one source is never counted twice;
 5. pinned passages come first, whatever the filters (an excluded passage is never returned).
 """
 
@@ -94,16 +95,24 @@ class Retriever:
         sizes = self.index.lineage_sizes()
 
         def hit(p: Passage, rank: int) -> Hit:
-            return Hit(passage=p, score=round(fused.get(p.id, 0.0), 6), rank=rank,
-                       dense_rank=dense_rank.get(p.id), lexical_rank=lexical_rank.get(p.id),
-                       lineage_size=sizes.get(p.lineage_id, 1))
+            return Hit(
+                passage=p,
+                score=round(fused.get(p.id, 0.0), 6),
+                rank=rank,
+                dense_rank=dense_rank.get(p.id),
+                lexical_rank=lexical_rank.get(p.id),
+                lineage_size=sizes.get(p.lineage_id, 1),
+            )
 
         out = [stored[pid] for pid in pinned_ids if pid in stored]
         taken_ids = {p.id for p in out}
         taken_lineages = {p.lineage_id for p in out}
         pool = [
-            stored[pid] for pid in sorted(fused, key=lambda i: (-fused[i], i))
-            if pid in stored and pid not in excluded and pid not in taken_ids
+            stored[pid]
+            for pid in sorted(fused, key=lambda i: (-fused[i], i))
+            if pid in stored
+            and pid not in excluded
+            and pid not in taken_ids
             and passes(stored[pid], filters)
         ]
         want = max(0, k - len(out))

@@ -50,8 +50,11 @@ def where_for(filters: SearchFilters) -> dict[str, Any] | None:
         clauses.append({"published_ts": {"$gte": 0}})
     if filters.until is not None:
         clauses.append({"published_ts": {"$lt": int(filters.until.timestamp())}})
-    for key, values in (("outlet", filters.outlets), ("kind", filters.kinds),
-                        ("language", filters.languages)):
+    for key, values in (
+        ("outlet", filters.outlets),
+        ("kind", filters.kinds),
+        ("language", filters.languages),
+    ):
         if values:
             clauses.append({key: {"$in": list(values)}})
     if not clauses:
@@ -80,8 +83,10 @@ class VectorStore:
                 raise ValueError(f"chroma_url '{url}' has no host; expected http://host:port")
             self.location = url
             self._client = chromadb.HttpClient(
-                host=parsed.hostname, port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-                ssl=parsed.scheme == "https", settings=chroma_settings,
+                host=parsed.hostname,
+                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                ssl=parsed.scheme == "https",
+                settings=chroma_settings,
             )
         else:
             if path is None:
@@ -114,8 +119,8 @@ class VectorStore:
         """Refresh metadata (e.g. a new lineage id) without touching the vectors."""
         for i in range(0, len(passages), self._max_batch):
             chunk = passages[i : i + self._max_batch]
-            self._collection.update(ids=[p.id for p in chunk],
-                                    metadatas=[passage_metadata(p) for p in chunk])  # type: ignore[misc]
+            metas = [passage_metadata(p) for p in chunk]
+            self._collection.update(ids=[p.id for p in chunk], metadatas=metas)  # type: ignore[arg-type]
 
     def delete(self, ids: Sequence[str]) -> None:
         for i in range(0, len(ids), self._max_batch):
@@ -139,7 +144,9 @@ class VectorStore:
         """id -> stored content hash, for the ids that have a vector."""
         out: dict[str, str] = {}
         for i in range(0, len(ids), self._max_batch):
-            got = self._collection.get(ids=list(ids[i : i + self._max_batch]), include=["metadatas"])
+            got = self._collection.get(
+                ids=list(ids[i : i + self._max_batch]), include=["metadatas"]
+            )
             for pid, meta in zip(got["ids"], got["metadatas"] or [], strict=False):
                 out[pid] = str((meta or {}).get("content_hash", ""))
         return out
@@ -153,7 +160,9 @@ class VectorStore:
         embs = got["embeddings"]
         if embs is None:
             return {}
-        return {pid: np.asarray(e, dtype=np.float32) for pid, e in zip(got["ids"], embs, strict=False)}
+        return {
+            pid: np.asarray(e, dtype=np.float32) for pid, e in zip(got["ids"], embs, strict=False)
+        }
 
     def query(
         self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None
@@ -164,12 +173,15 @@ class VectorStore:
         if k <= 0:
             return [], {}
         res = self._collection.query(
-            query_embeddings=[vector], n_results=k, where=where,
+            query_embeddings=[vector],
+            n_results=k,
+            where=where,
             include=["distances", "embeddings"],
         )
         ids = res["ids"][0] if res["ids"] else []
-        dists = res["distances"][0] if res.get("distances") else []
-        embs = res["embeddings"][0] if res.get("embeddings") is not None else []
+        all_dists, all_embs = res.get("distances"), res.get("embeddings")
+        dists = all_dists[0] if all_dists else []
+        embs = all_embs[0] if all_embs is not None else []
         hits = [DenseHit(pid, 1.0 - float(d)) for pid, d in zip(ids, dists, strict=False)]
         vecs = {pid: np.asarray(e, dtype=np.float32) for pid, e in zip(ids, embs, strict=False)}
         return hits, vecs
