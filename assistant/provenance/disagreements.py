@@ -145,10 +145,20 @@ class Disagreement:
 
 @dataclass(frozen=True)
 class _Sentence:
+    """A sentence of a cited passage, analysed once (pairs are compared many times)."""
+
     text: str
     citation: Citation
     source: int
     words: frozenset[str]
+    quantities: list[tuple[str, float, re.Match[str]]]
+    dates: list[tuple[re.Match[str], str]]
+
+    @classmethod
+    def of(cls, text: str, citation: Citation, source: int) -> _Sentence:
+        words = frozenset(content_words(_TIME.sub(" ", text)))
+        dates = [(m, _day(m)) for m in _DATE.finditer(text)]
+        return cls(text, citation, source, words, _quantities(text), dates)
 
 
 def find_disagreements(
@@ -161,9 +171,7 @@ def find_disagreements(
         for c in source.citations:
             for a, b in sentence_spans(c.text):
                 text = c.text[a:b]
-                sentences.append(
-                    _Sentence(text, c, i, frozenset(content_words(_TIME.sub(" ", text))))
-                )
+                sentences.append(_Sentence.of(text, c, i))
     found: list[Disagreement] = []
     seen: set[tuple[str, str, frozenset[str]]] = set()
     for i, x in enumerate(sentences):
@@ -183,9 +191,14 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def _compare(x: _Sentence, y: _Sentence) -> list[Disagreement]:
+    shared = len(x.words & y.words)
+    if shared < SAME_SUBJECT_SHARED:
+        return []  # cheap reject: every rule below needs at least this much in common
     out: list[Disagreement] = []
-    out += _numbers(x, y)
-    out += _dates(x, y)
+    if x.quantities and y.quantities:
+        out += _numbers(x, y)
+    if x.dates and y.dates:
+        out += _dates(x, y)
     if _jaccard(x.words, y.words) >= PARAPHRASE_JACCARD:
         out += _names(x, y)
     return out
@@ -273,7 +286,7 @@ def _after(text: str, at: int) -> str | None:
 
 def _numbers(x: _Sentence, y: _Sentence) -> list[Disagreement]:
     out = []
-    qx, qy = _quantities(x.text), _quantities(y.text)
+    qx, qy = x.quantities, y.quantities
     for unit, vx, mx in qx:
         for unit_y, vy, my in qy:
             if unit != unit_y or vx == vy:
@@ -348,8 +361,7 @@ def _day(m: re.Match[str]) -> str:
 
 
 def _dates(x: _Sentence, y: _Sentence) -> list[Disagreement]:
-    dx = [(m, _day(m)) for m in _DATE.finditer(x.text)]
-    dy = [(m, _day(m)) for m in _DATE.finditer(y.text)]
+    dx, dy = x.dates, y.dates
     if not dx or not dy:
         return []
     days_x, days_y = {d for _, d in dx}, {d for _, d in dy}
