@@ -272,3 +272,22 @@ def test_canonical_url_keeps_different_pages_apart():
         "https://t.me/OSINTdefender/102"
     )
     assert canonical_url("https://x.com/a?id=1") != canonical_url("https://x.com/a?id=2")
+
+
+def test_as_of_is_the_newest_cited_item_even_a_later_version_inside_an_entry(store, seed_posts):
+    kremlin, ankara = seed_posts
+    update = next(d for d in store.documents() if d.published_at == at(18, 40))
+    later = store.passages_of(update.id)[0]
+    draft = draft_from(
+        "t",
+        {"lede": [[(KREMLIN_POST, [1]), (ANKARA_POST, [2]), (ANKARA_UPDATE, [3])]]},
+        [cite(1, kremlin), cite(2, ankara), cite(3, later)],
+    )
+    prov = build_provenance(draft, store)
+    assert len(prov.entries) == 2  # the update is a version of the Ankara post: same entry
+    assert prov.entries[1].markers == (2, 3) and prov.entries[1].published_at == at(18, 28)
+    assert prov.as_of == at(18, 40)
+    assert prov.entries[1].also_carried_by == (
+        "OSINTdefender <https://t.me/OSINTdefender/103> "
+        "(later version, also cited, 2026-06-29 18:40 UTC)",
+    )

@@ -43,9 +43,14 @@ def build_provenance(draft: Draft, store: Store | None) -> Provenance:
     """The footer of `draft`, computed from its used citations and the store's documents."""
     seen_urls: set[str] = set()
     entries: list[ProvenanceEntry] = []
-    for i, source in enumerate(cited_sources(draft, store), start=1):
+    sources = cited_sources(draft, store)
+    for i, source in enumerate(sources, start=1):
         entries.append(_entry(f"src-{i}", source, store, seen_urls))
-    dated = [e.published_at for e in entries if e.published_at is not None]
+    # As of the newest cited item, which may be a later version inside an entry.
+    dated = [d.published_at for s in sources for d in s.documents if d.published_at is not None]
+    dated += [
+        c.published_at for s in sources if not s.documents for c in s.citations if c.published_at
+    ]
     return Provenance(as_of=max(dated) if dated else None, entries=tuple(entries))
 
 
@@ -89,7 +94,9 @@ def _also_carried_by(
     cited_ids = {d.id for d in source.documents}
     for lineage in source.lineage_ids:
         for doc in store.lineage_documents(lineage):
-            note = "" if doc.id in cited_ids else _version_note(doc, primary)
+            note = _version_note(doc, primary) if doc.id != primary.id else ""
+            if doc.id in cited_ids and doc.id != primary.id:
+                note += ", also cited"  # a version the draft quotes too, shown under this entry
             sightings: list[Sighting] = store.sightings(doc.id)
             if doc.id != primary.id:
                 url = display_url(doc.url, doc.kind, doc.channel, doc.location.item)
