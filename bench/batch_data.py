@@ -19,9 +19,26 @@ from zoneinfo import ZoneInfo
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data"
 LONDON = ZoneInfo("Europe/London")
-_MONTHS = {m: i for i, m in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-     "october", "november", "december"], start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
+        start=1,
+    )
+}
 _DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 
@@ -30,16 +47,24 @@ def allsides_rows() -> list[dict]:
     return [json.loads(line) for line in path.open(encoding="utf-8")]
 
 
-def allsides_items(rows: list[dict] | None = None, shift: timedelta = timedelta(0), tag: str = "") -> list[dict]:
+def allsides_items(
+    rows: list[dict] | None = None, shift: timedelta = timedelta(0), tag: str = ""
+) -> list[dict]:
     items = []
     for row in rows if rows is not None else allsides_rows():
         when = datetime.fromisoformat(row["date"]) + shift
         for side, art in sorted(row["news"].items()):
-            items.append({
-                "id": f"{row['id']}-{side}{tag}", "outlet": art["newsSource"], "kind": "outlet",
-                "title": art["newsTitle"], "url": art["newsLink"] + (f"#{tag}" if tag else ""),
-                "published": when.isoformat(), "text": "\n\n".join(art["newBody"]) + (f"\n\n({tag})" if tag else ""),
-            })
+            items.append(
+                {
+                    "id": f"{row['id']}-{side}{tag}",
+                    "outlet": art["newsSource"],
+                    "kind": "outlet",
+                    "title": art["newsTitle"],
+                    "url": art["newsLink"] + (f"#{tag}" if tag else ""),
+                    "published": when.isoformat(),
+                    "text": "\n\n".join(art["newBody"]) + (f"\n\n({tag})" if tag else ""),
+                }
+            )
     return items
 
 
@@ -66,7 +91,14 @@ def title_date(title: str) -> date | None:
     """`... for Monday 20 November 2017 - BBC News` → 2017-11-20; `South Live: Wednesday 18
     October` → the year (2013–2018) in which 18 October was a Wednesday; None if no date."""
     low = title.lower()
-    m = re.search(r"(?:(" + "|".join(_DAYS) + r")\s+)?(\d{1,2})\s+(" + "|".join(_MONTHS) + r")(?:\s+(\d{4}))?", low)
+    m = re.search(
+        r"(?:("
+        + "|".join(_DAYS)
+        + r")\s+)?(\d{1,2})\s+("
+        + "|".join(_MONTHS)
+        + r")(?:\s+(\d{4}))?",
+        low,
+    )
     if not m:
         return None
     weekday, dd, month, year = m.group(1), int(m.group(2)), _MONTHS[m.group(3)], m.group(4)
@@ -81,7 +113,14 @@ def title_date(title: str) -> date | None:
 
 def liveblog_day(path: Path) -> LiveblogDay:
     blob = json.loads(path.read_text(encoding="utf-8"))
-    return LiveblogDay(path, blob["title"], blob["url"], title_date(blob["title"]), blob["summary"], blob["documents"])
+    return LiveblogDay(
+        path,
+        blob["title"],
+        blob["url"],
+        title_date(blob["title"]),
+        blob["summary"],
+        blob["documents"],
+    )
 
 
 def liveblog_items(day: LiveblogDay, on: date | None = None, tag: str = "") -> list[dict]:
@@ -89,16 +128,22 @@ def liveblog_items(day: LiveblogDay, on: date | None = None, tag: str = "") -> l
     when_day = on or day.day
     assert when_day is not None, f"{day.path}: no date in title {day.title!r}"
     items = []
-    for i, block in enumerate(day.blocks):
+    for block in day.blocks:
         hh, mm = (int(x) for x in block["time"].split(":"))
         when = datetime.combine(when_day, time(hh, mm), tzinfo=LONDON)
         author = block.get("author")
         if isinstance(author, list):
             author = author[0] if author else None
-        items.append({
-            "id": f"{block['block_id']}{tag}", "outlet": "BBC Local Live", "kind": "outlet",
-            "title": block["title"], "author": author or None,
-            "url": f"{day.url}#{block['block_id']}{tag}",
-            "published": when.isoformat(), "text": " ".join(block["text"]) + (f" ({tag})" if tag else ""),
-        })
+        items.append(
+            {
+                "id": f"{block['block_id']}{tag}",
+                "outlet": "BBC Local Live",
+                "kind": "outlet",
+                "title": block["title"],
+                "author": author or None,
+                "url": f"{day.url}#{block['block_id']}{tag}",
+                "published": when.isoformat(),
+                "text": " ".join(block["text"]) + (f" ({tag})" if tag else ""),
+            }
+        )
     return items

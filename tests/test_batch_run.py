@@ -44,7 +44,11 @@ def normalised(path: Path) -> bytes:
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): normalised(p) for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): normalised(p)
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -62,13 +66,17 @@ def test_batch_writes_verified_syntheses_and_a_linked_digest(full_run):
     assert len(selected) == 3
     assert [s["rank"] for s in run["stories"]] == sorted(s["rank"] for s in run["stories"])
     # Ranked by independent sources first.
-    assert [s["sources"] for s in run["stories"]] == sorted((s["sources"] for s in run["stories"]), reverse=True)
+    assert [s["sources"] for s in run["stories"]] == sorted(
+        (s["sources"] for s in run["stories"]), reverse=True
+    )
     all_docs = [d for s in run["stories"] for d in s["doc_ids"]]
     assert len(all_docs) == len(set(all_docs)) == run["documents"]
     for story in selected:
         synthesis = story["synthesis"]
         assert synthesis["status"] == "ok"
-        draft = Draft.model_validate_json((full_run.out_dir / synthesis["files"]["json"]).read_text(encoding="utf-8"))
+        draft = Draft.model_validate_json(
+            (full_run.out_dir / synthesis["files"]["json"]).read_text(encoding="utf-8")
+        )
         assert draft.id == story["id"]
         assert draft.provenance is not None and draft.provenance.entries
         assert synthesis["citation_recall"] == round(draft.metrics.citation_recall, 4)
@@ -78,21 +86,32 @@ def test_batch_writes_verified_syntheses_and_a_linked_digest(full_run):
         assert len(cited_docs & set(story["doc_ids"])) / len(cited_docs) >= 0.5, story["title"]
         md = (full_run.out_dir / synthesis["files"]["md"]).read_text(encoding="utf-8")
         assert "## Wire provenance" in md
-        assert "<html" in (full_run.out_dir / synthesis["files"]["html"]).read_text(encoding="utf-8").lower()
+        assert (
+            "<html"
+            in (full_run.out_dir / synthesis["files"]["html"]).read_text(encoding="utf-8").lower()
+        )
     digest_md = (full_run.out_dir / "digest.md").read_text(encoding="utf-8")
     digest_html = (full_run.out_dir / "digest.html").read_text(encoding="utf-8")
-    digest = Draft.model_validate_json((full_run.out_dir / "digest.json").read_text(encoding="utf-8"))
+    digest = Draft.model_validate_json(
+        (full_run.out_dir / "digest.json").read_text(encoding="utf-8")
+    )
     for story in selected:
         assert f"(stories/{story['id']}.md)" in digest_md
         assert f'href="stories/{story["id"]}.html"' in digest_html
     # Every digest sentence is cited and verified as supported by the verifier, again.
     sentences = [s for sec in digest.sections for p in sec.paragraphs for s in p.sentences]
     assert sentences and all(s.citations for s in sentences)
-    assert run["digest"]["metrics"]["citation_recall"] == round(digest.metrics.citation_recall, 4) >= 0.9
+    assert (
+        run["digest"]["metrics"]["citation_recall"]
+        == round(digest.metrics.citation_recall, 4)
+        >= 0.9
+    )
     assert set(run["run"]["timings_s"]) == {"select", "cluster", "draft", "verify", "render"}
 
 
-def test_interrupted_then_failing_then_resumed_run_matches_a_clean_run(demo_service, full_run, tmp_path):
+def test_interrupted_then_failing_then_resumed_run_matches_a_clean_run(
+    demo_service, full_run, tmp_path
+):
     out = tmp_path / "resumed"
     first_id, second_id, third_id = [s["id"] for s in full_run.stories if s["selected"]]
 
@@ -111,7 +130,9 @@ def test_interrupted_then_failing_then_resumed_run_matches_a_clean_run(demo_serv
             pass
 
     with pytest.raises(BatchInterrupted) as info:
-        demo_service.batch(**WINDOW, **OPTIONS, out_dir=out, progress=StopAfterFirstStory(), cancel=cancel)
+        demo_service.batch(
+            **WINDOW, **OPTIONS, out_dir=out, progress=StopAfterFirstStory(), cancel=cancel
+        )
     partial = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert partial["run"]["interrupted"] is True and info.value.report.run == partial
     assert (out / "stories" / f"{first_id}.done").exists()
@@ -127,17 +148,24 @@ def test_interrupted_then_failing_then_resumed_run_matches_a_clean_run(demo_serv
     assert report.failures[0]["stage"] == "write" and "Directory" in report.failures[0]["reason"]
     by_id = {s["id"]: s for s in report.stories}
     assert by_id[second_id]["synthesis"]["status"] == "failed"
-    assert by_id[third_id]["synthesis"]["status"] == "ok" and (out / "stories" / f"{third_id}.done").exists()
+    assert (
+        by_id[third_id]["synthesis"]["status"] == "ok"
+        and (out / "stories" / f"{third_id}.done").exists()
+    )
     digest_md = (out / "digest.md").read_text(encoding="utf-8")
     assert f"stories/{third_id}.md" in digest_md and f"stories/{second_id}.md" not in digest_md
-    assert {p.name: p.stat().st_mtime_ns for p in (out / "stories").glob(f"{first_id}.*")} == first_mtimes
+    assert {
+        p.name: p.stat().st_mtime_ns for p in (out / "stories").glob(f"{first_id}.*")
+    } == first_mtimes
 
     # 3. Unblocked: only the failed story is drafted; the result equals the clean run's.
     (out / "stories" / f"{second_id}.md").rmdir()
     report = demo_service.batch(**WINDOW, **OPTIONS, out_dir=out)
     assert report.exit_code == 0 and report.failures == []
     assert sorted(report.run["run"]["reused_stories"]) == sorted([first_id, third_id])
-    assert {p.name: p.stat().st_mtime_ns for p in (out / "stories").glob(f"{first_id}.*")} == first_mtimes
+    assert {
+        p.name: p.stat().st_mtime_ns for p in (out / "stories").glob(f"{first_id}.*")
+    } == first_mtimes
     assert tree(out) == tree(full_run.out_dir)
 
 
@@ -150,13 +178,21 @@ def test_a_tampered_output_is_redrafted_on_resume(demo_service, full_run, tmp_pa
     (out / "stories" / f"{victim}.md").write_text("truncated", encoding="utf-8")
     report = demo_service.batch(**WINDOW, **{**OPTIONS, "max_stories": 1}, out_dir=out)
     assert report.run["run"]["reused_stories"] == []
-    assert (out / "stories" / f"{victim}.md").read_bytes() == (full_run.out_dir / "stories" / f"{victim}.md").read_bytes()
+    assert (out / "stories" / f"{victim}.md").read_bytes() == (
+        full_run.out_dir / "stories" / f"{victim}.md"
+    ).read_bytes()
 
 
 def _desk(args: list[str], workspace: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    return subprocess.run([sys.executable, "-m", "assistant", "--workspace", str(workspace), "batch", *args],
-                          capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", "--workspace", str(workspace), "batch", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=600,
+    )
 
 
 @pytest.mark.parametrize(
@@ -179,8 +215,21 @@ def test_cli_bad_usage_exits_2_with_a_clear_message(demo_service, args, message)
 def test_cli_runs_unattended_for_a_local_day(demo_service, tmp_path):
     """No TTY, stdin closed: `desk batch --date ... --tz ...` drafts that London day and exits 0."""
     out = tmp_path / "cli"
-    done = _desk(["--date", "2025-08-16", "--tz", "Europe/London", "--min-sources", "2",
-                  "--max-stories", "1", "--out", str(out)], demo_service.workspace.root)
+    done = _desk(
+        [
+            "--date",
+            "2025-08-16",
+            "--tz",
+            "Europe/London",
+            "--min-sources",
+            "2",
+            "--max-stories",
+            "1",
+            "--out",
+            str(out),
+        ],
+        demo_service.workspace.root,
+    )
     assert done.returncode == 0, done.stderr
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["window"]["since_utc"] == "2025-08-15T23:00:00+00:00"

@@ -26,24 +26,50 @@ from assistant.batch.window import BatchConfigError, BatchWindow
 from assistant.models import Document, SearchFilters, SourceLocation, sha256_hex
 
 
-def _doc(text: str, outlet: str, when: datetime, title: str | None = None, item: str = "0",
-         lineage: str | None = None, url: str | None = None) -> Document:
+def _doc(
+    text: str,
+    outlet: str,
+    when: datetime,
+    title: str | None = None,
+    item: str = "0",
+    lineage: str | None = None,
+    url: str | None = None,
+) -> Document:
     digest = sha256_hex(text + outlet)
     doc_id = f"doc_{digest[:16]}"
-    return Document(id=doc_id, kind="outlet", format="jsonl", outlet=outlet, title=title, text=text,
-                    url=url, published_at=when, content_hash=digest,
-                    location=SourceLocation(path="allsides_dev.jsonl", item=item), lineage_id=lineage or doc_id)
+    return Document(
+        id=doc_id,
+        kind="outlet",
+        format="jsonl",
+        outlet=outlet,
+        title=title,
+        text=text,
+        url=url,
+        published_at=when,
+        content_hash=digest,
+        location=SourceLocation(path="allsides_dev.jsonl", item=item),
+        lineage_id=lineage or doc_id,
+    )
 
 
 def allsides_docs(data_dir, first: int, count: int) -> tuple[list[Document], dict[str, int]]:
     """Articles of `count` consecutive allsides stories as documents, with their true story."""
-    rows = [json.loads(line) for line in (data_dir / "allsides" / "allsides_dev.jsonl").open(encoding="utf-8")]
+    rows = [
+        json.loads(line)
+        for line in (data_dir / "allsides" / "allsides_dev.jsonl").open(encoding="utf-8")
+    ]
     docs, truth = [], {}
     for row in rows[first : first + count]:
         when = datetime.fromisoformat(row["date"]).astimezone(UTC)
         for side, art in sorted(row["news"].items()):
-            doc = _doc("\n\n".join(art["newBody"]), art["newsSource"], when, art["newsTitle"],
-                       item=f"{row['id']}-{side}", url=art["newsLink"])
+            doc = _doc(
+                "\n\n".join(art["newBody"]),
+                art["newsSource"],
+                when,
+                art["newsTitle"],
+                item=f"{row['id']}-{side}",
+                url=art["newsLink"],
+            )
             docs.append(doc)
             truth[doc.id] = row["id"]
     return docs, truth
@@ -70,7 +96,9 @@ def test_clock_change_day_is_23_hours_long():
 
 
 def test_since_until_without_offset_are_local_to_the_zone():
-    w = BatchWindow.resolve(since="2026-06-29T06:00", until="2026-06-29T18:00", tz="Europe/Istanbul")
+    w = BatchWindow.resolve(
+        since="2026-06-29T06:00", until="2026-06-29T18:00", tz="Europe/Istanbul"
+    )
     assert w.since == datetime(2026, 6, 29, 3, 0, tzinfo=UTC)
     assert w.until == datetime(2026, 6, 29, 15, 0, tzinfo=UTC)
 
@@ -107,7 +135,9 @@ def test_store_selection_honours_local_day_boundaries(tmp_path):
         store.add_document(doc, [])
         ids[doc.id] = name
     london = BatchWindow.resolve("2025-08-15", tz="Europe/London")
-    got = {ids[d.id] for d in store.documents(SearchFilters(since=london.since, until=london.until))}
+    got = {
+        ids[d.id] for d in store.documents(SearchFilters(since=london.since, until=london.until))
+    }
     assert got == {"first", "last"}
     utc = BatchWindow.resolve("2025-08-15")
     got = {ids[d.id] for d in store.documents(SearchFilters(since=utc.since, until=utc.until))}
@@ -127,7 +157,10 @@ def test_clustering_recovers_real_allsides_stories(data_dir, encode):
     ari = adjusted_rand_score([truth[i] for i in ids], [predicted[i] for i in ids])
     assert ari >= 0.6, f"adjusted Rand index {ari:.3f} on 20 real stories"
     # Purity: most predicted stories are mostly one real story.
-    majority = sum(max(sum(truth[d] == t for d in s.doc_ids) for t in {truth[d] for d in s.doc_ids}) for s in stories)
+    majority = sum(
+        max(sum(truth[d] == t for d in s.doc_ids) for t in {truth[d] for d in s.doc_ids})
+        for s in stories
+    )
     assert majority / len(docs) >= 0.8
 
 
@@ -167,8 +200,12 @@ def test_time_penalty_separates_the_same_words_weeks_apart(encode):
 
 
 def test_lead_text_is_title_and_opening_sentences():
-    doc = _doc("First sentence here. Second one. " + "Filler sentence. " * 100, "X",
-               datetime(2025, 1, 1, tzinfo=UTC), title="A title")
+    doc = _doc(
+        "First sentence here. Second one. " + "Filler sentence. " * 100,
+        "X",
+        datetime(2025, 1, 1, tzinfo=UTC),
+        title="A title",
+    )
     lead = lead_text(doc)
     assert lead.startswith("A title. First sentence here. Second one.")
     assert len(lead) < 500
@@ -177,9 +214,16 @@ def test_lead_text_is_title_and_opening_sentences():
 # --- ranking ---------------------------------------------------------------------------------
 def _story(name: str, sources: int, size: int, end_h: int) -> Story:
     start = datetime(2025, 8, 15, 0, 0, tzinfo=UTC)
-    return Story(id=f"story-{name}", doc_ids=tuple(f"d{name}{i}" for i in range(size)),
-                 lineage_ids=tuple(f"l{name}{i}" for i in range(sources)), outlets=("X",),
-                 central_doc_id=f"d{name}0", title=name, start=start, end=start + timedelta(hours=end_h))
+    return Story(
+        id=f"story-{name}",
+        doc_ids=tuple(f"d{name}{i}" for i in range(size)),
+        lineage_ids=tuple(f"l{name}{i}" for i in range(sources)),
+        outlets=("X",),
+        central_doc_id=f"d{name}0",
+        title=name,
+        start=start,
+        end=start + timedelta(hours=end_h),
+    )
 
 
 def test_ranking_puts_independent_sources_first_then_recency_and_volume():
@@ -193,5 +237,9 @@ def test_ranking_puts_independent_sources_first_then_recency_and_volume():
     ]
     ranked = rank_stories(stories, since, until)
     assert [s.title for s in ranked] == [
-        "many-sources-old", "few-sources-fresh-big", "few-sources-fresh", "few-sources-stale"]
+        "many-sources-old",
+        "few-sources-fresh-big",
+        "few-sources-fresh",
+        "few-sources-stale",
+    ]
     assert [s.rank for s in ranked] == [1, 2, 3, 4]

@@ -10,6 +10,14 @@ from assistant.batch.runner import BatchInterrupted, BatchOptions, BatchReport, 
 from assistant.batch.window import BatchConfigError, BatchWindow
 
 __all__ = [
-    "BatchConfigError", "BatchInterrupted", "BatchOptions", "BatchReport", "BatchRunner",
-    "BatchWindow", "ClusterParams", "Story", "StoryClusterer", "rank_stories",
+    "BatchConfigError",
+    "BatchInterrupted",
+    "BatchOptions",
+    "BatchReport",
+    "BatchRunner",
+    "BatchWindow",
+    "ClusterParams",
+    "Story",
+    "StoryClusterer",
+    "rank_stories",
 ]

@@ -2,7 +2,8 @@
 
 A document's vector is either the mean of its lead passages' vectors, read back from the index
 (`passage_vectors`: free, they were computed at ingest) or its title and lead embedded afresh
-(`title_lead_vectors`: one batched `Embedder.encode` call). Clustering runs on *lineages*, not documents: a lineage (an item and its reposts, updates and
+(`title_lead_vectors`: one batched `Embedder.encode` call). Clustering runs on *lineages*,
+not documents: a lineage (an item and its reposts, updates and
 write-throughs) is one unit whose vector is the mean of its documents' vectors, so all versions
 of an item always land in the same story. The distance between two lineages is their cosine
 distance plus a time penalty that grows linearly with the gap between their first publication
@@ -38,7 +39,7 @@ LEAD_CHARS = 400
 
 
 def lead_text(doc: Document, max_chars: int = LEAD_CHARS) -> str:
-    """Title plus the first sentences of the body up to `max_chars`, the text a doc is clustered on."""
+    """Title plus the body's first sentences up to `max_chars`: what a doc is clustered on."""
     lead = ""
     for sentence in split_sentences(doc.text):
         if lead and len(lead) + len(sentence) > max_chars:
@@ -110,8 +111,12 @@ def title_lead_vectors(encode: Callable[[Sequence[str]], np.ndarray]) -> DocVect
     return vectors
 
 
-def passage_vectors(store: Store, index: PassageIndex, lead_passages: int = 3,
-                    encode: Callable[[Sequence[str]], np.ndarray] | None = None) -> DocVectors:
+def passage_vectors(
+    store: Store,
+    index: PassageIndex,
+    lead_passages: int = 3,
+    encode: Callable[[Sequence[str]], np.ndarray] | None = None,
+) -> DocVectors:
     """Mean of the stored vectors of each document's first `lead_passages` passages; documents
     without passages are embedded from their title and lead with `encode` (or the index's)."""
 
@@ -121,7 +126,11 @@ def passage_vectors(store: Store, index: PassageIndex, lead_passages: int = 3,
         leads = {d.id: store.passages_of(d.id)[:lead_passages] for d in docs}
         stored = index.passage_vectors([p for ps in leads.values() for p in ps])
         fallback = [d for d in docs if not any(p.id in stored for p in leads[d.id])]
-        fresh = (encode or index.embedder.encode)([lead_text(d) for d in fallback]) if fallback else None
+        fresh = (
+            (encode or index.embedder.encode)([lead_text(d) for d in fallback])
+            if fallback
+            else None
+        )
         fresh_row = {d.id: i for i, d in enumerate(fallback)}
         rows = []
         for d in docs:
@@ -146,7 +155,9 @@ class StoryClusterer:
     def cluster(self, docs: Sequence[Document]) -> list[Story]:
         import numpy as np
 
-        dated = sorted((d for d in docs if d.published_at is not None), key=lambda d: (d.published_at, d.id))
+        dated = sorted(
+            (d for d in docs if d.published_at is not None), key=lambda d: (d.published_at, d.id)
+        )
         if not dated:
             return []
         vectors = self.doc_vectors(dated)
@@ -156,16 +167,20 @@ class StoryClusterer:
         for d in dated:
             lineages.setdefault(d.lineage_id or d.id, []).append(d)
         units = sorted(lineages.items(), key=lambda kv: (kv[1][0].published_at, kv[0]))
-        unit_vecs = np.vstack([vectors[[row_of[d.id] for d in members]].mean(axis=0) for _, members in units])
+        unit_vecs = np.vstack(
+            [vectors[[row_of[d.id] for d in members]].mean(axis=0) for _, members in units]
+        )
         unit_vecs /= np.maximum(np.linalg.norm(unit_vecs, axis=1, keepdims=True), 1e-12)
-        hours = np.array([members[0].published_at.timestamp() / 3600.0 for _, members in units])
+        hours = np.array([_hours(members[0]) for _, members in units])
         labels = self._labels(unit_vecs, hours)
 
         groups: dict[int, list[Document]] = {}
         for (_, members), label in zip(units, labels, strict=True):
             groups.setdefault(int(label), []).extend(members)
-        stories = [self._story(sorted(members, key=lambda d: (d.published_at, d.id)), vectors, row_of)
-                   for members in groups.values()]
+        stories = [
+            self._story(sorted(members, key=lambda d: (d.published_at, d.id)), vectors, row_of)
+            for members in groups.values()
+        ]
         return sorted(stories, key=lambda s: s.id)
 
     def _labels(self, vecs: np.ndarray, hours: np.ndarray) -> list[int]:
@@ -173,7 +188,7 @@ class StoryClusterer:
 
         if len(vecs) == 1:
             return [0]
-        from sklearn.cluster import AgglomerativeClustering
+        from sklearn.cluster import AgglomerativeClustering  # type: ignore[import-untyped]
 
         p = self.params
         dist = 1.0 - np.clip(vecs @ vecs.T, -1.0, 1.0)
@@ -181,7 +196,10 @@ class StoryClusterer:
         dist = dist + p.time_weight * np.minimum(1.0, gap / p.time_scale_h)
         np.fill_diagonal(dist, 0.0)
         model = AgglomerativeClustering(
-            n_clusters=None, metric="precomputed", linkage="average", distance_threshold=p.distance_threshold
+            n_clusters=None,
+            metric="precomputed",
+            linkage="average",
+            distance_threshold=p.distance_threshold,
         )
         return [int(x) for x in model.fit_predict(dist)]
 
@@ -192,7 +210,9 @@ class StoryClusterer:
         # Highest mean similarity to the others; ties go to the earlier (then smaller) id.
         best = max(range(len(members)), key=lambda i: (round(float(centrality[i]), 6), -i))
         central = members[best]
-        title = (central.title or "").strip() or (split_sentences(central.text) or [central.text])[0][:160]
+        title = (central.title or "").strip() or (split_sentences(central.text) or [central.text])[
+            0
+        ][:160]
         lineage_ids = tuple(dict.fromkeys(d.lineage_id or d.id for d in members))
         return Story(
             id=story_id([d.id for d in members]),
@@ -204,6 +224,11 @@ class StoryClusterer:
             start=members[0].published_at,  # type: ignore[arg-type]
             end=members[-1].published_at,  # type: ignore[arg-type]
         )
+
+
+def _hours(doc: Document) -> float:
+    assert doc.published_at is not None  # undated documents never reach clustering
+    return doc.published_at.timestamp() / 3600.0
 
 
 def rank_stories(stories: Sequence[Story], since: datetime, until: datetime) -> list[Story]:
@@ -220,6 +245,8 @@ def rank_stories(stories: Sequence[Story], since: datetime, until: datetime) -> 
     for s in stories:
         recency = min(1.0, max(0.0, (s.end - since).total_seconds() / span))
         volume = math.log2(1 + s.size) / math.log2(1 + max_docs) if max_docs > 0 else 0.0
-        scored.append(s.model_copy(update={"score": round(s.sources + 0.5 * recency + 0.249 * volume, 6)}))
+        scored.append(
+            s.model_copy(update={"score": round(s.sources + 0.5 * recency + 0.249 * volume, 6)})
+        )
     scored.sort(key=lambda s: (-s.score, s.id))
     return [s.model_copy(update={"rank": i + 1}) for i, s in enumerate(scored)]

@@ -49,7 +49,11 @@ class DigestBuilder:
                 continue
             for paragraph in section.paragraphs:
                 for sentence in paragraph.sentences:
-                    if sentence.verdict is not None and sentence.verdict.label == "supported" and sentence.citations:
+                    if (
+                        sentence.verdict is not None
+                        and sentence.verdict.label == "supported"
+                        and sentence.citations
+                    ):
                         picked.append(sentence)
                     if len(picked) >= self.max_sentences:
                         return picked
@@ -78,7 +82,9 @@ class DigestBuilder:
                         continue
                     if cited.passage_id not in by_passage:
                         by_passage[cited.passage_id] = len(citations) + 1
-                        citations.append(cited.model_copy(update={"n": by_passage[cited.passage_id]}))
+                        citations.append(
+                            cited.model_copy(update={"n": by_passage[cited.passage_id]})
+                        )
                     markers.append(by_passage[cited.passage_id])
                 if markers:
                     sentences.append(Sentence(text=sentence.text, citations=markers))
@@ -133,14 +139,24 @@ def link_html(text: str, digest: Draft, links: Mapping[str, str]) -> str:
         if target is None:
             continue
         anchor = html.escape(target, quote=True)
-        pattern = re.compile(rf'(<section id="section-{re.escape(section.id)}">\s*<h2>.*?</h2>)', re.S)
+        pattern = re.compile(
+            rf'(<section id="section-{re.escape(section.id)}">\s*<h2>.*?</h2>)', re.S
+        )
         link = f'<p class="full-synthesis"><a href="{anchor}">Full synthesis</a></p>'
-        text, n = pattern.subn(lambda m, link=link: f"{m.group(1)}\n{link}", text, count=1)
+        text, n = pattern.subn(lambda m: f"{m.group(1)}\n{link}", text, count=1)  # noqa: B023
         if not n:
-            missing.append(f'<li><a href="{anchor}">{html.escape(section.title or section.id)}</a></li>')
+            missing.append(
+                f'<li><a href="{anchor}">{html.escape(section.title or section.id)}</a></li>'
+            )
     if missing:
-        block = '<nav id="full-syntheses"><h2>Full syntheses</h2><ul>' + "".join(missing) + "</ul></nav>"
-        text = text.replace("</body>", block + "\n</body>", 1) if "</body>" in text else text + block
+        block = (
+            '<nav id="full-syntheses"><h2>Full syntheses</h2><ul>'
+            + "".join(missing)
+            + "</ul></nav>"
+        )
+        text = (
+            text.replace("</body>", block + "\n</body>", 1) if "</body>" in text else text + block
+        )
     return text
 
 

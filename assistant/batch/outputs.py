@@ -51,7 +51,9 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 def dumps(value: Any) -> bytes:
     """Stable JSON: sorted keys, fixed indentation, trailing newline."""
-    return (json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+    return (
+        json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+    ).encode("utf-8")
 
 
 def sha256_file(path: Path) -> str | None:
@@ -87,7 +89,9 @@ class BatchOutputs:
     def relative(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
 
-    def write_story(self, story_id: str, rendered: dict[str, str], fingerprint: str) -> dict[str, str]:
+    def write_story(
+        self, story_id: str, rendered: dict[str, str], fingerprint: str
+    ) -> dict[str, str]:
         """Write the story's files, then its done marker (last). Returns {fmt: relative path}."""
         hashes: dict[str, str] = {}
         paths: dict[str, str] = {}
@@ -97,7 +101,9 @@ class BatchOutputs:
             atomic_write(path, data)
             hashes[fmt] = hashlib.sha256(data).hexdigest()
             paths[fmt] = self.relative(path)
-        atomic_write(self.marker_path(story_id), dumps({"fingerprint": fingerprint, "sha256": hashes}))
+        atomic_write(
+            self.marker_path(story_id), dumps({"fingerprint": fingerprint, "sha256": hashes})
+        )
         return paths
 
     def story_done(self, story_id: str, fingerprint: str) -> bool:
@@ -109,7 +115,9 @@ class BatchOutputs:
         if marker.get("fingerprint") != fingerprint:
             return False
         hashes = marker.get("sha256") or {}
-        return all(sha256_file(self.story_path(story_id, fmt)) == hashes.get(fmt) for fmt in FORMATS)
+        return all(
+            sha256_file(self.story_path(story_id, fmt)) == hashes.get(fmt) for fmt in FORMATS
+        )
 
     def story_paths(self, story_id: str) -> dict[str, str]:
         return {fmt: self.relative(self.story_path(story_id, fmt)) for fmt in FORMATS}

@@ -71,7 +71,9 @@ class BatchOptions:
         if self.min_sources < 1:
             raise BatchConfigError(f"--min-sources must be at least 1, got {self.min_sources}")
         if self.vectors not in ("passages", "title_lead"):
-            raise BatchConfigError(f"vectors must be 'passages' or 'title_lead', got {self.vectors!r}")
+            raise BatchConfigError(
+                f"vectors must be 'passages' or 'title_lead', got {self.vectors!r}"
+            )
         if self.max_stories < 1:
             raise BatchConfigError(f"--max-stories must be at least 1, got {self.max_stories}")
 
@@ -145,12 +147,19 @@ class BatchRunner:
         return ranked
 
     def eligible(self, stories: list[Story]) -> list[Story]:
-        return [s for s in stories if s.sources >= self.options.min_sources][: self.options.max_stories]
+        return [s for s in stories if s.sources >= self.options.min_sources][
+            : self.options.max_stories
+        ]
 
     def fingerprint(self, story: Story) -> str:
         """What produced a story's files: members, generator, settings, pins."""
-        parts = [story.id, story.title, self.generator, str(self.options.max_pins),
-                 self.service.settings.model_dump_json()]
+        parts = [
+            story.id,
+            story.title,
+            self.generator,
+            str(self.options.max_pins),
+            self.service.settings.model_dump_json(),
+        ]
         return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
     def pins(self, story: Story) -> list[str]:
@@ -164,8 +173,10 @@ class BatchRunner:
             if d is not None:
                 first_of.setdefault(d.lineage_id or d.id, d)
         central = self._lineage_of(story)
-        order = sorted(first_of.values(),
-                       key=lambda d: ((d.lineage_id or d.id) != central, d.published_at, d.id))
+        order = sorted(
+            first_of.values(),
+            key=lambda d: ((d.lineage_id or d.id) != central, d.published_at, d.id),
+        )
         queues = [[p.id for p in store.passages_of(d.id)] for d in order]
         pins: list[str] = []
         depth = 0
@@ -184,13 +195,18 @@ class BatchRunner:
         """The story's own time span and outlets: retrieval stays within the story's items."""
         from datetime import timedelta
 
-        return SearchFilters(since=story.start, until=story.end + timedelta(seconds=1), outlets=story.outlets)
+        return SearchFilters(
+            since=story.start, until=story.end + timedelta(seconds=1), outlets=story.outlets
+        )
 
     def draft_story(self, story: Story) -> Draft:
         with self.clock.stage("draft"), _timed_finalize(self.service, self.clock):
             draft = self.service.draft(
-                story.title, filters=self.filters(story), generator=self.generator,
-                pinned=self.pins(story), cancel=self.cancel,
+                story.title,
+                filters=self.filters(story),
+                generator=self.generator,
+                pinned=self.pins(story),
+                cancel=self.cancel,
             )
         return draft.model_copy(update={"id": story.id})
 
@@ -228,16 +244,20 @@ class BatchRunner:
                 self.progress.advance()
         except Cancelled:
             interrupted = True
-            log.warning("interrupted after %d of %d stories; rerun to resume", len(results), len(selected))
+            log.warning(
+                "interrupted after %d of %d stories; rerun to resume", len(results), len(selected)
+            )
         finally:
             self.progress.done()
         digest_paths: dict[str, str] = {}
         digest_metrics: dict[str, Any] | None = None
         if not interrupted:
             digest_paths, digest_metrics = self._digest(done, failures)
-        run = self._run_json(docs, stories, selected, results, digest_paths, digest_metrics, failures)
+        run = self._run_json(
+            docs, stories, selected, results, digest_paths, digest_metrics, failures
+        )
         run["run"] = {
-            "note": "run-dependent values: timestamps, timings and reuse; everything else is reproducible",
+            "note": "run-dependent: timestamps, timings, reuse; all else is reproducible",
             "started_at": started.isoformat(),
             "finished_at": utcnow().isoformat(),
             "interrupted": interrupted,
@@ -253,18 +273,27 @@ class BatchRunner:
             raise BatchInterrupted(report)
         return report
 
-    def _one_story(self, story: Story, reused: list[str], failures: list[dict[str, str]]) -> dict[str, Any]:
+    def _one_story(
+        self, story: Story, reused: list[str], failures: list[dict[str, str]]
+    ) -> dict[str, Any]:
         fingerprint = self.fingerprint(story)
         entry: dict[str, Any] = {"status": "ok", "files": self.outputs.story_paths(story.id)}
         stage = "draft"
         try:
             if self.outputs.story_done(story.id, fingerprint):
                 draft = Draft.model_validate_json(
-                    self.outputs.story_path(story.id, "json").read_text(encoding="utf-8"))
+                    self.outputs.story_path(story.id, "json").read_text(encoding="utf-8")
+                )
                 reused.append(story.id)
                 log.info("story %s already done, reused", story.id)
             else:
-                log.info("drafting story %s (%d items, %d sources): %s", story.id, story.size, story.sources, story.title)
+                log.info(
+                    "drafting story %s (%d items, %d sources): %s",
+                    story.id,
+                    story.size,
+                    story.sources,
+                    story.title,
+                )
                 draft = self.draft_story(story)
                 stage = "render"
                 rendered = self.render(draft)
@@ -291,41 +320,66 @@ class BatchRunner:
             with self.clock.stage("verify"):
                 digest = self.service.finalize(digest)
             rendered = self.render(digest)
-            rendered["md"] = link_markdown(rendered["md"], digest,
-                                           {s.id: self.outputs.story_paths(s.id)["md"] for s, _ in done})
-            rendered["html"] = link_html(rendered["html"], digest,
-                                         {s.id: self.outputs.story_paths(s.id)["html"] for s, _ in done})
+            rendered["md"] = link_markdown(
+                rendered["md"],
+                digest,
+                {s.id: self.outputs.story_paths(s.id)["md"] for s, _ in done},
+            )
+            rendered["html"] = link_html(
+                rendered["html"],
+                digest,
+                {s.id: self.outputs.story_paths(s.id)["html"] for s, _ in done},
+            )
             paths = self.outputs.write_digest(rendered)
             m = digest.metrics
-            return paths, {"stories": len(digest.sections), "sentences": m.sentences,
-                           "citations": len(digest.citations),
-                           "citation_recall": round(m.citation_recall, 4),
-                           "citation_precision": round(m.citation_precision, 4)}
+            return paths, {
+                "stories": len(digest.sections),
+                "sentences": m.sentences,
+                "citations": len(digest.citations),
+                "citation_recall": round(m.citation_recall, 4),
+                "citation_precision": round(m.citation_precision, 4),
+            }
         except Exception as exc:
             reason = f"{type(exc).__name__}: {exc}"
             log.error("digest failed: %s", reason)
             failures.append({"story_id": "digest", "stage": "digest", "reason": reason})
             return {}, None
 
-    def _run_json(self, docs, stories, selected, results, digest_paths, digest_metrics, failures) -> dict[str, Any]:  # noqa: ANN001
+    def _run_json(
+        self, docs, stories, selected, results, digest_paths, digest_metrics, failures
+    ) -> dict[str, Any]:  # noqa: ANN001
         o = self.options
         chosen = {s.id for s in selected}
         return {
             "schema_version": RUN_SCHEMA,
             "window": o.window.as_dict(),
-            "options": {"min_sources": o.min_sources, "max_stories": o.max_stories,
-                        "generator": self.generator, "max_pins": o.max_pins, "vectors": o.vectors,
-                        "cluster": {"distance_threshold": o.cluster.distance_threshold,
-                                    "time_weight": o.cluster.time_weight,
-                                    "time_scale_h": o.cluster.time_scale_h}},
+            "options": {
+                "min_sources": o.min_sources,
+                "max_stories": o.max_stories,
+                "generator": self.generator,
+                "max_pins": o.max_pins,
+                "vectors": o.vectors,
+                "cluster": {
+                    "distance_threshold": o.cluster.distance_threshold,
+                    "time_weight": o.cluster.time_weight,
+                    "time_scale_h": o.cluster.time_scale_h,
+                },
+            },
             "documents": len(docs),
             "stories_found": len(stories),
             "stories": [
                 {
-                    "id": s.id, "rank": s.rank, "score": s.score, "title": s.title,
-                    "size": s.size, "sources": s.sources, "outlets": list(s.outlets),
-                    "start": s.start.isoformat(), "end": s.end.isoformat(),
-                    "doc_ids": list(s.doc_ids), "selected": s.id in chosen,
+                    "id": s.id,
+                    "rank": s.rank,
+                    "score": s.score,
+                    "title": s.title,
+                    "size": s.size,
+                    "sources": s.sources,
+                    "outlets": list(s.outlets),
+                    "start": s.start.isoformat(),
+                    "end": s.end.isoformat(),
+                    "doc_ids": list(s.doc_ids),
+                    "selected": s.id in chosen,
                     **({"synthesis": results[s.id]} if s.id in results else {}),
                 }
                 for s in stories

@@ -22,7 +22,9 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise BatchConfigError(f"unknown time zone '{name}' (use an IANA name such as Europe/London)") from exc
+        raise BatchConfigError(
+            f"unknown time zone '{name}' (use an IANA name such as Europe/London)"
+        ) from exc
 
 
 def _parse_local(value: str, tz: ZoneInfo, what: str) -> datetime:
@@ -64,7 +66,9 @@ class BatchWindow:
             try:
                 d = date.fromisoformat(day.strip())
             except ValueError as exc:
-                raise BatchConfigError(f"--date '{day}' is not a date in the form YYYY-MM-DD") from exc
+                raise BatchConfigError(
+                    f"--date '{day}' is not a date in the form YYYY-MM-DD"
+                ) from exc
             # Midnight to next midnight in local time: DST days are 23 or 25 hours long.
             start = datetime.combine(d, time(0), tzinfo=zi)
             end = datetime.combine(d + timedelta(days=1), time(0), tzinfo=zi)
@@ -74,7 +78,8 @@ class BatchWindow:
         start, end = _parse_local(since, zi, "--since"), _parse_local(until, zi, "--until")
         if end <= start:
             raise BatchConfigError(f"--until {until} is not after --since {since}")
-        label = f"{start.astimezone(zi).isoformat(timespec='minutes')}..{end.astimezone(zi).isoformat(timespec='minutes')}"
+        a = start.astimezone(zi).isoformat(timespec="minutes")
+        label = f"{a}..{end.astimezone(zi).isoformat(timespec='minutes')}"
         return cls(start.astimezone(UTC), end.astimezone(UTC), tz, label)
 
     def contains(self, when: datetime | None) -> bool:

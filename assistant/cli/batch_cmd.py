@@ -21,7 +21,9 @@ from assistant.cli.common import RichProgress, err_console, open_service
 
 def _install_stop_handlers(cancel: threading.Event) -> None:
     def stop(signum: int, _frame: object) -> None:
-        logging.getLogger("assistant.batch").warning("signal %d: stopping after the current story", signum)
+        logging.getLogger("assistant.batch").warning(
+            "signal %d: stopping after the current story", signum
+        )
         cancel.set()
 
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -33,15 +35,43 @@ def _install_stop_handlers(cancel: threading.Event) -> None:
 
 @click.command("batch")
 @click.option("--date", "day", metavar="YYYY-MM-DD", help="The local day to cover (in --tz).")
-@click.option("--since", metavar="WHEN", help="Window start: date or date-time (local to --tz unless it has an offset).")
+@click.option(
+    "--since",
+    metavar="WHEN",
+    help="Window start: date or date-time (local to --tz unless it has an offset).",
+)
 @click.option("--until", metavar="WHEN", help="Window end (exclusive).")
-@click.option("--tz", default=None, help="IANA time zone of the window, e.g. Europe/London (default: setting `timezone`, UTC).")
-@click.option("--min-sources", type=int, default=2, show_default=True,
-              help="Draft only stories with at least N independent sources (lineages).")
-@click.option("--max-stories", type=int, default=10, show_default=True, help="Draft at most K stories, best ranked first.")
-@click.option("--generator", default=None, help="extractive | llama-cpp | openai (default: setting `generator`).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output directory (default: <workspace>/exports/batch/<window>).")
+@click.option(
+    "--tz",
+    default=None,
+    help="IANA time zone of the window, e.g. Europe/London (default: setting `timezone`, UTC).",
+)
+@click.option(
+    "--min-sources",
+    type=int,
+    default=2,
+    show_default=True,
+    help="Draft only stories with at least N independent sources (lineages).",
+)
+@click.option(
+    "--max-stories",
+    type=int,
+    default=10,
+    show_default=True,
+    help="Draft at most K stories, best ranked first.",
+)
+@click.option(
+    "--generator",
+    default=None,
+    help="extractive | llama-cpp | openai (default: setting `generator`).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output directory (default: <workspace>/exports/batch/<window>).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Log only warnings and errors.")
 @click.pass_context
 def batch_cmd(
@@ -56,41 +86,61 @@ def batch_cmd(
     out_dir: Path | None,
     quiet: bool,
 ) -> None:
-    """Cluster a window's documents into stories; draft, verify and render the top ones, and a digest."""
+    """Cluster a window's documents into stories; draft, verify, render the top ones + a digest."""
     from assistant.batch import BatchConfigError, BatchInterrupted
 
-    logging.basicConfig(stream=sys.stderr, level=logging.WARNING if quiet else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     service = open_service(ctx, {"generator": generator} if generator else None)
     cancel = threading.Event()
     _install_stop_handlers(cancel)
     try:
         with RichProgress() as progress:
             report = service.batch(
-                day=day, since=since, until=until, tz=tz, min_sources=min_sources,
-                max_stories=max_stories, generator=generator, out_dir=out_dir,
-                progress=progress, cancel=cancel,
+                day=day,
+                since=since,
+                until=until,
+                tz=tz,
+                min_sources=min_sources,
+                max_stories=max_stories,
+                generator=generator,
+                out_dir=out_dir,
+                progress=progress,
+                cancel=cancel,
             )
     except BatchConfigError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
         sys.exit(2)
     except BatchInterrupted as exc:
-        err_console.print(f"interrupted: {exc}; outputs so far in {exc.report.out_dir}", highlight=False)
+        err_console.print(
+            f"interrupted: {exc}; outputs so far in {exc.report.out_dir}", highlight=False
+        )
         sys.exit(130)
     finally:
         service.close()
     run = report.run
-    click.echo(f"window {run['window']['label']} ({run['window']['tz']}): {run['documents']} documents, "
-               f"{run['stories_found']} stories")
+    click.echo(
+        f"window {run['window']['label']} ({run['window']['tz']}): {run['documents']} documents, "
+        f"{run['stories_found']} stories"
+    )
     for story in run["stories"]:
         synthesis = story.get("synthesis")
         if synthesis is None:
             continue
         if synthesis["status"] == "ok":
-            click.echo(f"  #{story['rank']} {story['id']}  {story['sources']} sources  "
-                       f"recall {synthesis['citation_recall']:.2f}  precision {synthesis['citation_precision']:.2f}  "
-                       f"{story['title'][:70]}")
+            click.echo(
+                f"  #{story['rank']} {story['id']}  {story['sources']} sources  "
+                f"recall {synthesis['citation_recall']:.2f}  "
+                f"precision {synthesis['citation_precision']:.2f}  "
+                f"{story['title'][:70]}"
+            )
         else:
-            click.echo(f"  #{story['rank']} {story['id']}  FAILED at {synthesis['stage']}: {synthesis['reason']}")
+            click.echo(
+                f"  #{story['rank']} {story['id']}  FAILED at {synthesis['stage']}: "
+                f"{synthesis['reason']}"
+            )
     click.echo(f"run report: {report.out_dir / 'run.json'}")
     sys.exit(report.exit_code)
