@@ -99,6 +99,12 @@ def test_provenance_of_edited_markdown_reports_dangling_markers_by_line(setup):
     ]
     assert "cited in headline ¶1, dek ¶1, lede ¶1 as [1]" in footer
 
+    with md_path.open("a", encoding="utf-8") as fh:  # a section after the footer: read, checked
+        fh.write("\n## Editor's addendum\n\nA note under the footer [11]. And one citing [2].\n")
+    after = desk(ws, "provenance", str(md_path))
+    assert f"draft.md:{len(lines) + 4}: [11] refers to no citation" in after.stderr
+    assert "cited in dek ¶1, body_1 ¶1, uncertain ¶1, editor_s_addendum ¶1 as [2]" in after.stdout
+
     rewritten = desk(ws, "provenance", str(md_path), "--write")
     assert rewritten.exit_code == 1  # still reports the dangling marker
     text = md_path.read_text(encoding="utf-8")
@@ -106,6 +112,7 @@ def test_provenance_of_edited_markdown_reports_dangling_markers_by_line(setup):
         text.count("## Wire provenance") == 1 and "Evil" not in text.split("## Wire provenance")[1]
     )
     assert "A claim the editor added from memory [9]." in text  # the editor's text is kept
+    assert text.rstrip().endswith("A note under the footer [11]. And one citing [2].")
 
 
 def test_provenance_of_markdown_needs_its_draft(setup, tmp_path):

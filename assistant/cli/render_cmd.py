@@ -119,7 +119,7 @@ def provenance_cmd(
     are reported with their line numbers (exit status 1)."""
     from assistant.provenance.desk_note import build_desk_note
     from assistant.provenance.footer import build_provenance
-    from assistant.provenance.markdown import check_draft_markers, footer_start, read_markdown
+    from assistant.provenance.markdown import check_draft_markers, read_markdown, replace_footer
     from assistant.render.renderer import Renderer
 
     is_json = file.suffix.lower() == ".json"
@@ -166,10 +166,7 @@ def provenance_cmd(
         _write(file, draft.model_dump_json(indent=2) + "\n")
         click.echo(f"updated the footer and desk note in {file}", err=True)
     else:
-        lines = markdown.splitlines()
-        start = footer_start(lines)
-        kept = "\n".join(lines[:start] if start is not None else lines).rstrip("\n")
-        _write(file, kept + "\n\n" + renderer.render_footer(draft))
+        _write(file, replace_footer(markdown, renderer.render_footer(draft)))
         click.echo(f"replaced the footer of {file}", err=True)
     if dangling:
         ctx.exit(1)

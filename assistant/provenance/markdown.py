@@ -2,9 +2,10 @@
 provenance footer can be regenerated; and `check_draft_markers(draft)` for a draft JSON.
 
 The Markdown is the house format `draft.md.j2` writes: `# headline`, an italic dek, the lede,
-`## Title` sections, a `**Desk note:**` paragraph, then `## Wire provenance` (ignored: it is what
-gets regenerated). Its `[n]` markers refer to the draft's citation list; a marker that refers to
-nothing is reported with its line number and left out of the regenerated footer.
+`## Title` sections, a `**Desk note:**` paragraph, then `## Wire provenance` (not read as text:
+it is what gets regenerated). Its `[n]` markers refer to the draft's citation list; a marker that
+refers to nothing, anywhere in the file, is reported with its line number and left out of the
+regenerated footer.
 """
 
 from __future__ import annotations
@@ -49,20 +50,36 @@ def markers_in(text: str) -> list[int]:
     return [int(p) for m in _MARKERS.finditer(text) for p in re.split(r"[,;]", m.group(1))]
 
 
-def footer_start(lines: list[str]) -> int | None:
-    """Index of the `## Wire provenance` heading line, if the Markdown has one."""
-    return next((i for i, line in enumerate(lines) if _FOOTER.match(line.strip())), None)
+def footer_span(lines: list[str]) -> tuple[int, int] | None:
+    """Lines `[start, end)` of the `## Wire provenance` block: from its heading to the next
+    heading or the end of the file; None when the Markdown has no footer."""
+    start = next((i for i, line in enumerate(lines) if _FOOTER.match(line.strip())), None)
+    if start is None:
+        return None
+    end = next((i for i in range(start + 1, len(lines)) if _HEADING.match(lines[i])), len(lines))
+    return start, end
+
+
+def replace_footer(text: str, footer: str) -> str:
+    """`text` with its footer block replaced by `footer` (appended when it has none)."""
+    lines = text.splitlines()
+    span = footer_span(lines)
+    before, after = (lines[: span[0]], lines[span[1] :]) if span else (lines, [])
+    out = "\n".join(before).rstrip("\n") + "\n\n" + footer.rstrip("\n") + "\n"
+    return out + ("\n" + "\n".join(after).strip("\n") + "\n" if after else "")
 
 
 def read_markdown(text: str, draft: Draft) -> tuple[Draft, list[DanglingMarker]]:
     """The draft with its sections replaced by what the Markdown says, plus dangling markers."""
     known = {c.n for c in draft.citations}
     lines = text.splitlines()
-    end = footer_start(lines)
-    body = lines[:end] if end is not None else lines
+    span = footer_span(lines)
+    body = lines[: span[0]] + [""] + lines[span[1] :] if span else lines
+    # Every line counts for dangling markers, the old footer too: a marker the editor typed after
+    # it, or a footer left from another draft, refers to nothing just the same.
     dangling = [
         DanglingMarker(i, n, line.strip()[:60])
-        for i, line in enumerate(body, start=1)
+        for i, line in enumerate(lines, start=1)
         for n in markers_in(line)
         if n not in known
     ]
