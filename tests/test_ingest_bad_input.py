@@ -8,12 +8,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS
+from test_ingest_dedup import RecordingIndex
 
 from assistant.ingest.pipeline import Ingestor
 from assistant.store import Store
 from assistant.workspace import Workspace
-from conftest import CORPUS
-from test_ingest_dedup import RecordingIndex
 
 
 @pytest.fixture
@@ -36,33 +36,56 @@ def run(ws, *paths, prune=False):
 def bad_files(tmp_path, data_dir):
     d = tmp_path / "in"
     d.mkdir()
-    (d / "good.md").write_bytes((CORPUS / "articles" / "2025-08-17-anchorage-package.md").read_bytes())
+    (d / "good.md").write_bytes(
+        (CORPUS / "articles" / "2025-08-17-anchorage-package.md").read_bytes()
+    )
     (d / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
     (d / "empty.txt").write_bytes(b"")
     export = (CORPUS / "telegram" / "osintdefender" / "result.json").read_bytes()
     (d / "result.json").write_bytes(export[: len(export) // 2])
     feed = (data_dir / "rss" / "ft-home.xml").read_bytes()
     (d / "ft-home.xml").write_bytes(feed[: len(feed) * 2 // 3])
-    (d / "latin1.txt").write_bytes("Ankara: le sommet de l'OTAN s'ouvre à 18h28 à l'hôtel.\n".encode("latin-1"))
+    (d / "latin1.txt").write_bytes(
+        "Ankara: le sommet de l'OTAN s'ouvre à 18h28 à l'hôtel.\n".encode("latin-1")
+    )
     with (d / "huge.jsonl").open("wb") as fh:  # a sparse 2 GB file: the size alone must refuse it
         fh.truncate(2 * 1024**3)
     wire = (CORPUS / "wire" / "desk-wire.jsonl").read_text(encoding="utf-8").splitlines()
-    (d / "wire.jsonl").write_text("\n".join(wire[:3] + [wire[3][:80]] + wire[4:]) + "\n", encoding="utf-8")
+    (d / "wire.jsonl").write_text(
+        "\n".join(wire[:3] + [wire[3][:80]] + wire[4:]) + "\n", encoding="utf-8"
+    )
     return d
 
 
-def test_every_bad_file_is_named_with_its_problem_and_the_batch_continues(small_limit_ws, bad_files):
-    names = ["photo.png", "empty.txt", "result.json", "ft-home.xml", "latin1.txt", "huge.jsonl", "wire.jsonl",
-             "good.md"]
-    report, docs, _ = run(small_limit_ws, *(bad_files / n for n in names), bad_files / "missing.txt")
+def test_every_bad_file_is_named_with_its_problem_and_the_batch_continues(
+    small_limit_ws, bad_files
+):
+    names = [
+        "photo.png",
+        "empty.txt",
+        "result.json",
+        "ft-home.xml",
+        "latin1.txt",
+        "huge.jsonl",
+        "wire.jsonl",
+        "good.md",
+    ]
+    report, docs, _ = run(
+        small_limit_ws, *(bad_files / n for n in names), bad_files / "missing.txt"
+    )
     reasons = {Path(p).name: r for p, r in report.failed}
     assert reasons["photo.png"] == "binary file (a PNG image), not a text format desk can ingest"
     assert reasons["empty.txt"] == "empty file"
     assert reasons["result.json"].startswith("truncated JSON: the file ends inside a value")
-    assert reasons["ft-home.xml"].startswith("malformed XML feed at line")
+    assert reasons["ft-home.xml"] == (
+        "truncated XML feed: the file ends before its closing </rss> or </feed> tag"
+    )
     assert reasons["latin1.txt"].startswith("not valid UTF-8: byte 0xe0 at offset 36 (line 1)")
     assert "Latin-1" in reasons["latin1.txt"]
-    assert reasons["huge.jsonl"] == "file is 2.0 GB, over the 976.6 KB limit (setting max_file_bytes); not read"
+    assert (
+        reasons["huge.jsonl"]
+        == "file is 2.0 GB, over the 976.6 KB limit (setting max_file_bytes); not read"
+    )
     assert reasons["wire.jsonl"].startswith("line 4: invalid JSON")
     assert reasons["missing.txt"] == "no such file or folder"
     assert len(report.failed) == 8
@@ -70,7 +93,9 @@ def test_every_bad_file_is_named_with_its_problem_and_the_batch_continues(small_
     assert report.new == 1 and len(docs) == 1  # good.md went in all the same
 
 
-def test_a_broken_new_version_of_a_known_file_leaves_the_stored_documents_untouched(workspace, tmp_path):
+def test_a_broken_new_version_of_a_known_file_leaves_the_stored_documents_untouched(
+    workspace, tmp_path
+):
     wire = tmp_path / "wire.jsonl"
     shutil.copy(CORPUS / "wire" / "desk-wire.jsonl", wire)
     first, before, _ = run(workspace, wire)
@@ -102,7 +127,9 @@ def test_binary_files_met_in_a_folder_walk_are_skipped_and_listed(workspace, tmp
 
 
 def test_missing_and_unparseable_dates_are_kept_flagged_and_not_invented(workspace):
-    report, _, _ = run(workspace, CORPUS / "feeds" / "meridian-wire.xml", CORPUS / "wire" / "desk-wire.jsonl")
+    report, _, _ = run(
+        workspace, CORPUS / "feeds" / "meridian-wire.xml", CORPUS / "wire" / "desk-wire.jsonl"
+    )
     assert report.undated == 2
     store = Store(workspace.db_path)
     try:
@@ -111,5 +138,8 @@ def test_missing_and_unparseable_dates_are_kept_flagged_and_not_invented(workspa
         store.close()
     assert flagged == {
         "Explainer: what Moscow means by 'compromise'": (None, "unparseable date 'Monday evening'"),
-        "Comment: the alliance's credibility is what Ankara is really about": (None, "no date in source"),
+        "Comment: the alliance's credibility is what Ankara is really about": (
+            None,
+            "no date in source",
+        ),
     }

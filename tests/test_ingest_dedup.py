@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS
 
 from assistant.config import Settings
 from assistant.ingest.chunking import chunk_spans
@@ -18,7 +19,6 @@ from assistant.ingest.items import clean_text
 from assistant.ingest.pipeline import Ingestor
 from assistant.store import Store
 from assistant.text import normalize_for_hash, sentence_spans, split_sentences
-from conftest import CORPUS
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -74,16 +74,22 @@ def test_seed_001_repeated_body_is_collapsed_to_one_copy():
 
 
 def test_truncated_trailing_copy_is_collapsed_too():
-    paras = clean_text((SEEDS / "001_656b0583a0ed62d8.txt").read_text(encoding="utf-8")).split("\n\n")[:19]
+    paras = clean_text((SEEDS / "001_656b0583a0ed62d8.txt").read_text(encoding="utf-8")).split(
+        "\n\n"
+    )[:19]
     text = "\n\n".join(paras + paras[1:6] + [paras[6][:120]])
     collapsed, cut = collapse_repeats(text)
     assert cut and collapsed == "\n\n".join(paras)
 
 
 def test_texts_that_do_not_repeat_are_left_alone(data_dir):
-    texts = [clean_text(p.read_text(encoding="utf-8")) for p in (SEEDS / "000_4ce8f303556d4e6f.txt",
-                                                              SEEDS / "002_f658b3600ff553ea.txt")]
-    texts += [body(a) for s in allsides(data_dir, 60) for a in s["news"].values() if a.get("newBody")]
+    texts = [
+        clean_text(p.read_text(encoding="utf-8"))
+        for p in (SEEDS / "000_4ce8f303556d4e6f.txt", SEEDS / "002_f658b3600ff553ea.txt")
+    ]
+    texts += [
+        body(a) for s in allsides(data_dir, 60) for a in s["news"].values() if a.get("newBody")
+    ]
     for text in texts:
         assert collapse_repeats(text) == (text, False)
 
@@ -119,12 +125,16 @@ def test_updates_and_write_throughs_link_while_independent_coverage_stays_apart(
         updates.append(linked(original, original + "\n\n" + new_line))  # an added update sentence
         rewrites.append(linked(original, original.replace(sentences[0], new_line, 1)))  # a new lede
     assert len(independent) > 600 and len(updates) > 100
-    assert not any(independent), "two outlets' own coverage of one story must stay separate lineages"
+    assert not any(independent), (
+        "two outlets' own coverage of one story must stay separate lineages"
+    )
     assert sum(updates) / len(updates) >= 0.97
     assert sum(rewrites) / len(rewrites) >= 0.7  # 0.76 measured: short items with a new lede
 
 
-def test_real_telegram_near_duplicates_become_one_lineage_with_the_earliest_as_original(ingest, data_dir):
+def test_real_telegram_near_duplicates_become_one_lineage_with_the_earliest_as_original(
+    ingest, data_dir
+):
     report = ingest(data_dir / "telegram" / "1001000724666_messages.json")
     store = ingest.store
     assert report.versions >= 1 and not report.failed
@@ -159,10 +169,28 @@ def test_earliest_version_becomes_the_original_even_when_ingested_last(ingest, d
     art = story["news"]["center"]
     original = body(art)
     update = original + "\n\nUPDATE: " + split_sentences(body(story["news"]["left"]))[0]
-    (tmp_path / "later.jsonl").write_text(json.dumps({"id": "u1", "outlet": art["newsSource"], "text": update,
-                                                      "published": "2021-10-18T20:00:00Z"}) + "\n")
-    (tmp_path / "earlier.jsonl").write_text(json.dumps({"id": "o1", "outlet": art["newsSource"], "text": original,
-                                                        "published": "2021-10-18T12:00:00Z"}) + "\n")
+    (tmp_path / "later.jsonl").write_text(
+        json.dumps(
+            {
+                "id": "u1",
+                "outlet": art["newsSource"],
+                "text": update,
+                "published": "2021-10-18T20:00:00Z",
+            }
+        )
+        + "\n"
+    )
+    (tmp_path / "earlier.jsonl").write_text(
+        json.dumps(
+            {
+                "id": "o1",
+                "outlet": art["newsSource"],
+                "text": original,
+                "published": "2021-10-18T12:00:00Z",
+            }
+        )
+        + "\n"
+    )
     first = ingest(tmp_path / "later.jsonl")
     assert first.new == 1
     second = ingest(tmp_path / "earlier.jsonl")
@@ -188,7 +216,11 @@ def test_seed_001_ingests_as_one_collapsed_document(ingest):
 @pytest.mark.parametrize("max_chars", [200, 700])
 def test_passages_are_whole_sentences_with_exact_offsets(max_chars):
     texts = [clean_text((SEEDS / "002_f658b3600ff553ea.txt").read_text(encoding="utf-8"))]
-    texts.append(clean_text((CORPUS / "articles" / "2025-08-17-anchorage-package.md").read_text(encoding="utf-8")))
+    texts.append(
+        clean_text(
+            (CORPUS / "articles" / "2025-08-17-anchorage-package.md").read_text(encoding="utf-8")
+        )
+    )
     for text in texts:
         spans = chunk_spans(text, max_chars)
         sentences = sentence_spans(text)

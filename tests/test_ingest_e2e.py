@@ -17,10 +17,10 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS, REPO
 
 from assistant.service import DeskService
 from assistant.workspace import Workspace
-from conftest import CORPUS, REPO
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +41,9 @@ def test_demo_corpus_through_the_service(demo_service):
     assert kremlin.published_at.isoformat() == "2026-06-29T18:26:03+00:00"
     sizes = sorted(n for n in store.lineage_sizes().values() if n > 1)
     assert sizes == [2, 3]  # Kremlin statement + channel post; Donetsk item, update, write-through
-    hits = demo_service.search("Putin ready to continue negotiations on Anchorage topics, compromises", k=5)
+    hits = demo_service.search(
+        "Putin ready to continue negotiations on Anchorage topics, compromises", k=5
+    )
     assert hits and "ready to continue negotiations" in hits[0].passage.text
     assert len({h.passage.lineage_id for h in hits}) == len(hits)
 
@@ -62,10 +64,16 @@ def test_reingest_changed_file_and_prune(tmp_path):
         wire = corpus / "wire" / "desk-wire.jsonl"
         lines = wire.read_text(encoding="utf-8").splitlines()
         item = json.loads(lines[0])
-        item["text"] = "Marco Rubio told reporters in Washington that any Ukraine deal needs security guarantees."
-        added = {"id": "bw-added", "outlet": "Bosphorus Wire", "published": "2026-06-29T20:30:00Z",
-                 "text": "Summit hosts in Ankara served simit and tea to arriving delegations on the terrace."}
-        wire.write_text("\n".join([json.dumps(item), *lines[1:], json.dumps(added)]) + "\n", encoding="utf-8")
+        item["text"] = "Marco Rubio told reporters that any Ukraine deal needs security guarantees."
+        added = {
+            "id": "bw-added",
+            "outlet": "Bosphorus Wire",
+            "published": "2026-06-29T20:30:00Z",
+            "text": "Summit hosts in Ankara served simit and tea to arriving delegations.",
+        }
+        wire.write_text(
+            "\n".join([json.dumps(item), *lines[1:], json.dumps(added)]) + "\n", encoding="utf-8"
+        )
         before = {d.id for d in svc.store.documents()}
         changed = svc.ingest([corpus])
         after = {d.id for d in svc.store.documents()}
@@ -85,15 +93,30 @@ def test_reingest_changed_file_and_prune(tmp_path):
         assert pruned.pruned == [str(gone)] and pruned.removed == 1
         assert not svc.store.has_document(gone_doc.id)
         index_matches_store(svc)
-        assert all(h.passage.doc_id != gone_doc.id for h in svc.search("accreditation portal welcome banner", k=5))
+        assert all(
+            h.passage.doc_id != gone_doc.id
+            for h in svc.search("accreditation portal welcome banner", k=5)
+        )
     finally:
         svc.close()
 
 
 def _desk(ws: Path, *args: str, **kw) -> subprocess.Popen:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "DESK_EMBEDDING_BATCH_SIZE": "8"}
-    return subprocess.Popen([sys.executable, "-m", "assistant", "-w", str(ws), *args], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "DESK_EMBEDDING_BATCH_SIZE": "8",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "assistant", "-w", str(ws), *args],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kw,
+    )
 
 
 def _embedded(db: Path) -> int:
@@ -107,20 +130,28 @@ def _embedded(db: Path) -> int:
 def test_second_ingest_is_refused_and_a_killed_ingest_is_completed_by_the_next(tmp_path, data_dir):
     ws = Workspace.init(tmp_path / "ws")
     # The corpus plus 120 real channel posts: enough batches to kill between two of them.
-    posts = json.loads((data_dir / "telegram" / "1001000724666_messages.json").read_text(encoding="utf-8"))
+    posts = json.loads(
+        (data_dir / "telegram" / "1001000724666_messages.json").read_text(encoding="utf-8")
+    )
     sample = tmp_path / "posts.json"
     sample.write_text(json.dumps(posts[:120], ensure_ascii=False), encoding="utf-8")
     inputs = [str(CORPUS), str(sample)]
     first = _desk(ws.root, "ingest", *inputs)
     try:
         deadline = time.monotonic() + 300
-        while f"pid {first.pid}" not in ws.lock_path.read_text(encoding="utf-8") if ws.lock_path.exists() else True:
+        while (
+            f"pid {first.pid}" not in ws.lock_path.read_text(encoding="utf-8")
+            if ws.lock_path.exists()
+            else True
+        ):
             assert first.poll() is None and time.monotonic() < deadline, first.communicate()
             time.sleep(0.05)
         second = _desk(ws.root, "ingest", str(CORPUS))
         out, err = second.communicate(timeout=300)
         assert second.returncode == 2
-        assert f"workspace {ws.root} is busy: ingest running as pid {first.pid}" in " ".join(err.split())
+        assert f"workspace {ws.root} is busy: ingest running as pid {first.pid}" in " ".join(
+            err.split()
+        )
 
         while _embedded(ws.db_path) == 0:  # kill it in the middle of embedding
             assert first.poll() is None and time.monotonic() < deadline, first.communicate()

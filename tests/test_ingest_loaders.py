@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS
 
 from assistant.ingest.dates import parse_date
 from assistant.ingest.loaders import load
 from assistant.ingest.sniff import decode, sniff
-from conftest import CORPUS
 
 
 def load_path(path: Path):
@@ -23,7 +23,9 @@ def load_path(path: Path):
     return fmt, load(path, fmt, text)
 
 
-@pytest.mark.parametrize("name", ["economist.xml", "ft-home.xml", "nyt_econ.xml", "wsj_econ.xml", "wsj_world.xml"])
+@pytest.mark.parametrize(
+    "name", ["economist.xml", "ft-home.xml", "nyt_econ.xml", "wsj_econ.xml", "wsj_world.xml"]
+)
 def test_real_rss_feeds_give_one_dated_item_per_entry(data_dir, name):
     path = data_dir / "rss" / name
     raw = path.read_text(encoding="utf-8")
@@ -76,8 +78,12 @@ def test_telegram_desktop_export_flattens_entities_skips_service_and_keeps_forwa
     assert kremlin.published_at == datetime(2026, 6, 29, 18, 26, 3, tzinfo=UTC)
     assert kremlin.url == "https://t.me/OSINTdefender/118840"
     nato = by_id["118841"]
-    assert nato.published_at == datetime(2026, 6, 29, 18, 28, 19, tzinfo=UTC)  # edited later: original time kept
-    assert "Financial Times, citing three people" in by_id["91077"].text  # text_link entity flattened
+    assert nato.published_at == datetime(
+        2026, 6, 29, 18, 28, 19, tzinfo=UTC
+    )  # edited later: original time kept
+    assert (
+        "Financial Times, citing three people" in by_id["91077"].text
+    )  # text_link entity flattened
     assert by_id["91080"].author == "Kremlin Pool Watch"  # forwarded_from
     assert all(it.kind == "telegram" and it.channel == "OSINTdefender" for it in items)
 
@@ -85,7 +91,13 @@ def test_telegram_desktop_export_flattens_entities_skips_service_and_keeps_forwa
 def test_channel_preview_page_posts():
     fmt, items = load_path(CORPUS / "telegram" / "t.me_s_kremlin_pool_watch.html")
     assert fmt == "telegram_preview"
-    assert [it.item for it in items] == ["4410", "4416", "5120", "5121", "5123"]  # service 5119 skipped
+    assert [it.item for it in items] == [
+        "4410",
+        "4416",
+        "5120",
+        "5121",
+        "5123",
+    ]  # service 5119 skipped
     fwd = items[3]
     assert fwd.author == "OSINTdefender" and fwd.outlet == "Kremlin Pool Watch"
     assert fwd.url == "https://t.me/kremlin_pool_watch/5121"
@@ -100,7 +112,9 @@ def test_html_article_main_text_and_metadata_without_boilerplate():
     assert it.outlet == "Harbour Times" and it.author == "Selin Aydın"
     assert it.title == "NATO leaders arrive in Ankara as Kremlin offers more talks"
     assert it.url == "https://harbourtimes.com/world/europe/2026/06/29/nato-leaders-arrive-ankara"
-    assert it.published_at == datetime(2026, 6, 29, 21, 5, tzinfo=UTC)  # from JSON-LD, to the minute
+    assert it.published_at == datetime(
+        2026, 6, 29, 21, 5, tzinfo=UTC
+    )  # from JSON-LD, to the minute
     assert "<script>alert(1)</script>" in it.text  # escaped text in the page is text
     for boilerplate in ("cookies", "Most read", "dataLayer", "Weather warning"):
         assert boilerplate not in it.text
@@ -161,7 +175,11 @@ def test_content_sniffing_beats_the_extension(tmp_path, data_dir):
         ("2026-06-29T18:26:00Z", datetime(2026, 6, 29, 18, 26, tzinfo=UTC), None),
         ("Mon, 29 Jun 2026 21:26:00 +0300", datetime(2026, 6, 29, 18, 26, tzinfo=UTC), None),
         ("1782757560", datetime.fromtimestamp(1782757560, UTC), None),
-        ("2026-06-29T18:26:00", datetime(2026, 6, 29, 18, 26, tzinfo=UTC), "no time zone in source; read as UTC"),
+        (
+            "2026-06-29T18:26:00",
+            datetime(2026, 6, 29, 18, 26, tzinfo=UTC),
+            "no time zone in source; read as UTC",
+        ),
         ("2025-08-15", datetime(2025, 8, 15, tzinfo=UTC), "date only, no time of day"),
         ("yesterday", None, "unparseable date 'yesterday'"),
         ("", None, "no date in source"),

@@ -14,11 +14,17 @@ from assistant.cli.common import RichProgress, err_console, open_service, out_co
 @click.command("ingest")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--prune", is_flag=True, help="Remove documents whose files no longer exist.")
-@click.option("--max-file-bytes", type=int, default=None,
-              help="Refuse files larger than this (overrides the max_file_bytes setting).")
+@click.option(
+    "--max-file-bytes",
+    type=int,
+    default=None,
+    help="Refuse files larger than this (overrides the max_file_bytes setting).",
+)
 @click.pass_context
-def ingest_cmd(ctx: click.Context, paths: tuple[Path, ...], prune: bool, max_file_bytes: int | None) -> None:
-    """Ingest files or folders (text, Markdown, HTML, RSS/Atom, Telegram, JSONL) into the workspace."""
+def ingest_cmd(
+    ctx: click.Context, paths: tuple[Path, ...], prune: bool, max_file_bytes: int | None
+) -> None:
+    """Ingest files or folders (text, Markdown, HTML, RSS/Atom, Telegram, JSONL)."""
     service = open_service(ctx, {"max_file_bytes": max_file_bytes})
     try:
         with RichProgress() as progress:

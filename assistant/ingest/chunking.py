@@ -25,8 +25,10 @@ def detect_language(text: str) -> str | None:
     sample = text[:3000]
     if sum(ch.isalpha() for ch in sample) < 20:
         return None
-    from langdetect import DetectorFactory, detect
-    from langdetect.lang_detect_exception import LangDetectException
+    from langdetect import DetectorFactory, detect  # type: ignore[import-untyped]
+    from langdetect.lang_detect_exception import (  # type: ignore[import-untyped]
+        LangDetectException,
+    )
 
     with _LANG_LOCK:
         if not _LANG_READY:
@@ -38,7 +40,9 @@ def detect_language(text: str) -> str | None:
             return None
 
 
-def chunk_spans(text: str, max_chars: int = 700, min_chars: int | None = None) -> list[tuple[int, int]]:
+def chunk_spans(
+    text: str, max_chars: int = 700, min_chars: int | None = None
+) -> list[tuple[int, int]]:
     min_chars = max_chars // 3 if min_chars is None else min_chars
     pieces: list[tuple[int, int]] = []
     for a, b in sentence_spans(text):
@@ -72,9 +76,19 @@ def make_passages(doc: Document, max_chars: int) -> list[Passage]:
     lineage = doc.lineage_id or doc.id
     return [
         Passage(
-            id=f"{doc.id}:{a}-{b}", doc_id=doc.id, lineage_id=lineage, text=doc.text[a:b], start=a, end=b,
-            content_hash=sha256_hex(doc.text[a:b]), outlet=doc.outlet, kind=doc.kind, title=doc.title,
-            url=doc.url, published_at=doc.published_at, language=doc.language,
+            id=f"{doc.id}:{a}-{b}",
+            doc_id=doc.id,
+            lineage_id=lineage,
+            text=doc.text[a:b],
+            start=a,
+            end=b,
+            content_hash=sha256_hex(doc.text[a:b]),
+            outlet=doc.outlet,
+            kind=doc.kind,
+            title=doc.title,
+            url=doc.url,
+            published_at=doc.published_at,
+            language=doc.language,
         )
         for a, b in chunk_spans(doc.text, max_chars)
     ]

@@ -33,7 +33,9 @@ def parse_date(value: object) -> DateResult:
     if isinstance(value, datetime):
         return _aware(value)
     if isinstance(value, date):
-        return _check(datetime(value.year, value.month, value.day, tzinfo=UTC), "date only, no time of day")
+        return _check(
+            datetime(value.year, value.month, value.day, tzinfo=UTC), "date only, no time of day"
+        )
     if isinstance(value, int | float) and not isinstance(value, bool):
         return from_unix(value)
     text = str(value).strip()
@@ -44,7 +46,9 @@ def parse_date(value: object) -> DateResult:
             day = date.fromisoformat(text)
         except ValueError:
             return None, f"unparseable date {text[:60]!r}"
-        return _check(datetime(day.year, day.month, day.day, tzinfo=UTC), "date only, no time of day")
+        return _check(
+            datetime(day.year, day.month, day.day, tzinfo=UTC), "date only, no time of day"
+        )
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
     except ValueError:

@@ -41,8 +41,12 @@ def minhash(text: str) -> np.ndarray:
     if not sh:
         return np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
     x = np.fromiter(
-        (int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=4).digest(), "little") for s in sh),
-        dtype=np.uint64, count=len(sh),
+        (
+            int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=4).digest(), "little")
+            for s in sh
+        ),
+        dtype=np.uint64,
+        count=len(sh),
     )
     with np.errstate(over="ignore"):
         hv = (_A[:, None] * x[None, :] + _B[:, None]) >> np.uint64(32)
@@ -150,11 +154,20 @@ def _repeat_start(text: str, spans: list[tuple[int, int]]) -> int | None:
                 length += 1
             tail_ok = j + length == n
             # a truncated copy: the last unit is a cut-off prefix of its original
-            if not tail_ok and j + length == n - 1 and i + length < j and len(units[-1]) >= 20 \
-                    and units[i + length].startswith(units[-1]):
+            if (
+                not tail_ok
+                and j + length == n - 1
+                and i + length < j
+                and len(units[-1]) >= 20
+                and units[i + length].startswith(units[-1])
+            ):
                 length, tail_ok = length + 1, True
             repeated_chars = spans[-1][1] - spans[j][0]
-            if tail_ok and (length >= 2 or repeated_chars >= _MIN_REPEAT_CHARS) and repeated_chars >= 40:
+            if (
+                tail_ok
+                and (length >= 2 or repeated_chars >= _MIN_REPEAT_CHARS)
+                and repeated_chars >= 40
+            ):
                 return spans[j][0]
         first_seen.setdefault(u, []).append(j)
     return None

@@ -10,14 +10,48 @@ from urllib.parse import urlparse
 from assistant.models import SourceKind
 
 _WIRES = {
-    "reuters", "associated press", "ap", "afp", "agence france-presse", "tass", "ria novosti",
-    "interfax", "anadolu", "anadolu agency", "dpa", "xinhua", "ukrinform", "efe", "ansa",
-    "bloomberg", "pa media", "meridian wire",
+    "reuters",
+    "associated press",
+    "ap",
+    "afp",
+    "agence france-presse",
+    "tass",
+    "ria novosti",
+    "interfax",
+    "anadolu",
+    "anadolu agency",
+    "dpa",
+    "xinhua",
+    "ukrinform",
+    "efe",
+    "ansa",
+    "bloomberg",
+    "pa media",
+    "meridian wire",
 }
-_OFFICIAL_HOSTS = ("kremlin.ru", "nato.int", "whitehouse.gov", "gov.uk", "president.gov.ua",
-                   "mid.ru", "state.gov", "europa.eu", "tccb.gov.tr", "un.org")
-_OFFICIAL_WORDS = ("kremlin", "nato", "white house", "ministry", "presidency", "government",
-                   "state department", "press service", "foreign office")
+_OFFICIAL_HOSTS = (
+    "kremlin.ru",
+    "nato.int",
+    "whitehouse.gov",
+    "gov.uk",
+    "president.gov.ua",
+    "mid.ru",
+    "state.gov",
+    "europa.eu",
+    "tccb.gov.tr",
+    "un.org",
+)
+_OFFICIAL_WORDS = (
+    "kremlin",
+    "nato",
+    "white house",
+    "ministry",
+    "presidency",
+    "government",
+    "state department",
+    "press service",
+    "foreign office",
+)
 _BLOG_HOSTS = ("substack.com", "medium.com", "wordpress.com", "blogspot.com", "ghost.io")
 
 

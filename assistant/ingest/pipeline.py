@@ -82,12 +82,21 @@ class IngestReport:
         return not self.failed
 
     def counts(self) -> list[tuple[str, int]]:
-        return [("new", self.new), ("updated files", self.updated), ("duplicates", self.duplicates),
-                ("versions", self.versions), ("unchanged files", self.unchanged),
-                ("collapsed repeats", self.collapsed), ("removed", self.removed),
-                ("undated/flagged dates", self.undated), ("skipped", len(self.skipped)),
-                ("failed", len(self.failed)), ("documents in store", self.documents),
-                ("passages in store", self.passages), ("passages embedded", self.embedded)]
+        return [
+            ("new", self.new),
+            ("updated files", self.updated),
+            ("duplicates", self.duplicates),
+            ("versions", self.versions),
+            ("unchanged files", self.unchanged),
+            ("collapsed repeats", self.collapsed),
+            ("removed", self.removed),
+            ("undated/flagged dates", self.undated),
+            ("skipped", len(self.skipped)),
+            ("failed", len(self.failed)),
+            ("documents in store", self.documents),
+            ("passages in store", self.passages),
+            ("passages embedded", self.embedded),
+        ]
 
 
 @dataclass(frozen=True)
@@ -160,7 +169,9 @@ class Ingestor:
                         if name.startswith("."):
                             continue
                         if Path(name).stem.lower() in _DOC_STEMS:
-                            report.skipped.append((str(f.resolve()), "documentation file, not a source"))
+                            report.skipped.append(
+                                (str(f.resolve()), "documentation file, not a source")
+                            )
                             continue
                         add(f, explicit=False)
             elif path.is_file():
@@ -183,7 +194,9 @@ class Ingestor:
             text = decode(data)
             fmt = sniff(cand.path, text)
             if fmt is None:
-                report.skipped.append((key, f"not a format desk reads (extension '{cand.path.suffix}')"))
+                report.skipped.append(
+                    (key, f"not a format desk reads (extension '{cand.path.suffix}')")
+                )
                 return
             items = load(cand.path, fmt, text)
         except IngestError as exc:
@@ -203,7 +216,9 @@ class Ingestor:
             report.skipped.append((key, "no items in file"))
         self._store_file(key, sha, len(data), items, report)
 
-    def _store_file(self, key: str, sha: str, size: int, items: list[Item], report: IngestReport) -> None:
+    def _store_file(
+        self, key: str, sha: str, size: int, items: list[Item], report: IngestReport
+    ) -> None:
         replaced = self.store.file_state(key) is not None
         empty = 0
         with self.store.transaction():
@@ -215,7 +230,9 @@ class Ingestor:
             self._near.remove(gone_docs)
             # Oldest first, so the earliest sighting of a repost and the earliest version of a
             # story become the stored original (Telegram dumps often list newest first).
-            ordered = sorted(items, key=lambda it: (it.published_at is None, it.published_at or self._now))
+            ordered = sorted(
+                items, key=lambda it: (it.published_at is None, it.published_at or self._now)
+            )
             for item in ordered:
                 if not self._add_item(item, key, old_docs, report):
                     empty += 1
@@ -223,7 +240,9 @@ class Ingestor:
             self.store.record_file(key, sha, size, self._now)
             back = self.store.get_passages(removed_ids)
             # Identical passages that were embedded keep their vectors: nothing to re-embed.
-            self.store.mark_embedded([pid for pid, p in back.items() if old[pid][1] and old[pid][0] == p])
+            self.store.mark_embedded(
+                [pid for pid, p in back.items() if old[pid][1] and old[pid][0] == p]
+            )
             report.removed += len({d for d in gone_docs if not self.store.has_document(d)})
             if replaced:
                 report.updated += 1
@@ -242,15 +261,34 @@ class Ingestor:
         location = SourceLocation(path=key, item=item.item)
         stored = self.store.get_document(doc_id)
         if stored is not None:
-            self.store.add_sighting(Sighting(doc_id=doc_id, outlet=item.outlet, channel=item.channel,
-                                             url=item.url, published_at=item.published_at, location=location))
+            self.store.add_sighting(
+                Sighting(
+                    doc_id=doc_id,
+                    outlet=item.outlet,
+                    channel=item.channel,
+                    url=item.url,
+                    published_at=item.published_at,
+                    location=location,
+                )
+            )
             if _earlier(item.published_at, stored.published_at):
                 # The document stands for its earliest sighting: who published the text first.
-                self.store.update_document(stored.model_copy(update={
-                    "kind": item.kind, "format": item.format, "outlet": item.outlet, "channel": item.channel,
-                    "author": item.author, "title": item.title or stored.title, "url": item.url,
-                    "published_at": item.published_at, "date_flag": item.date_flag, "location": location,
-                }))
+                self.store.update_document(
+                    stored.model_copy(
+                        update={
+                            "kind": item.kind,
+                            "format": item.format,
+                            "outlet": item.outlet,
+                            "channel": item.channel,
+                            "author": item.author,
+                            "title": item.title or stored.title,
+                            "url": item.url,
+                            "published_at": item.published_at,
+                            "date_flag": item.date_flag,
+                            "location": location,
+                        }
+                    )
+                )
             report.duplicates += 1
             return True
         sig = minhash(text)
@@ -264,13 +302,26 @@ class Ingestor:
             if becomes_root:
                 lineage = doc_id
         doc = Document(
-            id=doc_id, kind=item.kind, format=item.format, outlet=item.outlet, channel=item.channel,
-            author=item.author, title=item.title, text=text, url=item.url,
-            published_at=item.published_at, date_flag=item.date_flag, ingested_at=self._now,
-            language=item.language or detect_language(text), content_hash=content_hash,
-            location=location, lineage_id=lineage,
+            id=doc_id,
+            kind=item.kind,
+            format=item.format,
+            outlet=item.outlet,
+            channel=item.channel,
+            author=item.author,
+            title=item.title,
+            text=text,
+            url=item.url,
+            published_at=item.published_at,
+            date_flag=item.date_flag,
+            ingested_at=self._now,
+            language=item.language or detect_language(text),
+            content_hash=content_hash,
+            location=location,
+            lineage_id=lineage,
         )
-        self.store.add_document(doc, make_passages(doc, self.settings.chunk_max_chars), to_bytes(sig))
+        self.store.add_document(
+            doc, make_passages(doc, self.settings.chunk_max_chars), to_bytes(sig)
+        )
         self._near.add(doc_id, lineage, sig)
         if becomes_root and match is not None:
             # The new document is the earliest version: the whole story now descends from it.
@@ -321,4 +372,3 @@ class Ingestor:
 def _earlier(a: datetime | None, b: datetime | None) -> bool:
     """Is `a` strictly earlier than `b`? Undated documents never count as earlier."""
     return a is not None and (b is None or a < b)
-

@@ -20,16 +20,34 @@ from assistant.ingest.items import IngestError
 Sniffed = Literal["text", "markdown", "html", "telegram_preview", "feed", "json", "jsonl"]
 
 _MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
-    (b"%PDF", "a PDF document"), (b"PK\x03\x04", "a ZIP archive (or .docx/.xlsx)"),
-    (b"\x1f\x8b", "a gzip archive"), (b"BZh", "a bzip2 archive"), (b"7z\xbc\xaf", "a 7-Zip archive"),
-    (b"\x7fELF", "an executable"), (b"SQLite format 3", "an SQLite database"),
-    (b"RIFF", "a RIFF media file"), (b"ID3", "an MP3 file"), (b"\x00\x00\x00", "a media file"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (or .docx/.xlsx)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"BZh", "a bzip2 archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"\x7fELF", "an executable"),
+    (b"SQLite format 3", "an SQLite database"),
+    (b"RIFF", "a RIFF media file"),
+    (b"ID3", "an MP3 file"),
+    (b"\x00\x00\x00", "a media file"),
 )
 _EXTENSIONS: dict[str, Sniffed] = {
-    ".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
-    ".html": "html", ".htm": "html", ".xhtml": "html", ".xml": "feed", ".rss": "feed",
-    ".atom": "feed", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
+    ".txt": "text",
+    ".text": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".xml": "feed",
+    ".rss": "feed",
+    ".atom": "feed",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
 }
 _DECLARED = re.compile(rb"""(?:encoding|charset)\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
 
@@ -76,7 +94,7 @@ def binary_kind(data: bytes) -> str | None:
 
 def decode(data: bytes) -> str:
     if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+        data = data[len(codecs.BOM_UTF8) :]
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16")
@@ -95,7 +113,8 @@ def decode(data: bytes) -> str:
         bad = data[exc.start]
         hint = ""
         if bad >= 0x80:
-            hint = f"; it looks like Latin-1/Windows-1252 ({bytes([bad]).decode('cp1252', 'replace')!r})"
+            char = bytes([bad]).decode("cp1252", "replace")
+            hint = f"; it looks like Latin-1/Windows-1252 ({char!r})"
         raise IngestError(
             f"not valid UTF-8: byte 0x{bad:02x} at offset {exc.start} (line {line}){hint}. "
             "Re-save the file as UTF-8"
@@ -132,7 +151,11 @@ def sniff(path: Path, text: str) -> Sniffed | None:
         if ext == ".json" or head.startswith("["):
             return "json"
         lines = [ln for ln in text.splitlines() if ln.strip()]
-        return "jsonl" if len(lines) > 1 and all(ln.lstrip().startswith("{") for ln in lines[:5]) else "json"
+        return (
+            "jsonl"
+            if len(lines) > 1 and all(ln.lstrip().startswith("{") for ln in lines[:5])
+            else "json"
+        )
     if head.startswith("---") and ext not in (".json", ".jsonl"):
         return "markdown"
     if ext in _EXTENSIONS:

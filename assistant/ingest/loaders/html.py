@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from assistant.ingest.dates import parse_date
 from assistant.ingest.items import IngestError, Item, clean_line, clean_text
@@ -24,7 +25,7 @@ _META_DATE_XPATHS = (
 
 
 def _page_tree(text: str):
-    import lxml.html
+    import lxml.html  # type: ignore[import-untyped]
 
     try:
         return lxml.html.document_fromstring(
@@ -56,18 +57,27 @@ def load_html(path: Path, text: str) -> list[Item]:
     import trafilatura
 
     tree = _page_tree(text)
-    extracted = trafilatura.bare_extraction(
-        text, with_metadata=True, include_comments=False, include_tables=False,
-        favor_recall=True, as_dict=True,
+    found = trafilatura.bare_extraction(
+        text,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        favor_recall=True,
+        as_dict=True,
     )
+    extracted: dict[str, Any] = found if isinstance(found, dict) else {}
     if not extracted or not (extracted.get("text") or "").strip():
         raise IngestError("no article text found in the HTML page")
     body = clean_text(extracted["text"])
     title = clean_line(extracted.get("title"))
     if title and body.startswith(title):
-        body = body[len(title):].lstrip()
+        body = body[len(title) :].lstrip()
     url = clean_line(extracted.get("url"))
-    outlet = clean_line(extracted.get("sitename")) or clean_line(extracted.get("hostname")) or "unattributed"
+    outlet = (
+        clean_line(extracted.get("sitename"))
+        or clean_line(extracted.get("hostname"))
+        or "unattributed"
+    )
     raw_date = page_published(tree)
     if raw_date is not None:
         published, flag = parse_date(raw_date)

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 from assistant.ingest.dates import parse_date
 from assistant.ingest.items import IngestError, Item, clean_line, clean_text
@@ -39,10 +39,12 @@ def split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""
-        raise IngestError(f"front matter is not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+        raise IngestError(
+            f"front matter is not valid YAML{where}: {getattr(exc, 'problem', exc)}"
+        ) from None
     if not isinstance(meta, dict):
         raise IngestError("front matter must be a YAML mapping of keys to values")
-    return {str(k).lower(): v for k, v in meta.items()}, text[m.end():]
+    return {str(k).lower(): v for k, v in meta.items()}, text[m.end() :]
 
 
 def markdown_to_text(body: str) -> tuple[str, str | None]:
@@ -65,7 +67,7 @@ def load_plain(path: Path, text: str, markdown: bool) -> list[Item]:
     body = clean_text(body)
     if title and body.startswith(title):
         # The heading repeated as the body's first line adds nothing to the passages.
-        body = body[len(title):].lstrip()
+        body = body[len(title) :].lstrip()
     outlet = clean_line(meta.get("source") or meta.get("outlet"))
     if outlet is None:
         src = _SOURCE_LINE.search(body)

@@ -41,8 +41,11 @@ def flatten_text(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, list):
-        return "".join(part if isinstance(part, str) else str(part.get("text", "")) for part in value
-                       if isinstance(part, str | dict))
+        return "".join(
+            part if isinstance(part, str) else str(part.get("text", ""))
+            for part in value
+            if isinstance(part, str | dict)
+        )
     return ""
 
 
@@ -109,7 +112,9 @@ def load_post_list(data: list[dict[str, Any]]) -> list[Item]:
     for i, post in enumerate(data):
         msg_id = post.get("message_id", post.get("id"))
         channel = clean_line(post.get("channel")) or "Telegram channel"
-        username = clean_line(post.get("username")) or (channel if _USERNAME.match(channel) else None)
+        username = clean_line(post.get("username")) or (
+            channel if _USERNAME.match(channel) else None
+        )
         published, flag = parse_date(post.get("date"))
         items.append(
             Item(

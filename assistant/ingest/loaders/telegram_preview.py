@@ -23,15 +23,19 @@ def _text_with_breaks(el) -> str:
 
 
 def load_preview(path: Path, text: str) -> list[Item]:
-    import lxml.html
+    import lxml.html  # type: ignore[import-untyped]
 
     try:
-        tree = lxml.html.document_fromstring(text.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8"))
+        tree = lxml.html.document_fromstring(
+            text.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8")
+        )
     except Exception as exc:
         raise IngestError(f"cannot parse Telegram preview page: {exc}") from None
     title = tree.xpath(f"//*[{_cls('tgme_channel_info_header_title')}]")
     og = tree.xpath("//meta[@property='og:title']/@content")
-    channel_title = clean_line(title[0].text_content()) if title else (clean_line(og[0]) if og else None)
+    channel_title = (
+        clean_line(title[0].text_content()) if title else (clean_line(og[0]) if og else None)
+    )
     items: list[Item] = []
     for msg in tree.xpath(f"//div[{_cls('tgme_widget_message')} and @data-post]"):
         if msg.xpath(f"self::*[{_cls('service_message')}]"):
@@ -42,7 +46,9 @@ def load_preview(path: Path, text: str) -> list[Item]:
             continue
         body_el = msg.xpath(f".//div[{_cls('tgme_widget_message_text')}]")
         body = clean_text(_text_with_breaks(body_el[0])) if body_el else ""
-        times = msg.xpath(f".//a[{_cls('tgme_widget_message_date')}]//time/@datetime") or msg.xpath(".//time/@datetime")
+        times = msg.xpath(f".//a[{_cls('tgme_widget_message_date')}]//time/@datetime") or msg.xpath(
+            ".//time/@datetime"
+        )
         published, flag = parse_date(times[0] if times else None)
         fwd = msg.xpath(f".//*[{_cls('tgme_widget_message_forwarded_from_name')}]")
         owner = msg.xpath(f".//*[{_cls('tgme_widget_message_owner_name')}]")
@@ -50,7 +56,9 @@ def load_preview(path: Path, text: str) -> list[Item]:
             Item(
                 format="telegram_preview",
                 text=body,
-                outlet=clean_line(owner[0].text_content()) if owner else (channel_title or channel),
+                outlet=(clean_line(owner[0].text_content()) if owner else None)
+                or channel_title
+                or channel,
                 kind="telegram",
                 channel=channel,
                 author=clean_line(fwd[0].text_content()) if fwd else None,
