@@ -66,27 +66,34 @@ def from_bytes(blob: bytes) -> np.ndarray:
 
 
 class NearDuplicates:
-    """Signatures of the stored documents, searchable for the most similar one."""
+    """Signatures of the stored documents, searchable for the most similar one.
+
+    Rows live in one growable matrix (capacity doubles), so checking a new document against
+    every stored one is a single vectorised comparison, not a rebuild per document."""
 
     def __init__(self, threshold: float) -> None:
         self.threshold = threshold
         self._ids: list[str] = []
+        self._row: dict[str, int] = {}
         self._lineage: dict[str, str] = {}
-        self._rows: list[np.ndarray] = []
-        self._matrix: np.ndarray | None = None
+        self._matrix = np.empty((0, NUM_PERM), dtype=np.uint32)
 
     def load(self, rows: Iterable[tuple[str, str, bytes]]) -> None:
         for doc_id, lineage_id, blob in rows:
             self.add(doc_id, lineage_id, from_bytes(blob))
 
     def add(self, doc_id: str, lineage_id: str, sig: np.ndarray) -> None:
-        if doc_id in self._lineage:
-            self._lineage[doc_id] = lineage_id
-            return
-        self._ids.append(doc_id)
-        self._rows.append(sig)
         self._lineage[doc_id] = lineage_id
-        self._matrix = None
+        if doc_id in self._row:
+            return
+        n = len(self._ids)
+        if n == len(self._matrix):
+            grown = np.empty((max(64, 2 * n), NUM_PERM), dtype=np.uint32)
+            grown[:n] = self._matrix[:n]
+            self._matrix = grown
+        self._matrix[n] = sig
+        self._row[doc_id] = n
+        self._ids.append(doc_id)
 
     def relabel(self, old_lineage: str, new_lineage: str) -> None:
         for doc_id, lin in self._lineage.items():
@@ -94,23 +101,22 @@ class NearDuplicates:
                 self._lineage[doc_id] = new_lineage
 
     def remove(self, doc_ids: Iterable[str]) -> None:
-        gone = set(doc_ids) & set(self._lineage)
+        gone = set(doc_ids) & set(self._row)
         if not gone:
             return
         keep = [i for i, d in enumerate(self._ids) if d not in gone]
+        self._matrix = self._matrix[keep].copy()
         self._ids = [self._ids[i] for i in keep]
-        self._rows = [self._rows[i] for i in keep]
+        self._row = {d: i for i, d in enumerate(self._ids)}
         for d in gone:
             del self._lineage[d]
-        self._matrix = None
 
     def best_match(self, sig: np.ndarray) -> tuple[str, str, float] | None:
         """(doc_id, lineage_id, similarity) of the closest stored document above the threshold."""
-        if not self._ids:
+        n = len(self._ids)
+        if not n:
             return None
-        if self._matrix is None:
-            self._matrix = np.vstack(self._rows)
-        sims = (self._matrix == sig[None, :]).mean(axis=1)
+        sims = (self._matrix[:n] == sig[None, :]).mean(axis=1)
         best = int(np.argmax(sims))
         if sims[best] < self.threshold:
             return None
