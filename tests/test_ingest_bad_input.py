@@ -143,3 +143,34 @@ def test_missing_and_unparseable_dates_are_kept_flagged_and_not_invented(workspa
             "no date in source",
         ),
     }
+
+
+def test_cancel_between_files_keeps_the_work_done_and_the_next_run_finishes(workspace):
+    import threading
+
+    from assistant.progress import Cancelled
+
+    cancel = threading.Event()
+
+    class CancelAfterFirstFile:
+        def start(self, task, total=None):
+            pass
+
+        def advance(self, n=1):
+            cancel.set()  # the editor presses esc while the first file is being stored
+
+        def done(self):
+            pass
+
+    files = [CORPUS / "feeds" / "northern-review.atom", CORPUS / "wire" / "desk-wire.jsonl"]
+    store = Store(workspace.db_path)
+    try:
+        with pytest.raises(Cancelled):
+            Ingestor(workspace, store, RecordingIndex()).run(
+                files, progress=CancelAfterFirstFile(), cancel=cancel
+            )
+        assert store.count_documents() == 3  # the Atom feed went in whole, the wire file not at all
+        report = Ingestor(workspace, store, RecordingIndex()).run(files)
+        assert (report.unchanged, report.new + report.versions) == (1, 8)
+    finally:
+        store.close()

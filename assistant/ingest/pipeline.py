@@ -214,7 +214,13 @@ class Ingestor:
             return
         if not items:
             report.skipped.append((key, "no items in file"))
-        self._store_file(key, sha, len(data), items, report)
+        try:
+            self._store_file(key, sha, len(data), items, report)
+        except Exception as exc:  # rolled back: the file's stored data is as it was
+            report.failed.append((key, f"could not store ({type(exc).__name__}: {exc})"))
+            # The in-memory signatures may hold documents of the rolled-back transaction.
+            self._near = NearDuplicates(self.settings.near_duplicate_threshold)
+            self._near.load(self.store.signatures())
 
     def _store_file(
         self, key: str, sha: str, size: int, items: list[Item], report: IngestReport
