@@ -165,8 +165,10 @@ def build_view(draft: Draft) -> dict[str, Any]:
         for n in entry.markers:
             key_of[n] = entry.key
 
+    by_n = {c.n: c for c in draft.citations}
+
     def marker(n: int) -> MarkerView:
-        c = draft.citation(n)
+        c = by_n.get(n)
         return MarkerView(n, key_of.get(n), c.text if c else "", c.outlet if c else "")
 
     sections = []
