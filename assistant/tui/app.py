@@ -37,9 +37,10 @@ class DeskApp(App[None]):
         self.service = service
         self.first_session = session
         self.warm = warm_up
+        self._drafting: DraftingScreen | None = None
 
     def get_default_screen(self) -> Screen:
-        return DraftingScreen(self.service, self.first_session)
+        return self.drafting
 
     def on_mount(self) -> None:
         if self.warm:
@@ -56,9 +57,10 @@ class DeskApp(App[None]):
 
     @property
     def drafting(self) -> DraftingScreen:
-        screen = self.get_default_screen() if not self.screen_stack else self.screen_stack[0]
-        assert isinstance(screen, DraftingScreen)
-        return screen
+        """The one drafting screen (created on first use, shown first)."""
+        if self._drafting is None:
+            self._drafting = DraftingScreen(self.service, self.first_session)
+        return self._drafting
 
     # --- app-wide actions ------------------------------------------------------------------------
     def key_groups(self) -> list[tuple[str, list[Binding]]]:

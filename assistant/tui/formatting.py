@@ -56,3 +56,15 @@ def metrics_text(metrics: Metrics) -> Text:
         glyph, style = GLYPHS[label]
         text.append(f"{glyph}{count} ", style=style)
     return text
+
+
+def steady_cursors(node) -> None:  # type: ignore[no-untyped-def]
+    """Stop text cursors blinking when the app runs headless (tests, snapshots), so what is
+    on screen does not depend on when it is looked at. Interactive use keeps the blink."""
+    if not node.app.is_headless:
+        return
+    from textual.widgets import Input, TextArea
+
+    for widget in node.query("Input, TextArea"):
+        if isinstance(widget, (Input, TextArea)):
+            widget.cursor_blink = False

@@ -22,6 +22,7 @@ from textual.widgets import Footer, Header, Log, OptionList, TabbedContent, TabP
 from assistant.service import DeskService
 from assistant.sessions import Session, cite_passage, paragraph_text, with_paragraph_text
 from assistant.tui import jobs
+from assistant.tui.formatting import steady_cursors
 from assistant.tui.messages import (
     DraftUpdated,
     Exported,
@@ -99,6 +100,7 @@ class DraftingScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        steady_cursors(self)
         self.query_one(ParagraphEditor).display = False
         self.query_one("#stream", Log).display = False
         self.load_session(self.session)
@@ -262,14 +264,11 @@ class DraftingScreen(Screen[None]):
     @on(BriefForm.BriefChanged)
     def brief_changed(self, event: BriefForm.BriefChanged) -> None:
         s = self.session
-        s.topic, s.filters, s.generator, s.model = (
-            event.topic,
-            event.filters,
-            event.generator,
-            event.model,
-        )
+        new = (event.topic, event.filters, event.generator, event.model)
         self.query_one(StatusBar).warn(None)
-        self.changed()
+        if new != (s.topic, s.filters, s.generator, s.model):  # not an echo of `fill`
+            s.topic, s.filters, s.generator, s.model = new
+            self.changed()
 
     @on(BriefForm.BriefInvalid)
     def brief_invalid(self, event: BriefForm.BriefInvalid) -> None:
@@ -537,7 +536,7 @@ class DraftingScreen(Screen[None]):
                     "exporting", lambda cancel: jobs.export(self.service, self, draft, fmt, name)
                 )
 
-        self.app.push_screen(ExportScreen(str(self.service.workspace.exports_dir)), chosen)
+        self.app.push_screen(ExportScreen("the workspace's exports/ folder"), chosen)
 
     def on_exported(self, event: Exported) -> None:
         self.notify(f"Exported {event.fmt.upper()} to {event.path}", title="Export")

@@ -20,6 +20,7 @@ from textual.widgets import Button, DataTable, Input, Label, ProgressBar
 
 from assistant.service import DeskService
 from assistant.tui.errors import describe_error
+from assistant.tui.formatting import steady_cursors
 from assistant.tui.messages import IngestFinished, ProgressReported, WorkFailed
 from assistant.tui.progress_bridge import ProgressBridge
 
@@ -51,6 +52,8 @@ class IngestScreen(ModalScreen[Any]):
             yield Label("enter ingests · esc cancels a run or closes", classes="dialog-hint")
 
     def on_mount(self) -> None:
+        steady_cursors(self)
+        self.query_one(ProgressBar).display = False  # an idle bar would pulse
         table = self.query_one(DataTable)
         table.add_columns("", "File", "Why")
         self.query_one(Input).focus()
@@ -85,6 +88,7 @@ class IngestScreen(ModalScreen[Any]):
         self.query_one("#ingest-stage", Label).update("starting… (esc cancels)")
         self.query_one("#ingest-summary", Label).update("")
         self.query_one(DataTable).clear()
+        self.query_one(ProgressBar).display = True
         self.run_worker(lambda: self._run(paths), thread=True, group="ingest", exit_on_error=False)
 
     def _run(self, paths: list[Path]) -> None:

@@ -9,6 +9,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from assistant.tui.formatting import steady_cursors
+
 
 class PromptScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -23,6 +25,9 @@ class PromptScreen(ModalScreen[str | None]):
             yield Label(self.question, classes="dialog-title")
             yield Input(value=self.value, id="prompt-input")
             yield Label("enter to confirm · esc to cancel", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        steady_cursors(self)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -62,6 +62,8 @@ class BriefForm(Vertical):
     def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(**kwargs)
         self._filling = False
+        self._ready = False
+        """Set once a session's brief is shown: widgets' own mount-time events are not edits."""
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield Input(
@@ -99,6 +101,7 @@ class BriefForm(Vertical):
 
     def _done_filling(self) -> None:
         self._filling = False
+        self._ready = True
 
     def read(self) -> tuple[str, SearchFilters, str, str | None]:
         """The brief as values; raises ValueError naming the field that does not parse."""
@@ -119,7 +122,7 @@ class BriefForm(Vertical):
         return get("topic").strip(), filters, generator, get("model").strip() or None
 
     def _changed(self) -> None:
-        if self._filling:
+        if self._filling or not self._ready:
             return
         try:
             self.post_message(self.BriefChanged(*self.read()))

@@ -12,7 +12,7 @@ from textual.timer import Timer
 from textual.widgets import Label, Static, TextArea
 
 from assistant.models import Paragraph
-from assistant.tui.formatting import verdict_glyph
+from assistant.tui.formatting import steady_cursors, verdict_glyph
 
 DEBOUNCE_S = 0.4
 """Pause in typing after which the paragraph is re-verified."""
@@ -41,6 +41,9 @@ class ParagraphEditor(Vertical):
         yield Label("", id="editor-title")
         yield TextArea(id="editor-text", soft_wrap=True, show_line_numbers=False)
         yield Static("", id="editor-verdicts")
+
+    def on_mount(self) -> None:
+        steady_cursors(self)
 
     def open(self, key: str, title: str, text: str) -> None:
         self.key = key
