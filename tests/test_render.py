@@ -207,3 +207,17 @@ def test_markdown_reads_back_to_the_same_sentences_and_citations(draft):
         ]
 
     assert shape(back) == shape(draft)
+
+
+def test_importing_provenance_and_render_loads_no_ui_and_no_jinja_until_used():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, assistant.provenance.footer, assistant.provenance.desk_note, "
+        "assistant.provenance.markdown, assistant.render.renderer; "
+        "print(sorted(m for m in ('jinja2', 'click', 'textual', 'rich', 'torch', 'chromadb') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
