@@ -3,8 +3,9 @@ posts (Telethon-style dumps such as `{message_id, sender_id, text, date, channel
 
 Desktop export: `text` is a string or a list of strings and `{type, text}` entities; service
 messages (channel created, pinned ...) are skipped; `forwarded_from` becomes the author, since it
-names who wrote the text; edits keep the original publication time. `date_unixtime` is preferred
-because the export's `date` is the exporting computer's local time without a zone.
+names who wrote the text (else the post signature `author`); edits keep the original publication
+time. `date_unixtime` is preferred because the export's `date` is the exporting computer's local
+time without a zone.
 
 Permalinks are `https://t.me/<username>/<id>`. The export names the channel by title only, so
 the username comes from a top-level `username` key when present, else the title if it is a valid
@@ -97,7 +98,7 @@ def load_export(data: dict[str, Any]) -> list[Item]:
                 outlet=clean_line(msg.get("from")) or name,
                 kind="telegram",
                 channel=username or name,
-                author=clean_line(msg.get("forwarded_from")),
+                author=clean_line(msg.get("forwarded_from")) or clean_line(msg.get("author")),
                 url=permalink(username, data.get("id"), msg.get("id")),
                 published_at=published,
                 date_flag=flag,
