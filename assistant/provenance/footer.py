@@ -64,7 +64,11 @@ def _entry(
     else:
         url = display_url(first.url, first.kind, None, None)
     if url is not None:
-        seen_urls.add(canonical_url(url) or url)
+        if (canonical_url(url) or url) in seen_urls:
+            url = None  # shown under an earlier entry already (sources merge on shared URLs, so
+            # this only happens for permalinks built from channel and message id)
+        else:
+            seen_urls.add(canonical_url(url) or url)
     carried = _also_carried_by(source, store, primary, seen_urls)
     return ProvenanceEntry(
         key=key,
