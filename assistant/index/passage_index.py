@@ -51,6 +51,19 @@ class PassageIndex:
         self._vectors: VectorStore | None = None
         self._lexical: LexicalIndex | None = None
         self._lineage_sizes: tuple[int, dict[str, int]] | None = None
+        self._closed = False
+        # Importing chromadb and opening the client takes a second or more; do it while the
+        # caller parses files. A failure here is ignored: the first real use raises it clearly.
+        self._warm = threading.Thread(target=self._open_quietly, name="chroma-open", daemon=True)
+        self._warm.start()
+
+    def _open_quietly(self) -> None:
+        try:
+            with self._lock:
+                if not self._closed:
+                    _ = self.vectors
+        except Exception:  # noqa: BLE001 - reported by the first real use
+            pass
 
     # --- parts, built on first use -------------------------------------------------------------
     @property
@@ -209,6 +222,7 @@ class PassageIndex:
         return self._lineage_sizes[1]
 
     def close(self) -> None:
+        self._closed = True
         with self._lock:
             if self._vectors is not None:
                 self._vectors.close()
