@@ -8,65 +8,22 @@ the clock, random ids or timing. Update snapshots with `pytest --snapshot-update
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
-from assistant.models import Document, Passage, SourceLocation
 from assistant.service import DeskService
 from assistant.sessions import Session
 from assistant.tui.app import make_app
+from _tui_support import SESSION_ID, install_snapshot_session
 
 SIZE = (140, 42)
-DATA = Path(__file__).resolve().parent / "data"
-SESSION_ID = "s-20260630-snap01"
 
 
 @pytest.fixture
 def drafted(service: DeskService) -> DeskService:
     """A workspace holding the snapshot session, its cited passages in the store (not stale)."""
-    shutil.copy(DATA / "tui_session.json", service.sessions.root / f"{SESSION_ID}.json")
-    session = service.sessions.load(SESSION_ID)
-    assert session.draft is not None
-    with service.store.transaction():
-        for c in session.draft.citations:
-            doc = Document(
-                id=c.doc_id,
-                kind=c.kind,
-                format="text",
-                outlet=c.outlet,
-                text=c.text,
-                title=c.title,
-                url=c.url,
-                published_at=c.published_at,
-                content_hash=c.content_hash,
-                location=SourceLocation(path=f"{c.doc_id}.txt"),
-                lineage_id=c.lineage_id,
-            )
-            if not service.store.has_document(c.doc_id):
-                service.store.add_document(doc, [])
-            passage = Passage(
-                id=c.passage_id,
-                doc_id=c.doc_id,
-                lineage_id=c.lineage_id,
-                text=c.text,
-                start=c.start,
-                end=c.end,
-                content_hash=c.content_hash,
-                outlet=c.outlet,
-                kind=c.kind,
-                title=c.title,
-                url=c.url,
-                published_at=c.published_at,
-            )
-            service.store._db.execute(
-                "INSERT OR REPLACE INTO passages(id, doc_id, lineage_id, embedded, body) "
-                "VALUES(?,?,?,1,?)",
-                (passage.id, passage.doc_id, passage.lineage_id, passage.model_dump_json()),
-            )
-    return service
+    return install_snapshot_session(service)
 
 
 def _app(service: DeskService, session_id: str | None = None):  # type: ignore[no-untyped-def]
