@@ -33,7 +33,8 @@ class Probe(DeskApp):
         self.call_after_refresh(self.first_frame)
 
     def first_frame(self):
-        heavy = [m for m in ("torch", "chromadb", "langchain", "sentence_transformers") if m in sys.modules]
+        heavy = [m for m in ("torch", "chromadb", "langchain", "sentence_transformers")
+                 if m in sys.modules]
         print("FIRST_FRAME", ",".join(heavy) or "-", flush=True)
         self.exit()
 
@@ -64,8 +65,14 @@ Hello().run(headless=True, size=(140, 42))
 
 def _time(args: list[str]) -> tuple[float, str]:
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, cwd=REPO, env={**os.environ, "TEXTUAL": ""})
+    proc = subprocess.Popen(
+        [sys.executable, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "TEXTUAL": ""},
+    )
     line = ""
     assert proc.stdout is not None
     for raw in proc.stdout:
@@ -105,9 +112,11 @@ def run() -> None:
     for label, median, best in rows:
         print(f"{label:<36} {median:>9.3f} {best:>7.3f} {median / base:>9.1f}x")
     desk = rows[2][1]
-    print(f"desk first frame {'meets' if desk < 1.0 else 'MISSES'} the < 1 s target "
-          f"({desk:.3f} s; {desk - rows[1][1]:+.3f} s over a minimal Textual app); "
-          f"heavy modules loaded at first frame: {heavy}")
+    print(
+        f"desk first frame {'meets' if desk < 1.0 else 'MISSES'} the < 1 s target "
+        f"({desk:.3f} s; {desk - rows[1][1]:+.3f} s over a minimal Textual app); "
+        f"heavy modules loaded at first frame: {heavy}"
+    )
 
 
 if __name__ == "__main__":

@@ -21,15 +21,37 @@ def install_snapshot_session(service: DeskService) -> DeskService:
     with service.store.transaction():
         for c in session.draft.citations:
             if not service.store.has_document(c.doc_id):
-                doc = Document(id=c.doc_id, kind=c.kind, format="text", outlet=c.outlet, text=c.text,
-                               title=c.title, url=c.url, published_at=c.published_at,
-                               content_hash=c.content_hash, lineage_id=c.lineage_id,
-                               location=SourceLocation(path=f"{c.doc_id}.txt"))
+                doc = Document(
+                    id=c.doc_id,
+                    kind=c.kind,
+                    format="text",
+                    outlet=c.outlet,
+                    text=c.text,
+                    title=c.title,
+                    url=c.url,
+                    published_at=c.published_at,
+                    content_hash=c.content_hash,
+                    lineage_id=c.lineage_id,
+                    location=SourceLocation(path=f"{c.doc_id}.txt"),
+                )
                 service.store.add_document(doc, [])
-            put_passage(service, Passage(
-                id=c.passage_id, doc_id=c.doc_id, lineage_id=c.lineage_id, text=c.text, start=c.start,
-                end=c.end, content_hash=c.content_hash, outlet=c.outlet, kind=c.kind, title=c.title,
-                url=c.url, published_at=c.published_at))
+            put_passage(
+                service,
+                Passage(
+                    id=c.passage_id,
+                    doc_id=c.doc_id,
+                    lineage_id=c.lineage_id,
+                    text=c.text,
+                    start=c.start,
+                    end=c.end,
+                    content_hash=c.content_hash,
+                    outlet=c.outlet,
+                    kind=c.kind,
+                    title=c.title,
+                    url=c.url,
+                    published_at=c.published_at,
+                ),
+            )
     return service
 
 

@@ -15,13 +15,35 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 
-CORE = ["assistant.service", "assistant.models", "assistant.store", "assistant.config",
-        "assistant.workspace", "assistant.sessions", "assistant.text", "assistant.progress"]
-OPTIONAL_CORE = ["assistant.ingest", "assistant.index", "assistant.drafting", "assistant.verify",
-                 "assistant.provenance", "assistant.render", "assistant.batch"]
+CORE = [
+    "assistant.service",
+    "assistant.models",
+    "assistant.store",
+    "assistant.config",
+    "assistant.workspace",
+    "assistant.sessions",
+    "assistant.text",
+    "assistant.progress",
+]
+OPTIONAL_CORE = [
+    "assistant.ingest",
+    "assistant.index",
+    "assistant.drafting",
+    "assistant.verify",
+    "assistant.provenance",
+    "assistant.render",
+    "assistant.batch",
+]
 UI = ["textual", "click", "rich", "assistant.tui", "assistant.cli"]
-HEAVY = ["torch", "sentence_transformers", "chromadb", "langchain", "langchain_core",
-         "llama_cpp", "transformers"]
+HEAVY = [
+    "torch",
+    "sentence_transformers",
+    "chromadb",
+    "langchain",
+    "langchain_core",
+    "llama_cpp",
+    "transformers",
+]
 
 
 def _loaded_after_import(modules: list[str]) -> set[str]:
@@ -31,8 +53,14 @@ def _loaded_after_import(modules: list[str]) -> set[str]:
         "    importlib.import_module(name)\n"
         "print(json.dumps(sorted(sys.modules)))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
-                         timeout=300, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+        check=True,
+    )
     return set(json.loads(out.stdout.strip().splitlines()[-1]))
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from _tui_support import SESSION_ID, install_snapshot_session
 
 from assistant.service import DeskService
 from assistant.sessions import Session
 from assistant.tui.app import make_app
-from _tui_support import SESSION_ID, install_snapshot_session
 
 SIZE = (140, 42)
 

@@ -16,9 +16,11 @@ from assistant.tui.screens.ingest_screen import IngestScreen
 @pytest.mark.slow
 async def test_ingest_from_inside_the_app_reports_failures(service, tmp_path) -> None:
     good = tmp_path / "wire.md"
-    good.write_text("---\ntitle: Summit opens\nsource: Test Wire\npublished: 2026-06-29T18:00:00Z\n---\n"
-                    "NATO leaders opened the Ankara summit on Monday evening. Talks ran late.\n",
-                    encoding="utf-8")
+    good.write_text(
+        "---\ntitle: Summit opens\nsource: Test Wire\npublished: 2026-06-29T18:00:00Z\n---\n"
+        "NATO leaders opened the Ankara summit on Monday evening. Talks ran late.\n",
+        encoding="utf-8",
+    )
     bad = tmp_path / "broken.json"
     bad.write_text('[{"id": 1, "text": "cut off', encoding="utf-8")
     app = make_app(service, new_session=True, warm_up=False)
@@ -28,8 +30,13 @@ async def test_ingest_from_inside_the_app_reports_failures(service, tmp_path) ->
         assert isinstance(app.screen, IngestScreen)
         await pilot.press(*f"{good} {bad}", "enter")
         screen = app.screen
-        await wait_until(pilot, lambda: screen.report is not None or "stopped" in str(
-            screen.query_one("#ingest-stage", Label).render()))
+        await wait_until(
+            pilot,
+            lambda: (
+                screen.report is not None
+                or "stopped" in str(screen.query_one("#ingest-stage", Label).render())
+            ),
+        )
         report = screen.report
         assert report is not None and report.new >= 1
         table = screen.query_one(DataTable)
@@ -48,8 +55,12 @@ async def test_stale_session_warns_and_reverify_updates_it(service) -> None:
     # The index now holds different text for a cited passage (as after re-ingesting an update).
     changed = "Officials denied that NATO leaders had arrived in Ankara."
     with service.store.transaction():
-        put_passage(service, service.store.get_passages([cited.passage_id])[cited.passage_id].model_copy(
-            update={"text": changed, "content_hash": sha256_hex(changed)}))
+        put_passage(
+            service,
+            service.store.get_passages([cited.passage_id])[cited.passage_id].model_copy(
+                update={"text": changed, "content_hash": sha256_hex(changed)}
+            ),
+        )
     app = make_app(service, SESSION_ID, warm_up=False)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         screen = app.drafting
