@@ -131,6 +131,12 @@ def test_missing_and_unparseable_dates_are_kept_flagged_and_not_invented(workspa
         workspace, CORPUS / "feeds" / "meridian-wire.xml", CORPUS / "wire" / "desk-wire.jsonl"
     )
     assert report.undated == 2
+    wire = CORPUS / "wire" / "desk-wire.jsonl"
+    feed = CORPUS / "feeds" / "meridian-wire.xml"
+    assert sorted(report.date_flags) == [
+        (f"{feed.resolve()}#mw-2026-0629-1290", "unparseable date 'Monday evening'"),
+        (f"{wire.resolve()}#hw-undated-0031", "no date in source"),
+    ]
     store = Store(workspace.db_path)
     try:
         flagged = {d.title: (d.published_at, d.date_flag) for d in store.documents() if d.date_flag}

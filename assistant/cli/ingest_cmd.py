@@ -10,6 +10,8 @@ from rich.table import Table
 
 from assistant.cli.common import RichProgress, err_console, open_service, out_console
 
+_MAX_DATE_LINES = 20
+
 
 @click.command("ingest")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -39,6 +41,11 @@ def ingest_cmd(
         style = "red" if name == "failed" and value else None
         table.add_row(name, str(value), style=style)
     out_console.print(table)
+    for where, flag in report.date_flags[:_MAX_DATE_LINES]:
+        out_console.print(f"[yellow]date[/] {where}: {flag}", highlight=False)
+    if len(report.date_flags) > _MAX_DATE_LINES:
+        more = len(report.date_flags) - _MAX_DATE_LINES
+        out_console.print(f"[yellow]date[/] ... and {more} more documents with flagged dates")
     for path in report.pruned:
         out_console.print(f"[yellow]pruned[/] {path}", highlight=False)
     for path, reason in report.skipped:

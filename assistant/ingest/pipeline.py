@@ -64,6 +64,8 @@ class IngestReport:
     """Documents dropped because their file changed or was pruned."""
     undated: int = 0
     """Documents whose date was missing, unparseable or doubtful (see `Document.date_flag`)."""
+    date_flags: list[tuple[str, str]] = field(default_factory=list)
+    """(`path#item`, why) for every new document stored without a trustworthy date."""
     pruned: list[str] = field(default_factory=list)
     """Files gone from disk whose documents `prune` removed."""
     skipped: list[tuple[str, str]] = field(default_factory=list)
@@ -339,7 +341,9 @@ class Ingestor:
         else:
             report.new += 1
         report.collapsed += int(cut)
-        report.undated += int(item.date_flag is not None)
+        if item.date_flag is not None:
+            report.undated += 1
+            report.date_flags.append((str(location), item.date_flag))
         return True
 
     def _move_lineage(self, old: str, new: str) -> None:
