@@ -32,7 +32,7 @@ from assistant.drafting.prompts import SOURCES_CLOSE, SOURCES_OPEN, PromptSet
 from assistant.models import Passage, sha256_hex
 from assistant.paths import default_gguf_model, prompts_dir
 from assistant.progress import Cancelled
-from assistant.text import sentence_spans
+from assistant.text import content_words, sentence_spans, split_sentences
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_000 = next((REPO / "seeds").glob("000_*.txt"))
@@ -242,17 +242,17 @@ def test_marker_forms_are_normalised_and_unknown_numbers_dropped():
 
 
 def test_postprocess_cleans_echoes_labels_and_places_markers(seed_passages):
+    instructions = PromptSet.for_settings(Settings()).instruction_text("lede")
+    # Whatever the prompt files say today: the model parroting one of their sentences.
+    echo = next(s for s in split_sentences(instructions) if len(content_words(s)) >= 5)
     raw = (
         "Sure! Here is the lede:\n\n<<A Summit in Ankara>>\n\n<sources>\n"
         "The Kremlin signalled readiness to continue negotiations. [1] NATO leaders were "
         "arriving in Ankara [Source 2]. The summit was cancelled [9].\n"
-        "End each sentence with the number of its source, like [1].\n</sources>"
+        f"{echo.lstrip('- ')}\n</sources>\n\n(no more than 1 paragraph)\n"
+        "Feel free to use this text."
     )
-    out = postprocess(
-        raw,
-        _request(seed_passages, sentences=4),
-        PromptSet.for_settings(Settings()).instruction_text("lede"),
-    )
+    out = postprocess(raw, _request(seed_passages, sentences=4), instructions)
     assert out == [
         "The Kremlin signalled readiness to continue negotiations [1]. "
         "NATO leaders were arriving in Ankara [2]. The summit was cancelled."

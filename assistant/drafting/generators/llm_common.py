@@ -60,6 +60,16 @@ _PREFIX = re.compile(
 )
 
 
+# An echoed "Outlet, 2026-06-29 18:26 UTC:" label in front of a quoted passage.
+_LABEL_PREFIX = re.compile(r"^\"?[^\s:,][^:,\n]{0,60}, \d{4}-\d\d-\d\d[^:\n]{0,24}:\s*")
+_CODE = re.compile(r"[{}=<>]|\(\)|;\s*$|\bfunction\s*\(|\bvar\s+\w+\s*=")
+_CHATTY = re.compile(
+    r"^(?:feel free|note\b|i hope|let me know|in this example|this (?:sentence|text|paragraph) "
+    r"(?:has|was)|here (?:is|are)\b|i(?:'ve| have) (?:used|written)|as an ai|sure\b|certainly\b)",
+    re.IGNORECASE,
+)
+
+
 def token_budget(request: SectionRequest, max_tokens: int) -> int:
     """Tokens to allow for a section: headlines are one line, dense sections a few sentences."""
     spec = request.section
@@ -163,6 +173,16 @@ def _attach(sentence: str, markers: str) -> str:
     return sentence + " " + markers
 
 
+def _is_noise(body: str) -> bool:
+    """Code, markup residue or a chatty aside rather than a sentence of prose."""
+    if _CODE.search(body) or _CHATTY.match(body):
+        return True
+    if body.startswith("(") and body.rstrip(".").endswith(")"):  # "(no more than 1 paragraph)"
+        return True
+    letters = sum(ch.isalpha() for ch in body)
+    return letters < 0.5 * len(body.replace(" ", ""))
+
+
 def _is_echo(sentence: str, instructions: list[set[str]]) -> bool:
     words = content_words(sentence)
     if len(words) < 3:
@@ -193,6 +213,12 @@ def _clean_sentence(text: str, section_id: str, passages: Sequence[NumberedPassa
     body, markers = strip_markers(text)
     body = _TAG.sub(" ", body).replace("**", "")
     body = normalize_whitespace(body).strip("*_ ")
+    body = _LABEL_PREFIX.sub("", body)
+    if body.count('"') % 2:  # the model wrapped several sentences in one pair of quotes
+        body = body[1:] if body.startswith('"') else body.removesuffix('"')
+        body = body.replace('."', ".").strip() if body.endswith('."') else body
+    if _is_noise(body):
+        return None
     if section_id == "headline":
         body = body.strip("\"'“”‘’ ").rstrip(".")
     words = body.split()
@@ -234,8 +260,8 @@ def _lines_to_paragraphs(raw: str, request: SectionRequest) -> list[list[str]]:
             line = f"{line[echoed.end() :].strip()} [{echoed.group(1)}]"
         line = _PREFIX.sub("", line, count=1)
         line = _TAG.sub(" ", line).strip()
-        if line.endswith(":"):  # a preamble ("The lede is:") or a label, never a claim
-            continue
+        if line.endswith(":") or (line and _is_noise(strip_markers(line)[0])):
+            continue  # a preamble ("The lede is:"), a label, an aside or code: never a claim
         if line:
             current.append(line)
     if request.section.id == "headline":
