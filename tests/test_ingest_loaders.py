@@ -188,3 +188,17 @@ def test_content_sniffing_beats_the_extension(tmp_path, data_dir):
 )
 def test_dates_are_utc_or_flagged_never_invented(raw, expected, flag):
     assert parse_date(raw) == (expected, flag)
+
+
+def test_importing_the_pipeline_loads_no_heavy_or_ui_library():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, assistant.ingest.pipeline, assistant.cli.ingest_cmd\n"
+        "heavy = {'torch', 'sentence_transformers', 'chromadb', 'trafilatura', 'feedparser',"
+        " 'langdetect', 'textual'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
