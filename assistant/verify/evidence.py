@@ -26,11 +26,19 @@ FEATURES: tuple[str, ...] = (
     "bigram_coverage",
     "missing_numbers",
     "missing_names",
-    "quote_missing",
     "negation_mismatch",
     "novel_words",
 )
-"""The signals the support score is a logistic function of (weights in thresholds.json)."""
+"""The signals the support score is a logistic function of (weights in thresholds.json). A
+quotation missing from the sources is not among them: it is a hard check that always makes the
+sentence unsupported (quotes are too rare in the calibration data to weigh)."""
+
+FEATURE_SIGNS: dict[str, int] = {
+    "sim_window": 1, "sim_passage": 1, "coverage": 1, "window_coverage": 1, "bigram_coverage": 1,
+    "missing_numbers": -1, "missing_names": -1, "negation_mismatch": -1, "novel_words": -1,
+}
+"""The direction each signal may push the score: calibration keeps the model monotone (more
+overlap never lowers support, a missing figure never raises it)."""
 
 
 @dataclass

@@ -79,6 +79,9 @@ def strip_attribution(text: str) -> tuple[str, str]:
 def numbers(text: str) -> set[str]:
     """Figures in `text`, normalised: `1,200` → `1200`, `84%` → `84`, `five` → `5`."""
     norm = normalize_quotes(text)
+    # Tokenised sources write "36, 000" and "7. 8"; rejoin them (not "in 2012. 5 people").
+    norm = re.sub(r"(?<=\d), (?=\d{3}(?!\d))", ",", norm)
+    norm = re.sub(r"\b(\d{1,3})\. (\d+)\b", r"\1.\2", norm)
     found = set()
     for m in _DIGITS.finditer(norm):
         tok = m.group(0)

@@ -30,7 +30,7 @@ class Thresholds(BaseModel):
         default_factory=lambda: {
             "sim_window": 4.0, "sim_passage": 1.0, "coverage": 3.0, "window_coverage": 2.0,
             "bigram_coverage": 1.0, "missing_numbers": -3.0, "missing_names": -2.0,
-            "quote_missing": -3.0, "negation_mismatch": -2.0, "novel_words": -0.5,
+            "negation_mismatch": -2.0, "novel_words": -0.5,
         }
     )
     bias: float = -6.0
@@ -41,10 +41,13 @@ class Thresholds(BaseModel):
     caps: dict[str, VerdictLabel] = Field(
         default_factory=lambda: {
             "missing_numbers": "unsupported", "quote_missing": "unsupported",
-            "missing_names": "weak", "negation_mismatch": "weak",
+            "missing_names": "weak", "negation_mismatch": "weak", "low_coverage": "weak",
         }
     )
     """The best label a sentence can get when the hard check named by the key fails."""
+    min_coverage: float = 0.6
+    """Below this share of its content words found in the cited passages, a sentence is at best
+    `weak` (`low_coverage`), however similar it reads: half a claim is not a supported claim."""
     max_window_sentences: int = 2
     """Long sources are judged by their best window of up to this many consecutive sentences."""
     calibration: dict[str, Any] = Field(default_factory=dict)

@@ -175,6 +175,8 @@ class Verifier:
     def _decide(self, a: Assessment) -> tuple[float, str, list[str]]:
         failed = [k for k in ("missing_numbers", "missing_names", "quote_missing", "negation_mismatch")
                   if a.features[k] > 0]
+        if a.features["coverage"] < self.thresholds.min_coverage:
+            failed.append("low_coverage")
         score = 1.0 if a.verbatim and not failed else self.thresholds.score(a.features)
         return score, self.thresholds.label(score, failed, verbatim=a.verbatim), failed
 
@@ -225,6 +227,11 @@ class Verifier:
         reasons += [f"quote not found verbatim in {where}: \"{q}\"" for q in a.missing_quotes]
         if a.negation_mismatch:
             reasons.append(f"negation mismatch with {where}")
+        if a.features["coverage"] < self.thresholds.min_coverage and a.novel:
+            shown = ", ".join(f"'{w}'" for w in a.novel[:4])
+            reasons.append(
+                f"only {a.features['coverage']:.0%} of its words are in {where}; missing {shown}"
+            )
         if label != "supported" and not reasons:
             f = a.features
             reasons.append(
