@@ -27,7 +27,6 @@ _WIRES = {
     "ansa",
     "bloomberg",
     "pa media",
-    "meridian wire",
 }
 _OFFICIAL_HOSTS = (
     "kremlin.ru",
