@@ -202,3 +202,21 @@ def test_importing_the_pipeline_loads_no_heavy_or_ui_library():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_full_telegram_data_archive_reads_each_channel(tmp_path):
+    import json
+
+    channel = json.loads((CORPUS / "telegram" / "osintdefender" / "result.json").read_text("utf-8"))
+    archive = {
+        "chats": {
+            "list": [
+                {"name": "Saved Messages", "type": "saved_messages", "id": 7, "messages": []},
+                channel,
+            ]
+        }
+    }
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(archive), encoding="utf-8")
+    _, items = load_path(path)
+    assert [it.item for it in items][:2] == ["91012", "91019"] and len(items) == 8

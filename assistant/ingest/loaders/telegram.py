@@ -65,6 +65,15 @@ def load_json(path: Path, text: str) -> list[Item]:
     data = parse_json(text)
     if isinstance(data, dict) and isinstance(data.get("messages"), list):
         return load_export(data)
+    chats = data.get("chats") if isinstance(data, dict) else None
+    if isinstance(chats, dict) and isinstance(chats.get("list"), list):
+        # A full "Export Telegram data" archive: every chat that is a channel with messages.
+        return [
+            item
+            for chat in chats["list"]
+            if isinstance(chat, dict) and isinstance(chat.get("messages"), list)
+            for item in load_export(chat)
+        ]
     if isinstance(data, list) and all(isinstance(x, dict) for x in data):
         if any(("message_id" in x or "sender_id" in x or "channel" in x) for x in data[:20]):
             return load_post_list(data)
