@@ -358,6 +358,17 @@ def test_openai_generator_honours_the_token_limit(llama_server, seed_passages):
     assert 0 < len(tokens) <= 17
 
 
+@pytest.mark.slow
+def test_openai_generator_reports_the_http_status(llama_server, seed_passages):
+    from assistant.drafting.generators.openai_compat import OpenAICompatGenerator
+
+    # The server is up but has no chat route here (it lives under /v1): a 404 with the cause.
+    root = llama_server.removesuffix("/v1")
+    generator = OpenAICompatGenerator(Settings(), base_url=root, model="smollm2")
+    with pytest.raises(GeneratorError, match=rf"HTTP 404 from {re.escape(root)}"):
+        generator.compose(_request(seed_passages[:1]))
+
+
 def test_dead_endpoint_is_a_clear_error():
     from assistant.drafting.generators.openai_compat import OpenAICompatGenerator
 
