@@ -4,11 +4,12 @@ raw model output into paragraphs with canonical `[n]` markers.
 
 Small models (SmolLM2-135M above all) write markers as `[Source 2]`, `(2)`, `[2, 3]` or `[^2]`,
 put them before the sentence or after its full stop, cite passages that were never given, echo
-the fence or their instructions, and run on. `postprocess` repairs the form of all that without
-touching a claim: it normalises markers to `[n]` placed before each sentence's final punctuation,
-drops markers that name no given passage, drops echoed prompt text, and caps the paragraphs and
-sentences to what the section asked for. Whether a sentence is *true* to its sources is the
-verifier's job, not this module's.
+the fence or their instructions, add chatty asides or code, and run on. `postprocess` repairs
+the form of all that without rewording a claim: it normalises markers to `[n]` placed before
+each sentence's final punctuation, drops markers that name no given passage, drops echoed prompt
+text, asides and code, proposes a citation for an uncited sentence when one passage covers most
+of its words (`attribute`), and caps the paragraphs and sentences to what the section asked for.
+Whether a sentence is *true* to its sources is the verifier's job, not this module's.
 """
 
 from __future__ import annotations
