@@ -220,3 +220,10 @@ def test_full_telegram_data_archive_reads_each_channel(tmp_path):
     path.write_text(json.dumps(archive), encoding="utf-8")
     _, items = load_path(path)
     assert [it.item for it in items][:2] == ["91012", "91019"] and len(items) == 8
+
+
+def test_jsonl_saved_as_json_is_read_as_jsonl(tmp_path):
+    path = tmp_path / "wire.json"
+    path.write_bytes((CORPUS / "wire" / "desk-wire.jsonl").read_bytes())
+    fmt, items = load_path(path)
+    assert fmt == "json" and len(items) == 8 and items[0].format == "jsonl"

@@ -28,9 +28,16 @@ def load(path: Path, sniffed: Sniffed, text: str) -> list[Item]:
 
         return load_preview(path, text)
     if sniffed == "json":
+        from assistant.ingest.loaders.jsonl import load_jsonl
         from assistant.ingest.loaders.telegram import load_json
 
-        return load_json(path, text)
+        try:
+            return load_json(path, text)
+        except IngestError as exc:
+            # One object per line saved as `.json`: read it as the JSONL it is.
+            if "Extra data" in str(exc) and text.lstrip().startswith("{"):
+                return load_jsonl(path, text)
+            raise
     if sniffed == "jsonl":
         from assistant.ingest.loaders.jsonl import load_jsonl
 
