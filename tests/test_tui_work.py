@@ -96,3 +96,76 @@ async def test_draft_streams_and_can_be_cancelled(demo_service) -> None:
         assert screen.session.draft is not None
         streamed = "\n".join(screen.query_one("#stream", Log).lines)
         assert "── lede ──" in streamed and "── headline ──" in streamed
+
+
+async def test_citing_a_passage_from_the_list_while_editing(service) -> None:
+    install_snapshot_session(service)
+    session = service.sessions.load(SESSION_ID)
+    app = make_app(service, SESSION_ID, warm_up=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = app.drafting
+        view = screen.query_one("#draft")
+        view.focus()
+        await pilot.press("e")
+        area = screen.query_one("#editor-text")
+        before = area.text
+        table = screen.query_one("#passages")
+        # The passage keeps the number the draft already gives it (new ones get the next number:
+        # see test_sessions.py::test_cite_passage_reuses_numbers).
+        cited = {c.passage_id: c.n for c in session.draft.citations}
+        row = next(i for i, h in enumerate(session.hits) if h.passage.id in cited)
+        n = cited[session.hits[row].passage.id]
+        table.focus()
+        table.move_cursor(row=row)
+        await pilot.press("c")
+        assert area.text == before + f" [{n}]"
+        assert screen.query_one("#editor-text").has_focus  # back to typing
+        await wait_until(
+            pilot,
+            lambda: (
+                _last_sentence(screen).citations[-1:] == [n]
+                and _last_sentence(screen).verdict is not None
+            ),
+        )
+        assert len(screen.session.draft.citations) == len(session.draft.citations)
+        await pilot.press("ctrl+q")
+    reopened = service.sessions.load(SESSION_ID)
+    assert reopened.cursor == session.cursor
+
+
+def _last_sentence(screen):  # type: ignore[no-untyped-def]
+    section_id, paragraph_id, _ = screen.session.cursor.split("/")
+    par = next(
+        p for p in screen.session.draft.section(section_id).paragraphs if p.id == paragraph_id
+    )
+    return par.sentences[-1]
+
+
+@pytest.mark.slow
+async def test_llm_tokens_stream_live_when_redrafting_a_paragraph(service) -> None:
+    """The packaged SmolLM2 GGUF through llama.cpp: tokens appear while the paragraph is written."""
+    pytest.importorskip("llama_cpp")
+    install_snapshot_session(service)
+    app = make_app(service, SESSION_ID, warm_up=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = app.drafting
+        await pilot.pause()
+        screen.query_one("#generator").value = "llama-cpp"
+        await pilot.pause(0.2)
+        assert screen.session.generator == "llama-cpp"
+        view = screen.query_one("#draft")
+        view.focus()
+        key = view.current_key
+        await pilot.press("r")
+        log = screen.query_one("#stream", Log)
+        await wait_until(pilot, lambda: screen.busy and log.line_count > 1 or not screen.busy)
+        await wait_idle(pilot, screen)
+        streamed = "\n".join(log.lines)
+        assert len(streamed.split()) > 5, "tokens were shown while the model generated"
+        errors = [n.message for n in app._notifications if n.severity == "error"]
+        assert not errors, errors
+        section_id, paragraph_id, _ = key.split("/")
+        par = next(
+            p for p in screen.session.draft.section(section_id).paragraphs if p.id == paragraph_id
+        )
+        assert all(s.verdict is not None for s in par.sentences)  # LLM output is verified too
