@@ -22,7 +22,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -233,10 +233,10 @@ class SessionStore:
                 continue
         return sorted(out, key=lambda s: (s.updated_at, s.id), reverse=True)
 
-    def create(self, name: str | None = None, topic: str = "", **fields: object) -> Session:
+    def create(self, name: str | None = None, topic: str = "", **fields: Any) -> Session:
         session = Session(
             id=self._new_id(), name=name or self._default_name(), topic=topic, **fields
-        )  # type: ignore[arg-type]
+        )
         self.save(session, touch=False)
         return session
 

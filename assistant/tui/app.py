@@ -3,7 +3,7 @@ palette's actions, sessions switching, and the background warm-up after the firs
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from textual.app import App, SystemCommand
@@ -64,26 +64,27 @@ class DeskApp(App[None]):
 
     # --- app-wide actions ------------------------------------------------------------------------
     def key_groups(self) -> list[tuple[str, list[Binding]]]:
+        """Every key, grouped by where it works: the help screen and the palette use this."""
+        extra = {
+            "Everywhere": [Binding("ctrl+p", "command_palette", "Command palette")],
+            "Draft (cursor on a sentence)": [Binding("enter", "", "Edit ¶")],
+            "Passages": [Binding("enter", "", "Open (or cite while editing)")],
+            "Paragraph editor": [
+                Binding("ctrl+z", "", "Undo typing"),
+                Binding("ctrl+y", "", "Redo typing"),
+            ],
+        }
+        groups: list[tuple[str, Sequence[object]]] = [
+            ("Everywhere", self.BINDINGS),
+            ("Drafting", DraftingScreen.BINDINGS),
+            ("Draft (cursor on a sentence)", DraftView.BINDINGS),
+            ("Passages", PassageTable.BINDINGS),
+            ("Paragraph editor", ParagraphEditor.BINDINGS),
+            ("Sessions dialog", SessionsScreen.BINDINGS),
+        ]
         return [
-            (
-                "Everywhere",
-                [*self.BINDINGS, Binding("ctrl+p", "command_palette", "Command palette")],
-            ),  # type: ignore[list-item]
-            ("Drafting", DraftingScreen.BINDINGS),  # type: ignore[list-item]
-            ("Draft (cursor on a sentence)", [*DraftView.BINDINGS, Binding("enter", "", "Edit ¶")]),  # type: ignore[list-item]
-            (
-                "Passages",
-                [*PassageTable.BINDINGS, Binding("enter", "", "Open (or cite while editing)")],
-            ),  # type: ignore[list-item]
-            (
-                "Paragraph editor",
-                [
-                    *ParagraphEditor.BINDINGS,
-                    Binding("ctrl+z", "", "Undo typing"),  # type: ignore[list-item]
-                    Binding("ctrl+y", "", "Redo typing"),
-                ],
-            ),
-            ("Sessions dialog", SessionsScreen.BINDINGS),  # type: ignore[list-item]
+            (title, [b for b in bindings if isinstance(b, Binding)] + extra.get(title, []))
+            for title, bindings in groups
         ]
 
     def action_help(self) -> None:

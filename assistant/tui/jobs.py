@@ -46,7 +46,10 @@ def guarded(job: str, target: MessagePump, fn: Callable[[], None]) -> None:
 
 
 def _tokens(target: MessagePump) -> Callable[[str, str], None]:
-    return lambda section_id, token: target.post_message(TokenStreamed(section_id, token))
+    def on_token(section_id: str, token: str) -> None:
+        target.post_message(TokenStreamed(section_id, token))
+
+    return on_token
 
 
 def retrieve(

@@ -498,12 +498,8 @@ class DraftingScreen(Screen[None]):
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
-        target = {
-            "tab-draft": DraftView,
-            "tab-provenance": ProvenanceView,
-            "tab-note": DeskNoteView,
-        }[tab]
-        self.query_one(target).focus()
+        ids = {"tab-draft": "#draft", "tab-provenance": "#provenance", "tab-note": "#desk-note"}
+        self.query_one(ids[tab]).focus()
 
     def on_staleness_checked(self, event: StalenessChecked) -> None:
         st = event.staleness

@@ -5,7 +5,7 @@ generator and model. Posts `BriefChanged` with parsed values, or `BriefInvalid` 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import get_args
+from typing import Any, cast, get_args
 
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -116,8 +116,8 @@ class BriefForm(Vertical):
                 f"kinds: unknown kind {', '.join(unknown)} (known: {', '.join(KINDS)})"
             )
         filters = SearchFilters(
-            since=since, until=until, outlets=_split(get("outlets")), kinds=kinds
-        )  # type: ignore[arg-type]
+            since=since, until=until, outlets=_split(get("outlets")), kinds=cast(Any, kinds)
+        )
         generator = str(self.query_one("#generator", Select).value)
         return get("topic").strip(), filters, generator, get("model").strip() or None
 
