@@ -234,7 +234,9 @@ def test_finalize_verifies_disagreement_sentences_and_fills_note_and_footer(serv
     paragraph = done.section("uncertain").paragraphs[-1]
     assert paragraph.id == DISAGREEMENT_PARAGRAPH
     verdicts = [s.verdict for s in paragraph.sentences]
-    assert verdicts and all(v is not None and v.label == "supported" for v in verdicts), verdicts
+    # Verbatim quotations of the two cited passages: never unsupported (today they verify as
+    # supported; "weak" is tolerated so a verifier recalibration cannot break this test alone).
+    assert verdicts and all(v is not None and v.label in ("supported", "weak") for v in verdicts)
     assert done.metrics.sentences == sum(
         len(p.sentences) for s in done.sections for p in s.paragraphs
     )

@@ -34,7 +34,8 @@ SAME_SUBJECT_JACCARD = 0.2
 SAME_EVENT_JACCARD = 0.3
 PARAPHRASE_JACCARD = 0.45
 SPELLING_VARIANT_RATIO = 0.75
-QUOTE_BEFORE, QUOTE_AFTER = 6, 8
+QUOTE_BEFORE, QUOTE_AFTER = 10, 12
+QUOTE_SENTENCE_WORDS = 35
 
 _MONTH_NAMES = (
     "january february march april may june july august september october november december"
@@ -205,9 +206,13 @@ def _compare(x: _Sentence, y: _Sentence) -> list[Disagreement]:
 
 
 def _quote(text: str, start: int, end: int) -> str:
-    """The clause around `text[start:end]`, verbatim: from the previous clause break (comma,
-    semicolon, colon, dash, bracket) to the next, at most QUOTE_BEFORE/QUOTE_AFTER words either
-    side, without dangling function words at its edges."""
+    """What to quote of sentence `text` for the value at `text[start:end]`, verbatim: the whole
+    sentence when it is short (a quotation the verifier can match against its source as a
+    whole; clause fragments of two passages read as weakly supported), else the clause around
+    the value: from the previous clause break (comma, semicolon, colon, dash, bracket) to the
+    next, at most QUOTE_BEFORE/QUOTE_AFTER words either side, no function words at its edges."""
+    if len(_WORD.findall(text)) <= QUOTE_SENTENCE_WORDS:
+        return text.strip().rstrip(".")
     breaks = ",;:—–()"
     a = max((text.rfind(ch, 0, start) for ch in breaks), default=-1) + 1
     b = min((i for i in (text.find(ch, end) for ch in breaks) if i != -1), default=len(text))
