@@ -5,8 +5,9 @@
 Reproducible: the split (by source document, per data set) comes from a fixed seed, the model is a
 class-balanced, L2-regularised logistic regression over the verifier's signals with each weight's
 sign constrained (`FEATURE_SIGNS`: more overlap never lowers support), fitted by deterministic
-L-BFGS-B from zero, and the cut-offs are chosen by an exhaustive scan. The file records the seed, the split sizes, and the
-figures reached on the calibration part and on the held-out part, next to simple baselines.
+L-BFGS-B from zero, and the cut-offs are chosen by an exhaustive scan. The file records the seed,
+the split sizes, and the figures reached on the calibration part and on the held-out part, next
+to simple baselines.
 
 - `supported` cut-off: maximises balanced accuracy (supported vs not), averaged over the three
   data sets, on the calibration part, with the verifier's hard checks and verbatim rule applied
@@ -32,8 +33,12 @@ SEED = 20261122
 UNSUPPORTED_PRECISION = 0.8
 
 
-def precompute(verifier: Verifier, examples: Sequence[Example], cache: Path | None,
-               log: Callable[[str], None] | None = None) -> None:
+def precompute(
+    verifier: Verifier,
+    examples: Sequence[Example],
+    cache: Path | None,
+    log: Callable[[str], None] | None = None,
+) -> None:
     """Embed every sentence the assessments need in large batches, optionally via a file cache
     (`--vectors`), so re-running the calibration does not re-encode ~20k sentences."""
     import numpy as np
@@ -53,10 +58,11 @@ def precompute(verifier: Verifier, examples: Sequence[Example], cache: Path | No
         t0 = time.perf_counter()
         step = 1024
         for i in range(0, len(missing), step):
-            chunk = missing[i:i + step]
+            chunk = missing[i : i + step]
             known.update(zip(chunk, verifier.embedder.encode(chunk), strict=True))
             if log:
-                log(f"  encoded {min(i + step, len(missing))}/{len(missing)} ({time.perf_counter() - t0:.0f}s)")
+                done = min(i + step, len(missing))
+                log(f"  encoded {done}/{len(missing)} ({time.perf_counter() - t0:.0f}s)")
         if cache is not None:
             cache.parent.mkdir(parents=True, exist_ok=True)
             keys = list(known)
@@ -64,8 +70,9 @@ def precompute(verifier: Verifier, examples: Sequence[Example], cache: Path | No
     verifier.remember_vectors(texts, [known[t] for t in texts])
 
 
-def assess_all(verifier: Verifier, examples: Sequence[Example], log: Callable[[str], None] | None = None
-               ) -> list[Assessment]:
+def assess_all(
+    verifier: Verifier, examples: Sequence[Example], log: Callable[[str], None] | None = None
+) -> list[Assessment]:
     """Signals of every example; examples sharing a document reuse its cached windows."""
     out: list[Assessment] = []
     t0 = time.perf_counter()
@@ -87,12 +94,15 @@ def objective(examples: Sequence[Example], pred: Sequence[int]) -> float:
     out = []
     for ds in sorted({e.dataset for e in examples}):
         idx = [i for i, e in enumerate(examples) if e.dataset == ds]
-        out.append(scores([examples[i].label for i in idx], [pred[i] for i in idx])["balanced_accuracy"])
+        out.append(
+            scores([examples[i].label for i in idx], [pred[i] for i in idx])["balanced_accuracy"]
+        )
     return sum(out) / len(out)
 
 
-def _best_cut(values: Sequence[float], examples: Sequence[Example],
-              to_pred: Callable[[float], list[int]]) -> float:
+def _best_cut(
+    values: Sequence[float], examples: Sequence[Example], to_pred: Callable[[float], list[int]]
+) -> float:
     candidates = sorted(set(round(v, 4) for v in values))
     best = (-1.0, 0.0)
     for c in candidates:
@@ -102,8 +112,9 @@ def _best_cut(values: Sequence[float], examples: Sequence[Example],
     return best[1]
 
 
-def _fit_logistic(rows: Sequence[Sequence[float]], labels: Sequence[int], c: float = 1.0
-                  ) -> tuple[list[float], float]:
+def _fit_logistic(
+    rows: Sequence[Sequence[float]], labels: Sequence[int], c: float = 1.0
+) -> tuple[list[float], float]:
     """Class-balanced logistic regression with sign-constrained weights (L-BFGS-B from zero)."""
     import numpy as np
     from scipy.optimize import minimize
@@ -123,8 +134,13 @@ def _fit_logistic(rows: Sequence[Sequence[float]], labels: Sequence[int], c: flo
         return value, grad
 
     bounds = [(0.0, None) if FEATURE_SIGNS[f] > 0 else (None, 0.0) for f in FEATURES]
-    res = minimize(loss, np.zeros(len(FEATURES) + 1), jac=True, method="L-BFGS-B",
-                   bounds=[*bounds, (None, None)])
+    res = minimize(
+        loss,
+        np.zeros(len(FEATURES) + 1),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[*bounds, (None, None)],
+    )
     if not res.success:
         raise RuntimeError(f"calibration did not converge: {res.message}")
     return [float(v) for v in res.x[:-1]], float(res.x[-1])
@@ -132,8 +148,9 @@ def _fit_logistic(rows: Sequence[Sequence[float]], labels: Sequence[int], c: flo
 
 def fit(examples: Sequence[Example], assessments: Sequence[Assessment], seed: int) -> Thresholds:
     """Fit weights and cut-offs on the calibration part."""
-    weights, bias = _fit_logistic([vector_of(a.features) for a in assessments],
-                                  [e.label for e in examples])
+    weights, bias = _fit_logistic(
+        [vector_of(a.features) for a in assessments], [e.label for e in examples]
+    )
     th = Thresholds(
         weights={f: round(w, 6) for f, w in zip(FEATURES, weights, strict=True)},
         bias=round(bias, 6),
@@ -146,8 +163,10 @@ def fit(examples: Sequence[Example], assessments: Sequence[Assessment], seed: in
 
     def as_pred(cut: float) -> list[int]:
         t = th.model_copy(update={"supported": cut, "unsupported": min(cut, th.unsupported)})
-        return [1 if t.label(s, f, a.verbatim) == "supported" else 0
-                for s, f, a in zip(sc, failed, assessments, strict=True)]
+        return [
+            1 if t.label(s, f, a.verbatim) == "supported" else 0
+            for s, f, a in zip(sc, failed, assessments, strict=True)
+        ]
 
     t_sup = _best_cut(sc, examples, as_pred)
     t_uns = 0.0
@@ -163,12 +182,16 @@ def figures(examples: Sequence[Example], pred: Sequence[int]) -> dict[str, dict[
     for ds in (*DATASETS, "all"):
         idx = [i for i, e in enumerate(examples) if ds == "all" or e.dataset == ds]
         if idx:
-            out[ds] = {k: round(v, 4) for k, v in scores([examples[i].label for i in idx],
-                                                         [pred[i] for i in idx]).items()}
+            out[ds] = {
+                k: round(v, 4)
+                for k, v in scores([examples[i].label for i in idx], [pred[i] for i in idx]).items()
+            }
     return out
 
 
-def baseline_cuts(examples: Sequence[Example], assessments: Sequence[Assessment]) -> dict[str, float]:
+def baseline_cuts(
+    examples: Sequence[Example], assessments: Sequence[Assessment]
+) -> dict[str, float]:
     """Single-signal baselines tuned on the same calibration part, and the majority class."""
     y = [e.label for e in examples]
     cuts: dict[str, float] = {}
@@ -179,15 +202,22 @@ def baseline_cuts(examples: Sequence[Example], assessments: Sequence[Assessment]
     return cuts
 
 
-def baseline_predictions(cuts: dict[str, float], assessments: Sequence[Assessment]) -> dict[str, list[int]]:
+def baseline_predictions(
+    cuts: dict[str, float], assessments: Sequence[Assessment]
+) -> dict[str, list[int]]:
     out = {"majority": [int(cuts["majority"])] * len(assessments)}
     for signal in ("coverage", "sim_window"):
         out[signal] = [1 if a.features[signal] >= cuts[signal] else 0 for a in assessments]
     return out
 
 
-def calibrate(examples: Sequence[Example], seed: int = SEED, verifier: Verifier | None = None,
-              log: Callable[[str], None] | None = None, vectors: Path | None = None) -> Thresholds:
+def calibrate(
+    examples: Sequence[Example],
+    seed: int = SEED,
+    verifier: Verifier | None = None,
+    log: Callable[[str], None] | None = None,
+    vectors: Path | None = None,
+) -> Thresholds:
     """Split, assess, fit; returns thresholds carrying the calibration record."""
     calib, held = split(examples, seed)
     verifier = verifier or Verifier(thresholds=Thresholds())
@@ -208,8 +238,9 @@ def calibrate(examples: Sequence[Example], seed: int = SEED, verifier: Verifier 
         "held_out": figures(held, predict(th, a_held)),
         "baselines": {
             "cuts": cuts,
-            "held_out": {k: figures(held, p)["all"]
-                         for k, p in baseline_predictions(cuts, a_held).items()},
+            "held_out": {
+                k: figures(held, p)["all"] for k, p in baseline_predictions(cuts, a_held).items()
+            },
         },
     }
     return th.model_copy(update={"calibration": record})
@@ -218,20 +249,32 @@ def calibrate(examples: Sequence[Example], seed: int = SEED, verifier: Verifier 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seed", type=int, default=SEED)
-    ap.add_argument("--out", type=Path, default=None, help="default: assistant/verify/thresholds.json")
-    ap.add_argument("--vectors", type=Path, default=None,
-                    help="an .npz file caching the sentence vectors between runs")
+    ap.add_argument(
+        "--out", type=Path, default=None, help="default: assistant/verify/thresholds.json"
+    )
+    ap.add_argument(
+        "--vectors",
+        type=Path,
+        default=None,
+        help="an .npz file caching the sentence vectors between runs",
+    )
     args = ap.parse_args(argv)
-    th = calibrate(load_examples(), args.seed, log=lambda m: print(m, file=sys.stderr, flush=True),
-                   vectors=args.vectors)
+    th = calibrate(
+        load_examples(),
+        args.seed,
+        log=lambda m: print(m, file=sys.stderr, flush=True),
+        vectors=args.vectors,
+    )
     path = th.save(args.out)
     rec = th.calibration
     print(f"wrote {path}")
     print(f"supported >= {th.supported:.4f}, unsupported < {th.unsupported:.4f}")
     for part in ("calibration", "held_out"):
         for ds, f in rec[part].items():
-            print(f"{part:12s} {ds:15s} n={int(f['n']):4d} acc={f['accuracy']:.3f} "
-                  f"bal_acc={f['balanced_accuracy']:.3f} macro_f1={f['macro_f1']:.3f}")
+            print(
+                f"{part:12s} {ds:15s} n={int(f['n']):4d} acc={f['accuracy']:.3f} "
+                f"bal_acc={f['balanced_accuracy']:.3f} macro_f1={f['macro_f1']:.3f}"
+            )
     return 0
 
 

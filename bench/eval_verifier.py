@@ -22,11 +22,14 @@ def judge(verifier: Verifier, examples: Sequence[Example]) -> list[Verdict]:
     return [verifier.verify_sentence(e.sentence, {1: e.evidence}) for e in examples]
 
 
-def held_out_figures(thresholds: Thresholds, verdicts: Sequence[Verdict], held: Sequence[Example]
-                     ) -> dict[str, dict[str, dict[str, float]]]:
+def held_out_figures(
+    thresholds: Thresholds, verdicts: Sequence[Verdict], held: Sequence[Example]
+) -> dict[str, dict[str, dict[str, float]]]:
     """Per system (verifier and baselines), per data set: the three scores on the held-out part."""
     cuts = thresholds.calibration.get("baselines", {}).get("cuts", {})
-    systems: dict[str, list[int]] = {"verifier": [1 if v.label == "supported" else 0 for v in verdicts]}
+    systems: dict[str, list[int]] = {
+        "verifier": [1 if v.label == "supported" else 0 for v in verdicts]
+    }
     if cuts:
         systems["majority class"] = [int(cuts["majority"])] * len(held)
         for signal in ("coverage", "sim_window"):
@@ -42,12 +45,34 @@ def held_out_figures(thresholds: Thresholds, verdicts: Sequence[Verdict], held: 
     return out
 
 
+def _table(title: str, figs: dict[str, dict[str, dict[str, float]]]) -> str:
+    """One row per system: acc / balanced acc / macro-F1 on all, then balanced acc per data set."""
+    head = f"{'system':16s} {'n':>5s} {'acc':>6s} {'bal_acc':>8s} {'macro_f1':>9s} | " + " ".join(
+        f"{ds:>15s}" for ds in DATASETS
+    )
+    lines = [f"\n{title}", head, "-" * len(head)]
+    for system, per_ds in figs.items():
+        f = per_ds["all"]
+        lines.append(
+            f"{system:16s} {int(f['n']):5d} {f['accuracy']:6.3f} {f['balanced_accuracy']:8.3f} "
+            f"{f['macro_f1']:9.3f} | "
+            + " ".join(
+                f"{per_ds[ds]['balanced_accuracy']:15.3f}" if ds in per_ds else f"{'-':>15s}"
+                for ds in DATASETS
+            )
+        )
+    lines.append("(per data set: balanced accuracy)")
+    return "\n".join(lines)
+
+
 def run() -> None:
     thresholds = Thresholds.load()
     rec = thresholds.calibration
     if not rec:
-        raise RuntimeError("assistant/verify/thresholds.json is not calibrated; run "
-                           "`python -m bench.calibrate_verifier` first")
+        raise RuntimeError(
+            "assistant/verify/thresholds.json is not calibrated; run "
+            "`python -m bench.calibrate_verifier` first"
+        )
     _, held = split(load_examples(), int(rec["seed"]))
     verifier = Verifier(thresholds=thresholds)
     t0 = time.perf_counter()
@@ -55,27 +80,37 @@ def run() -> None:
     elapsed = time.perf_counter() - t0
     figs = held_out_figures(thresholds, verdicts, held)
 
-    print(f"Verifier on ../shared/data/verify (split seed {rec['seed']}, by document; "
-          f"supported = consistent)")
-    print(f"cut-offs: supported >= {thresholds.supported:.3f}, unsupported < {thresholds.unsupported:.3f}")
-    header = f"{'part':11s} {'system':18s} {'data set':15s} {'n':>5s} {'acc':>6s} {'bal_acc':>8s} {'macro_f1':>9s}"
-    print(header)
-    print("-" * len(header))
-    for ds, f in rec["calibration"].items():
-        print(f"{'calibration':11s} {'verifier':18s} {ds:15s} {int(f['n']):5d} {f['accuracy']:6.3f} "
-              f"{f['balanced_accuracy']:8.3f} {f['macro_f1']:9.3f}")
-    for system, per_ds in figs.items():
-        for ds, f in per_ds.items():
-            if system != "verifier" and ds != "all":
-                continue
-            print(f"{'held-out':11s} {system:18s} {ds:15s} {int(f['n']):5d} {f['accuracy']:6.3f} "
-                  f"{f['balanced_accuracy']:8.3f} {f['macro_f1']:9.3f}")
-    labels = {k: sum(1 for v in verdicts if v.label == k) for k in ("supported", "weak", "unsupported")}
-    print(f"held-out labels: {labels}; {len(held) / elapsed:.1f} sentences/s through verify_sentence")
+    print(
+        f"Verifier on ../shared/data/verify (split seed {rec['seed']}, by document; "
+        f"supported = consistent, weak/unsupported = not)"
+    )
+    print(
+        f"cut-offs: supported >= {thresholds.supported:.3f}, "
+        f"unsupported < {thresholds.unsupported:.3f}"
+    )
+    print(
+        _table(
+            "calibration part (recorded by calibrate_verifier.py)", {"verifier": rec["calibration"]}
+        )
+    )
+    print(
+        _table(f"held-out part ({len(held)} sentences, judged now through verify_sentence)", figs)
+    )
+    labels = {
+        k: sum(1 for v in verdicts if v.label == k) for k in ("supported", "weak", "unsupported")
+    }
+    print(
+        f"held-out labels: {labels}; {len(held) / elapsed:.1f} sentences/s through verify_sentence"
+    )
     recorded = rec.get("held_out", {}).get("all", {})
-    if recorded and abs(recorded["balanced_accuracy"] - figs["verifier"]["all"]["balanced_accuracy"]) > 1e-3:
-        print("WARNING: held-out figures differ from those recorded at calibration: "
-              f"{recorded['balanced_accuracy']:.4f} recorded")
+    if (
+        recorded
+        and abs(recorded["balanced_accuracy"] - figs["verifier"]["all"]["balanced_accuracy"]) > 1e-3
+    ):
+        print(
+            "WARNING: held-out figures differ from those recorded at calibration: "
+            f"{recorded['balanced_accuracy']:.4f} recorded"
+        )
 
 
 if __name__ == "__main__":

@@ -38,7 +38,9 @@ class Example:
 def verify_data_dir() -> Path:
     path = repo_root().parent / "shared" / "data" / "verify"
     if not path.is_dir():
-        raise FileNotFoundError(f"{path}: the verifier's real data is missing (../shared/data/verify)")
+        raise FileNotFoundError(
+            f"{path}: the verifier's real data is missing (../shared/data/verify)"
+        )
     return path
 
 
@@ -55,7 +57,9 @@ def load_examples(data_dir: Path | None = None) -> list[Example]:
     except (OSError, ValueError) as exc:
         raise ValueError(f"{path}: cannot read SummEdits ({exc})") from exc
     for it in items:
-        out.append(Example("summedits_news", _group(it["doc"]), it["summary"], it["doc"], int(it["label"])))
+        out.append(
+            Example("summedits_news", _group(it["doc"]), it["summary"], it["doc"], int(it["label"]))
+        )
     for name in ("cnndm", "xsum"):
         path = data_dir / f"mturk_{name}.jsonl"
         for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -73,8 +77,9 @@ def load_examples(data_dir: Path | None = None) -> list[Example]:
     return out
 
 
-def split(examples: Sequence[Example], seed: int, calibration_share: float = 0.5
-          ) -> tuple[list[Example], list[Example]]:
+def split(
+    examples: Sequence[Example], seed: int, calibration_share: float = 0.5
+) -> tuple[list[Example], list[Example]]:
     """(calibration, held-out): documents shuffled with `seed` and cut per data set."""
     calib: list[Example] = []
     held: list[Example] = []

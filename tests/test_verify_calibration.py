@@ -24,7 +24,10 @@ def subset():
 
 def test_real_data_is_loaded_with_majority_labels(data_dir):
     examples = load_examples(data_dir / "verify")
-    by_set = {d: [e for e in examples if e.dataset == d] for d in ("summedits_news", "qags_cnndm", "qags_xsum")}
+    by_set = {
+        d: [e for e in examples if e.dataset == d]
+        for d in ("summedits_news", "qags_cnndm", "qags_xsum")
+    }
     assert len(by_set["summedits_news"]) == 819
     assert len(by_set["qags_cnndm"]) + len(by_set["qags_xsum"]) == 953
     assert {e.label for e in examples} == {0, 1}
@@ -54,4 +57,6 @@ def test_calibration_reproduces_and_matches_the_runtime_path(subset):
     verifier.thresholds = first
     figs = held_out_figures(first, judge(verifier, held), held)
     for key in ("accuracy", "balanced_accuracy", "macro_f1"):
-        assert figs["verifier"]["all"][key] == pytest.approx(record["held_out"]["all"][key], abs=1e-4)
+        assert figs["verifier"]["all"][key] == pytest.approx(
+            record["held_out"]["all"][key], abs=1e-4
+        )

@@ -15,16 +15,28 @@ def _s(citations: list[int], label: str | None, overcited: tuple[int, ...] = ())
 
 def test_recall_and_precision_follow_the_alce_definitions():
     draft = Draft(
-        id="d", topic="t", generator="extractive",
+        id="d",
+        topic="t",
+        generator="extractive",
         sections=[
-            Section(id="headline", paragraphs=[Paragraph(id="h", sentences=[_s([1], "supported")])]),
-            Section(id="lede", paragraphs=[Paragraph(id="l", sentences=[
-                _s([1, 2], "supported", overcited=(2,)),  # 1 of 2 citations relevant
-                _s([3], "weak"),                          # not supported: its citation earns nothing
-                _s([], "uncited"),
-                _s([2, 3], "supported"),                  # both needed
-                _s([4], None),                            # never verified: counts as unsupported
-            ])]),
+            Section(
+                id="headline", paragraphs=[Paragraph(id="h", sentences=[_s([1], "supported")])]
+            ),
+            Section(
+                id="lede",
+                paragraphs=[
+                    Paragraph(
+                        id="l",
+                        sentences=[
+                            _s([1, 2], "supported", overcited=(2,)),  # 1 of 2 citations relevant
+                            _s([3], "weak"),  # not supported: its citation earns nothing
+                            _s([], "uncited"),
+                            _s([2, 3], "supported"),  # both needed
+                            _s([4], None),  # never verified: counts as unsupported
+                        ],
+                    )
+                ],
+            ),
         ],
     )
     m = compute_metrics(draft)

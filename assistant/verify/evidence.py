@@ -34,8 +34,15 @@ quotation missing from the sources is not among them: it is a hard check that al
 sentence unsupported (quotes are too rare in the calibration data to weigh)."""
 
 FEATURE_SIGNS: dict[str, int] = {
-    "sim_window": 1, "sim_passage": 1, "coverage": 1, "window_coverage": 1, "bigram_coverage": 1,
-    "missing_numbers": -1, "missing_names": -1, "negation_mismatch": -1, "novel_words": -1,
+    "sim_window": 1,
+    "sim_passage": 1,
+    "coverage": 1,
+    "window_coverage": 1,
+    "bigram_coverage": 1,
+    "missing_numbers": -1,
+    "missing_names": -1,
+    "negation_mismatch": -1,
+    "novel_words": -1,
 }
 """The direction each signal may push the score: calibration keeps the model monotone (more
 overlap never lowers support, a missing figure never raises it)."""
@@ -63,9 +70,15 @@ class Claim:
         tokens = words(claim)
         content = list(dict.fromkeys(sg.content_tokens(tokens)))
         return cls(
-            text=text, claim=claim, attribution=attribution, tokens=tokens, content=content,
-            bigrams=sg.bigrams(tokens), numbers=sg.all_numbers(text, in_sentence=True),
-            names=sg.names(text), quotes=sg.quotations(claim),
+            text=text,
+            claim=claim,
+            attribution=attribution,
+            tokens=tokens,
+            content=content,
+            bigrams=sg.bigrams(tokens),
+            numbers=sg.all_numbers(text, in_sentence=True),
+            names=sg.names(text),
+            quotes=sg.quotations(claim),
         )
 
 
@@ -92,13 +105,19 @@ class Source:
     def of(cls, text: str, max_window_sentences: int = 2) -> Source:
         tokens = words(text)
         sentences, wins = sg.windows(text, max_window_sentences)
-        window_tokens = [words(text[sentences[w[0]][0]:sentences[w[-1]][1]]) for w in wins]
+        window_tokens = [words(text[sentences[w[0]][0] : sentences[w[-1]][1]]) for w in wins]
         folded = sg.quote_form(text)
         return cls(
-            text=text, token_form=_token_form(tokens), nodots=" " + folded.replace(".", "") + " ",
-            bag=sg.WordBag.of(tokens), bigrams=sg.bigrams(tokens),
-            numbers=sg.all_numbers(text), sentences=sentences, windows=wins,
-            window_tokens=window_tokens, window_bags=[sg.WordBag.of(t) for t in window_tokens],
+            text=text,
+            token_form=_token_form(tokens),
+            nodots=" " + folded.replace(".", "") + " ",
+            bag=sg.WordBag.of(tokens),
+            bigrams=sg.bigrams(tokens),
+            numbers=sg.all_numbers(text),
+            sentences=sentences,
+            windows=wins,
+            window_tokens=window_tokens,
+            window_bags=[sg.WordBag.of(t) for t in window_tokens],
         )
 
     def sentence_texts(self) -> list[str]:
@@ -114,7 +133,9 @@ class Source:
             n = float(np.linalg.norm(v))
             return v / n if n > 0 else v
 
-        self.window_vecs = np.vstack([unit(sentence_vecs[list(w)].sum(axis=0)) for w in self.windows])
+        self.window_vecs = np.vstack(
+            [unit(sentence_vecs[list(w)].sum(axis=0)) for w in self.windows]
+        )
         self.vec = unit(sentence_vecs.sum(axis=0))
 
     def has_name(self, name: str) -> bool:
@@ -139,7 +160,9 @@ class Assessment:
     novel: list[str] = field(default_factory=list)
 
 
-def assess(claim: Claim, sources: Mapping[int, Source], context: Sequence[Source] = ()) -> Assessment:
+def assess(
+    claim: Claim, sources: Mapping[int, Source], context: Sequence[Source] = ()
+) -> Assessment:
     """Compute every signal of `claim` against the union of `sources` (markers → Source).
 
     `context` (citation metadata such as outlet and time, analysed as sources) may vouch for the
@@ -171,9 +194,17 @@ def assess(claim: Claim, sources: Mapping[int, Source], context: Sequence[Source
 
     window_coverage, best_cov = 0.0, (-1.0, -1.0, 0, 0)
     for key, s in sources.items():
-        sims = s.window_vecs @ claim.vec if claim.vec is not None and s.window_vecs is not None else None
+        sims = (
+            s.window_vecs @ claim.vec
+            if claim.vec is not None and s.window_vecs is not None
+            else None
+        )
         for i, bag in enumerate(s.window_bags):
-            cov = sum(1 for w in claim.content if bag.has(w)) / len(claim.content) if claim.content else 1.0
+            cov = (
+                sum(1 for w in claim.content if bag.has(w)) / len(claim.content)
+                if claim.content
+                else 1.0
+            )
             sim = float(sims[i]) if sims is not None else 0.0
             if (cov, sim) > best_cov[:2]:
                 best_cov = (cov, sim, key, i)
@@ -181,7 +212,9 @@ def assess(claim: Claim, sources: Mapping[int, Source], context: Sequence[Source
 
     all_bigrams = set().union(*(s.bigrams for s in srcs)) if srcs else set()
     bigram_coverage = (
-        sum(1 for b in claim.bigrams if b in all_bigrams) / len(claim.bigrams) if claim.bigrams else 1.0
+        sum(1 for b in claim.bigrams if b in all_bigrams) / len(claim.bigrams)
+        if claim.bigrams
+        else 1.0
     )
 
     have_numbers = set().union(*(s.numbers for s in srcs + ctx)) if srcs or ctx else set()
@@ -195,7 +228,10 @@ def assess(claim: Claim, sources: Mapping[int, Source], context: Sequence[Source
     if best_cov[0] >= 0.5 and claim.content:
         best = sources[best_cov[2]]
         negation_mismatch = sg.negation_mismatch(
-            claim.tokens, claim.content, best.window_tokens[best_cov[3]], best.window_bags[best_cov[3]]
+            claim.tokens,
+            claim.content,
+            best.window_tokens[best_cov[3]],
+            best.window_bags[best_cov[3]],
         )
 
     features = {
@@ -211,9 +247,13 @@ def assess(claim: Claim, sources: Mapping[int, Source], context: Sequence[Source
         "novel_words": math.log1p(len(novel)),
     }
     return Assessment(
-        features=features, verbatim=verbatim, missing_numbers=missing_numbers,
-        missing_names=missing_names, missing_quotes=missing_quotes,
-        negation_mismatch=negation_mismatch, novel=novel,
+        features=features,
+        verbatim=verbatim,
+        missing_numbers=missing_numbers,
+        missing_names=missing_names,
+        missing_quotes=missing_quotes,
+        negation_mismatch=negation_mismatch,
+        novel=novel,
     )
 
 

@@ -16,18 +16,40 @@ from assistant.text import STOPWORDS, normalize_quotes, normalize_whitespace, se
 
 _WORD_SPAN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 
-NEGATORS = frozenset(
-    "not no never none nobody nothing neither nor without cannot nowhere".split()
-)
+NEGATORS = frozenset("not no never none nobody nothing neither nor without cannot nowhere".split())
 """Words that flip a claim; tokens ending in n't (`didn't`, `won't`) count too."""
 
 _NUMBER_WORDS = {
-    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
-    "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
-    "thirteen": "13", "fourteen": "14", "fifteen": "15", "sixteen": "16", "seventeen": "17",
-    "eighteen": "18", "nineteen": "19", "twenty": "20", "thirty": "30", "forty": "40",
-    "fifty": "50", "sixty": "60", "seventy": "70", "eighty": "80", "ninety": "90",
-    "hundred": "100", "dozen": "12",
+    "zero": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "thirteen": "13",
+    "fourteen": "14",
+    "fifteen": "15",
+    "sixteen": "16",
+    "seventeen": "17",
+    "eighteen": "18",
+    "nineteen": "19",
+    "twenty": "20",
+    "thirty": "30",
+    "forty": "40",
+    "fifty": "50",
+    "sixty": "60",
+    "seventy": "70",
+    "eighty": "80",
+    "ninety": "90",
+    "hundred": "100",
+    "dozen": "12",
 }
 # "one" is too often a pronoun ("one of the ...") to demand it as a figure.
 _NUMBER_WORDS_IN_SENTENCE = {k: v for k, v in _NUMBER_WORDS.items() if k not in ("one", "zero")}
@@ -66,11 +88,11 @@ def strip_attribution(text: str) -> tuple[str, str]:
         m = pattern.search(claim)
         if m and len(claim) - len(m.group(0)) >= 12:
             removed.append(m.group(0))
-            claim = (claim[: m.start()] + claim[m.end():]).strip()
+            claim = (claim[: m.start()] + claim[m.end() :]).strip()
     m = _REPORTED.match(claim)
     if m and len(claim) - len(m.group(0)) >= 20:
         removed.append(m.group(0))
-        claim = claim[m.end():].strip()
+        claim = claim[m.end() :].strip()
     if claim and removed:
         claim = claim[0].upper() + claim[1:]
     return claim, normalize_whitespace(" ".join(removed))
@@ -105,6 +127,8 @@ def names(text: str) -> list[str]:
     """Capitalised tokens that are not the first word of the sentence: names, places, months."""
     out: list[str] = []
     norm = normalize_quotes(text)
+    tokens = re.findall(r"\b[^\W\d_]{2,}\b", norm)
+    title_case = len(tokens) >= 4 and sum(w[0].isupper() for w in tokens) >= 0.75 * len(tokens)
     for m in re.finditer(r"[A-Z][\w'.-]*[\w]|[A-Z]", norm):
         start = m.start()
         if start > 0 and (norm[start - 1].isalnum() or norm[start - 1] in "'-"):
@@ -114,10 +138,16 @@ def names(text: str) -> list[str]:
         if not before or before[-1] in '.!?:"(':
             # A sentence-initial capital says nothing, unless the word is evidently a name:
             # an acronym, a possessive, or the first of several capitalised words.
-            after = norm[m.end():]
-            if not (tok.isupper() and len(tok) > 1 or m.group(0).endswith("'s")
-                    or re.match(r"\s+[A-Z][a-z]", after)):
+            after = norm[m.end() :]
+            if not (
+                tok.isupper()
+                and len(tok) > 1
+                or m.group(0).endswith("'s")
+                or re.match(r"\s+[A-Z][a-z]", after)
+            ):
                 continue
+        if title_case and not (tok.isupper() and len(tok) > 1):
+            continue  # In a Title Case headline only acronyms stand out as names.
         low = tok.casefold().rstrip(".")
         if len(low) < 2 or low in STOPWORDS or low in _NOT_NAMES or low.isdigit():
             continue
@@ -162,8 +192,9 @@ def negated(tokens: list[str], reach: int = 3) -> set[str]:
     return out
 
 
-def negation_mismatch(claim_tokens: list[str], claim_content: list[str], window_tokens: list[str],
-                      window_bag: WordBag) -> bool:
+def negation_mismatch(
+    claim_tokens: list[str], claim_content: list[str], window_tokens: list[str], window_bag: WordBag
+) -> bool:
     """Does a word the claim shares with the window sit under a negator in one and not the other?"""
     claim_neg = {w for w in negated(claim_tokens) if window_bag.has(w)}
     window_neg = {c for w in negated(window_tokens) for c in claim_content if loose_equal(c, w)}
@@ -231,7 +262,10 @@ def windows(text: str, max_sentences: int = 2) -> tuple[list[tuple[int, int]], l
 
 def word_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, folded word) for every word in `text`, offsets into `text` itself."""
-    return [(m.start(), m.end(), normalize_quotes(m.group(0)).casefold()) for m in _WORD_SPAN.finditer(text)]
+    return [
+        (m.start(), m.end(), normalize_quotes(m.group(0)).casefold())
+        for m in _WORD_SPAN.finditer(text)
+    ]
 
 
 def supporting_spans(text: str, wanted: WordBag, max_gap: int = 3) -> tuple[tuple[int, int], ...]:
@@ -240,7 +274,11 @@ def supporting_spans(text: str, wanted: WordBag, max_gap: int = 3) -> tuple[tupl
     for start, end, w in word_spans(text):
         if w in STOPWORDS or len(w) < 2 or not wanted.has(w):
             continue
-        if spans and start - spans[-1][1] <= max_gap and not text[spans[-1][1]:start].strip(" ,-'\""):
+        if (
+            spans
+            and start - spans[-1][1] <= max_gap
+            and not text[spans[-1][1] : start].strip(" ,-'\"")
+        ):
             spans[-1] = (spans[-1][0], end)
         else:
             spans.append((start, end))

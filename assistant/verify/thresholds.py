@@ -28,9 +28,15 @@ class Thresholds(BaseModel):
     features: tuple[str, ...] = FEATURES
     weights: dict[str, float] = Field(
         default_factory=lambda: {
-            "sim_window": 4.0, "sim_passage": 1.0, "coverage": 3.0, "window_coverage": 2.0,
-            "bigram_coverage": 1.0, "missing_numbers": -3.0, "missing_names": -2.0,
-            "negation_mismatch": -2.0, "novel_words": -0.5,
+            "sim_window": 4.0,
+            "sim_passage": 1.0,
+            "coverage": 3.0,
+            "window_coverage": 2.0,
+            "bigram_coverage": 1.0,
+            "missing_numbers": -3.0,
+            "missing_names": -2.0,
+            "negation_mismatch": -2.0,
+            "novel_words": -0.5,
         }
     )
     bias: float = -6.0
@@ -39,9 +45,12 @@ class Thresholds(BaseModel):
     unsupported: float = 0.35
     """Score below which a sentence is `unsupported`; between the two it is `weak`."""
     caps: dict[str, VerdictLabel] = Field(
-        default_factory=lambda: {
-            "missing_numbers": "unsupported", "quote_missing": "unsupported",
-            "missing_names": "weak", "negation_mismatch": "weak", "low_coverage": "weak",
+        default_factory=lambda: {  # type: ignore[arg-type,return-value]
+            "missing_numbers": "unsupported",
+            "quote_missing": "unsupported",
+            "missing_names": "weak",
+            "negation_mismatch": "weak",
+            "low_coverage": "weak",
         }
     )
     """The best label a sentence can get when the hard check named by the key fails."""
@@ -66,7 +75,9 @@ class Thresholds(BaseModel):
 
     def save(self, path: Path | None = None) -> Path:
         path = path or THRESHOLDS_PATH
-        path.write_text(json.dumps(self.model_dump(), indent=2, sort_keys=False) + "\n", encoding="utf-8")
+        path.write_text(
+            json.dumps(self.model_dump(), indent=2, sort_keys=False) + "\n", encoding="utf-8"
+        )
         return path
 
     def score(self, features: dict[str, float]) -> float:

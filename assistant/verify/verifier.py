@@ -13,11 +13,12 @@ that resolve to no citation, and computes ALCE-style citation recall and precisi
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from assistant.models import Citation, Draft, Sentence, Verdict
+from assistant.models import Citation, Draft, Sentence, Verdict, VerdictLabel
 from assistant.text import strip_markers
 from assistant.verify.evidence import Assessment, Claim, Source, assess
 from assistant.verify.metrics import compute_metrics
@@ -47,11 +48,15 @@ def citation_context(c: Citation) -> str:
 class Verifier:
     """Scores how well cited passages support a sentence; see the module docstring."""
 
-    def __init__(self, embedder: Embedder | None = None, thresholds: Thresholds | None = None) -> None:
+    def __init__(
+        self, embedder: Embedder | None = None, thresholds: Thresholds | None = None
+    ) -> None:
         self._embedder = embedder
         self.thresholds = thresholds or Thresholds.load()
         self._sources: OrderedDict[str, Source] = OrderedDict()
         self._vectors: OrderedDict[str, object] = OrderedDict()
+        # The TUI re-verifies from worker threads while a draft may be verified elsewhere.
+        self._lock = threading.RLock()
 
     @property
     def embedder(self) -> Embedder:
@@ -85,7 +90,7 @@ class Verifier:
         self._embed([claim], sources.values())
         return assess(claim, sources)
 
-    def decide(self, a: Assessment) -> tuple[float, str, list[str]]:
+    def decide(self, a: Assessment) -> tuple[float, VerdictLabel, list[str]]:
         """(score, label, failed hard checks) of an assessment under the current thresholds."""
         return self._decide(a)
 
@@ -110,13 +115,17 @@ class Verifier:
 
         for sentence, claim, resolved, unresolved in jobs:
             note = (
-                [f"marker {_markers(unresolved)} resolves to no source; removed"] if unresolved else []
+                [f"marker {_markers(unresolved)} resolves to no source; removed"]
+                if unresolved
+                else []
             )
             if not resolved:
                 verdict = self._uncited()
             else:
                 verdict = self._judge(
-                    claim, {n: sources[n] for n in resolved}, {n: ctx[n] for n in resolved},
+                    claim,
+                    {n: sources[n] for n in resolved},
+                    {n: ctx[n] for n in resolved},
                     with_precision=True,
                 )
             if note:
@@ -134,14 +143,21 @@ class Verifier:
 
     def remember_vectors(self, texts: Sequence[str], vectors: object) -> None:
         """Seed the vector cache (e.g. from a file) so those texts are not encoded again."""
-        for t, v in zip(texts, vectors, strict=True):  # type: ignore[call-overload]
-            self._vectors[t] = v
+        with self._lock:
+            for t, v in zip(texts, vectors, strict=True):  # type: ignore[call-overload]
+                self._vectors[t] = v
 
     # --- internals -------------------------------------------------------------------------
     def _uncited(self) -> Verdict:
-        return Verdict(label="uncited", score=0.0, reasons=("no citation: the sentence cites no source",))
+        return Verdict(
+            label="uncited", score=0.0, reasons=("no citation: the sentence cites no source",)
+        )
 
     def _source(self, text: str) -> Source:
+        with self._lock:
+            return self._source_locked(text)
+
+    def _source_locked(self, text: str) -> Source:
         src = self._sources.get(text)
         if src is None:
             src = Source.of(text, self.thresholds.max_window_sentences)
@@ -154,6 +170,10 @@ class Verifier:
 
     def _embed(self, claims: Sequence[Claim], sources: Iterable[Source]) -> None:
         """Attach vectors to claims and sources, encoding everything new in one call."""
+        with self._lock:
+            self._embed_locked(claims, list(sources))
+
+    def _embed_locked(self, claims: Sequence[Claim], sources: list[Source]) -> None:
         sources = [s for s in sources if s.vec is None]
         wanted: list[str] = [c.claim for c in claims]
         for s in sources:
@@ -172,15 +192,20 @@ class Verifier:
         for s in sources:
             s.attach(np.vstack([self._vectors[t] for t in s.sentence_texts()]))  # type: ignore[misc]
 
-    def _decide(self, a: Assessment) -> tuple[float, str, list[str]]:
-        failed = [k for k in ("missing_numbers", "missing_names", "quote_missing", "negation_mismatch")
-                  if a.features[k] > 0]
+    def _decide(self, a: Assessment) -> tuple[float, VerdictLabel, list[str]]:
+        failed = [
+            k
+            for k in ("missing_numbers", "missing_names", "quote_missing", "negation_mismatch")
+            if a.features[k] > 0
+        ]
         if a.features["coverage"] < self.thresholds.min_coverage:
             failed.append("low_coverage")
         score = 1.0 if a.verbatim and not failed else self.thresholds.score(a.features)
         return score, self.thresholds.label(score, failed, verbatim=a.verbatim), failed
 
-    def _supported_alone(self, claim: Claim, sources: Mapping[int, Source], ctx: Mapping[int, Source]) -> bool:
+    def _supported_alone(
+        self, claim: Claim, sources: Mapping[int, Source], ctx: Mapping[int, Source]
+    ) -> bool:
         a = assess(claim, sources, list(ctx.values()))
         return self._decide(a)[1] == "supported"
 
@@ -216,15 +241,19 @@ class Verifier:
         signals = {k: round(v, 4) for k, v in a.features.items()}
         signals["verbatim"] = 1.0 if a.verbatim else 0.0
         return Verdict(
-            label=label, score=round(score, 4), reasons=tuple(reasons), signals=signals,
-            supporting=supporting, overcited=tuple(overcited),
+            label=label,
+            score=round(score, 4),
+            reasons=tuple(reasons),
+            signals=signals,
+            supporting=supporting,
+            overcited=tuple(overcited),
         )
 
     def _reasons(self, a: Assessment, cited: list[int], label: str) -> list[str]:
         where = _markers(cited)
         reasons = [f"number '{n}' not in {where}" for n in a.missing_numbers]
         reasons += [f"'{n}' not in {where}" for n in a.missing_names]
-        reasons += [f"quote not found verbatim in {where}: \"{q}\"" for q in a.missing_quotes]
+        reasons += [f'quote not found verbatim in {where}: "{q}"' for q in a.missing_quotes]
         if a.negation_mismatch:
             reasons.append(f"negation mismatch with {where}")
         if a.features["coverage"] < self.thresholds.min_coverage and a.novel:
