@@ -306,10 +306,12 @@ class SessionStore:
         _fsync_dir(self.root)
 
     def latest(self) -> Session | None:
-        """The most recently changed readable session, if any."""
-        for summary in self.list():
+        """The most recently written readable session, if any (by file time: no file is parsed
+        but the one opened, so startup does not grow with the number of sessions)."""
+        paths = sorted(self.root.glob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for path in paths:
             try:
-                return self.load(summary.id)
+                return self.load(path.stem)
             except SessionError:
                 continue
         return None

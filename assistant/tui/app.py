@@ -14,8 +14,6 @@ from assistant.service import DeskService
 from assistant.sessions import Session, SessionError
 from assistant.tui import jobs
 from assistant.tui.screens.drafting_screen import DraftingScreen
-from assistant.tui.screens.help_screen import HelpScreen
-from assistant.tui.screens.sessions_screen import SessionsScreen
 from assistant.tui.widgets.draft_view import DraftView
 from assistant.tui.widgets.paragraph_editor import ParagraphEditor
 from assistant.tui.widgets.passage_table import PassageTable
@@ -65,6 +63,10 @@ class DeskApp(App[None]):
     # --- app-wide actions ------------------------------------------------------------------------
     def key_groups(self) -> list[tuple[str, list[Binding]]]:
         """Every key, grouped by where it works: the help screen and the palette use this."""
+        from assistant.tui.screens.sessions_screen import (
+            SessionsScreen,  # dialogs load on first use
+        )
+
         extra = {
             "Everywhere": [Binding("ctrl+p", "command_palette", "Command palette")],
             "Draft (cursor on a sentence)": [Binding("enter", "", "Edit ¶")],
@@ -88,6 +90,8 @@ class DeskApp(App[None]):
         ]
 
     def action_help(self) -> None:
+        from assistant.tui.screens.help_screen import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.key_groups()))
 
@@ -95,6 +99,7 @@ class DeskApp(App[None]):
         drafting = self.drafting
         drafting.save_before_leaving()
         store = self.service.sessions
+        from assistant.tui.screens.sessions_screen import SessionsScreen
 
         def chosen(session_id: str | None) -> None:
             try:

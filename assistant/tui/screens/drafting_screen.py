@@ -19,8 +19,15 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Log, OptionList, TabbedContent, TabPane
 
+from assistant.models import utcnow
 from assistant.service import DeskService
-from assistant.sessions import Session, cite_passage, paragraph_text, with_paragraph_text
+from assistant.sessions import (
+    Session,
+    SessionError,
+    cite_passage,
+    paragraph_text,
+    with_paragraph_text,
+)
 from assistant.tui import jobs
 from assistant.tui.formatting import steady_cursors
 from assistant.tui.messages import (
@@ -34,9 +41,6 @@ from assistant.tui.messages import (
     WorkFailed,
     WorkFinished,
 )
-from assistant.tui.screens.export_screen import ExportScreen
-from assistant.tui.screens.ingest_screen import IngestScreen
-from assistant.tui.screens.passage_screen import PassageScreen
 from assistant.tui.widgets.brief_form import BriefForm
 from assistant.tui.widgets.desk_note_view import DeskNoteView
 from assistant.tui.widgets.draft_view import DraftView, section_title
@@ -71,6 +75,9 @@ class DraftingScreen(Screen[None]):
         self.session = session
         self._save_timer: Timer | None = None
         self._dirty = False
+        self._save_seq = 0
+        self._written_seq = 0
+        self._save_lock = threading.Lock()
         self._job: str | None = None
         self._cancel: threading.Event | None = None
         self._edit_seq = 0
@@ -108,7 +115,7 @@ class DraftingScreen(Screen[None]):
     # --- the session ---------------------------------------------------------------------------
     def load_session(self, session: Session) -> None:
         """Show `session` exactly as it was saved: brief, passages, draft, cursor."""
-        self.flush_save()
+        self.flush_save(wait=True)
         self.session = session
         self.title = "desk"
         self.sub_title = session.name
@@ -149,17 +156,37 @@ class DraftingScreen(Screen[None]):
             self._save_timer.stop()
         self._save_timer = self.set_timer(SAVE_DELAY_S, self.flush_save)
 
-    def flush_save(self) -> None:
+    def flush_save(self, wait: bool = False) -> None:
+        """Write the session if it changed: in a thread (fsync of a big session must not stall
+        typing), or right now with `wait` (quitting, switching sessions)."""
         if self._save_timer is not None:
             self._save_timer.stop()
             self._save_timer = None
         if not self._dirty:
             return
         self._dirty = False
-        try:
-            self.service.sessions.save(self.session)
-        except OSError as exc:
-            self.notify(f"could not save the session: {exc}", title="Session", severity="error")
+        self.session.updated_at = utcnow()
+        # A shallow copy is a consistent snapshot: the session's fields are replaced, never mutated.
+        snapshot = self.session.model_copy()
+        self._save_seq += 1
+        seq = self._save_seq
+        if wait:
+            self._write(snapshot, seq)
+        else:
+            self.run_worker(
+                lambda: self._write(snapshot, seq), thread=True, group="save", exit_on_error=False
+            )
+
+    def _write(self, snapshot: Session, seq: int) -> None:
+        with self._save_lock:
+            if seq < self._written_seq:
+                return  # a newer snapshot is already on disk
+            try:
+                self.service.sessions.save(snapshot, touch=False)
+            except (OSError, SessionError) as exc:
+                self.post_message(WorkFailed("session", f"could not save the session: {exc}"))
+                return
+            self._written_seq = seq
 
     def save_before_leaving(self) -> None:
         """Keep what is in the editor (even if not verified yet) and write the session now."""
@@ -171,10 +198,11 @@ class DraftingScreen(Screen[None]):
                 self.session.set_draft(
                     with_paragraph_text(self.session.draft, section_id, paragraph_id, editor.text)
                 )
-        self.flush_save()
+                self._dirty = True
+        self.flush_save(wait=True)
 
     def on_unmount(self) -> None:
-        self.flush_save()
+        self.flush_save(wait=True)
 
     def _show_draft(self, keep: str | None = None) -> None:
         draft = self.session.draft
@@ -320,6 +348,8 @@ class DraftingScreen(Screen[None]):
         store = self.service.store
         doc = store.get_document(hit.passage.doc_id)
         seen = [s.url or s.outlet for s in store.sightings(hit.passage.doc_id)][1:]
+        from assistant.tui.screens.passage_screen import PassageScreen  # dialogs load on first use
+
         self.app.push_screen(PassageScreen(hit.passage, doc, hit.lineage_size, seen))
 
     @on(PassageTable.RowSelected)
@@ -532,6 +562,8 @@ class DraftingScreen(Screen[None]):
                     "exporting", lambda cancel: jobs.export(self.service, self, draft, fmt, name)
                 )
 
+        from assistant.tui.screens.export_screen import ExportScreen
+
         self.app.push_screen(ExportScreen("the workspace's exports/ folder"), chosen)
 
     def on_exported(self, event: Exported) -> None:
@@ -546,5 +578,7 @@ class DraftingScreen(Screen[None]):
                     group="stale",
                     exit_on_error=False,
                 )
+
+        from assistant.tui.screens.ingest_screen import IngestScreen
 
         self.app.push_screen(IngestScreen(self.service), finished)
