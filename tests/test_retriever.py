@@ -203,6 +203,18 @@ def test_pinned_first_and_excluded_never(indexed):
     assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
 
 
+def test_mmr_treats_pinned_passages_as_already_picked(indexed):
+    query = "jobless claims fell to the lowest level since the pandemic began"
+    plain = indexed.retriever.search(query, SearchFilters(), k=4, mmr=False)
+    copy = next(h.passage.id for h in plain if h.passage.doc_id in indexed.copies)
+    hits = indexed.retriever.search(query, SearchFilters(), k=4, pinned=[copy])
+    assert hits[0].passage.id == copy
+    # Without counting the pin as picked, the next copy (the most relevant passage left) would
+    # come second; with it, a different article does.
+    assert hits[1].passage.doc_id not in indexed.copies, [h.passage.outlet for h in hits]
+    assert sum(h.passage.doc_id in indexed.copies for h in hits[1:]) <= 1
+
+
 def test_hits_carry_ranks_scores_and_stored_passages(indexed):
     hits = indexed.retriever.search(POWELL, k=5)
     assert all(h.dense_rank or h.lexical_rank for h in hits)

@@ -117,7 +117,7 @@ class Retriever:
         ]
         want = max(0, k - len(out))
         if mmr and want and len(pool) > 1 and qvec is not None:
-            chosen = self._mmr(qvec, pool, fused, vectors, want, one_per_lineage, taken_lineages)
+            chosen = self._mmr(qvec, pool, fused, vectors, want, one_per_lineage, out)
         else:
             chosen = []
             for p in pool:
@@ -137,7 +137,7 @@ class Retriever:
         vectors: dict[str, np.ndarray],
         want: int,
         one_per_lineage: bool,
-        taken_lineages: set[str],
+        pinned: list[Passage],
     ) -> list[Passage]:
         import numpy as np
 
@@ -152,9 +152,12 @@ class Retriever:
         fused_rel = _minmax(np.array([fused[p.id] for p in pool], dtype=np.float32))
         relevance = 0.5 * fused_rel + 0.5 * _minmax(mat @ qvec)
         max_sim = np.full(len(pool), -np.inf, dtype=np.float32)
+        if pinned:  # what the editor pinned counts as already picked: do not repeat it
+            pinned_vecs = self.index.passage_vectors(pinned)
+            max_sim = np.max(mat @ np.vstack([pinned_vecs[p.id] for p in pinned]).T, axis=1)
         alive = np.ones(len(pool), dtype=bool)
         chosen: list[Passage] = []
-        lineages = set(taken_lineages)
+        lineages = {p.lineage_id for p in pinned}
         if one_per_lineage:
             for i, p in enumerate(pool):
                 alive[i] = p.lineage_id not in lineages
