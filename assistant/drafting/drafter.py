@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from assistant.drafting.focus import StoryFocus
 from assistant.drafting.generators import LLM_GENERATORS, get_generator
 from assistant.drafting.generators.base import Generator, NumberedPassage, SectionRequest
 from assistant.drafting.house_format import HouseFormat, HouseSection, derive_title
@@ -119,6 +120,33 @@ class Drafter:
         """Passages offered to the generator per section."""
         self._generators: dict[tuple[str, str | None], Generator] = {}
         self._lock = threading.Lock()
+        self._thresholds: dict[str, float] = {}
+        self._focus: StoryFocus | None = None
+
+    @property
+    def focus(self) -> StoryFocus:
+        if self._focus is None:
+            from assistant.index.embedder import Embedder
+
+            self._focus = StoryFocus(Embedder.for_settings(self.settings))
+        return self._focus
+
+    def _threshold(self, draft: Draft, pinned: Sequence[str]) -> float:
+        """The story relevance a passage needs, from a retrieval for the bare topic (cached)."""
+        key = draft.topic + "\x00" + draft.filters.model_dump_json()
+        if key not in self._thresholds:
+            anchor = self.retriever.search(
+                draft.topic,
+                draft.filters,
+                k=self.k,
+                one_per_lineage=False,
+                mmr=False,
+                pinned=pinned,
+            )
+            if len(self._thresholds) > 1000:
+                self._thresholds.clear()
+            self._thresholds[key] = self.focus.threshold(draft.topic, anchor)
+        return self._thresholds[key]
 
     def generator(self, name: str, model: str | None = None) -> Generator:
         """One generator per (name, model), kept: models load once, embeddings are cached."""
@@ -259,6 +287,7 @@ class Drafter:
         hits = self.retriever.search(
             query, draft.filters, k=self.k, one_per_lineage=False, mmr=True, pinned=pinned
         )
+        hits = self.focus.keep(draft.topic, hits, self._threshold(draft, pinned), pinned)
         offered = [NumberedPassage(i + 1, h.passage) for i, h in enumerate(hits)]
         previous = [
             s.text

@@ -398,7 +398,7 @@ def attribute(sentence: str, np_: NumberedPassage, with_date: bool = False) -> s
         )
     if (
         head[:1].isupper()
-        and head[1:].islower()
+        and (head[1:].islower() or head == "A")
         and head.casefold() != "may"
         and (
             head.casefold() in _LOWERABLE
