@@ -224,7 +224,8 @@ class DeskService:
     ) -> Draft:
         """Redraft one section (its locked paragraphs kept), then verify the whole draft."""
         return self.verify(self.drafter.draft_section(
-            draft, section_id, generator=generator, pinned=pinned, on_token=on_token, cancel=cancel, model=model))
+            draft, section_id, generator=generator, pinned=pinned, on_token=on_token, cancel=cancel,
+            model=model))
 
     def regenerate_paragraph(
         self,
@@ -262,13 +263,16 @@ class DeskService:
         return self.verify(refresh_citations(draft, self.store))
 
     def warm_up(self) -> None:
-        """Load the heavy parts (embedding model, vector index) now, e.g. while a UI is idle."""
+        """Load the heavy parts now, e.g. while a UI is idle: the embedding model (torch) and the
+        vector store's library. Read-only, so it may run in a daemon thread that dies at exit."""
+        import importlib
+
         self.verifier.embedder  # noqa: B018 - loads the model
-        self.index  # noqa: B018 - opens the vector store
+        importlib.import_module("chromadb")
 
     def export(self, draft: Draft, fmt: str, name: str) -> Path:
-        """Render `draft` as `fmt` into the workspace's exports folder, atomically; returns the path.
-        `name` is reduced to a safe file name (it may come from a session or a topic)."""
+        """Render `draft` as `fmt` into the workspace's exports folder, atomically; returns the
+        path. `name` is reduced to a safe file name (it may come from a session or a topic)."""
         import os
         import re
         import tempfile

@@ -3,6 +3,7 @@ palette's actions, sessions switching, and the background warm-up after the firs
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -46,12 +47,13 @@ class DeskApp(App[None]):
             self.call_after_refresh(self._warm_up)
 
     def _warm_up(self) -> None:
-        self.run_worker(
-            lambda: jobs.warm_up(self.service, self.drafting),
-            thread=True,
-            group="warm-up",
-            exit_on_error=False,
-        )
+        # A daemon thread, not a worker: quitting must not wait for torch to finish loading.
+        threading.Thread(
+            target=jobs.warm_up,
+            args=(self.service, self.drafting),
+            daemon=True,
+            name="desk-warm-up",
+        ).start()
 
     @property
     def drafting(self) -> DraftingScreen:
@@ -122,6 +124,7 @@ class DeskApp(App[None]):
     async def action_quit(self) -> None:
         if self.screen_stack:
             self.drafting.save_before_leaving()
+            self.drafting.stop_work()  # a running job stops at its next check instead of finishing
         self.exit()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

@@ -283,6 +283,10 @@ class DraftingScreen(Screen[None]):
                 timeout=10,
             )
 
+    def stop_work(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+
     def action_cancel(self) -> None:
         if self._cancel is not None:
             self._cancel.set()
