@@ -111,6 +111,25 @@ def title_date(title: str) -> date | None:
     return None
 
 
+_DETOKENIZE = [
+    (re.compile(r" ([.,;:!?%)])"), r"\1"),
+    (re.compile(r"([(£$]) "), r"\1"),
+    (re.compile(r" (n't|'s|'re|'ve|'ll|'d|'m)\b"), r"\1"),
+    (re.compile(r"\bi\b"), "I"),
+]
+
+
+def readable(text: str) -> str:
+    """The liveblog text is lower-cased and tokenized (`it 's raining , says bbc .`); undo the
+    tokenization and capitalise sentence starts, as a wire item would read. Without this the
+    extractive drafter rightly refuses every sentence as a fragment (it starts lower-case).
+    ROUGE is computed case-insensitively, so this does not change the scores' basis."""
+    for pattern, repl in _DETOKENIZE:
+        text = pattern.sub(repl, text)
+    text = re.sub(r"(^|[.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), text.strip())
+    return text
+
+
 def liveblog_day(path: Path) -> LiveblogDay:
     blob = json.loads(path.read_text(encoding="utf-8"))
     return LiveblogDay(
@@ -139,11 +158,11 @@ def liveblog_items(day: LiveblogDay, on: date | None = None, tag: str = "") -> l
                 "id": f"{block['block_id']}{tag}",
                 "outlet": "BBC Local Live",
                 "kind": "outlet",
-                "title": block["title"],
+                "title": readable(block["title"]),
                 "author": author or None,
                 "url": f"{day.url}#{block['block_id']}{tag}",
                 "published": when.isoformat(),
-                "text": " ".join(block["text"]) + (f" ({tag})" if tag else ""),
+                "text": readable(" ".join(block["text"])) + (f" ({tag})" if tag else ""),
             }
         )
     return items

@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 
-from bench.batch_data import DATA, LONDON, allsides_rows, liveblog_day, write_jsonl
+from bench.batch_data import DATA, LONDON, allsides_rows, liveblog_day, readable, write_jsonl
 
 DAY = date(2026, 3, 10)
 ITEMS = 2000
@@ -41,10 +41,10 @@ def day_items() -> list[dict]:
                     "id": f"{path.stem[:8]}-{block['block_id']}",
                     "outlet": "BBC Local Live",
                     "kind": "outlet",
-                    "title": block["title"],
+                    "title": readable(block["title"]),
                     "url": f"{day.url}#{block['block_id']}",
                     "published": datetime.combine(DAY, dtime(hh, mm), tzinfo=LONDON).isoformat(),
-                    "text": " ".join(block["text"]),
+                    "text": readable(" ".join(block["text"])),
                 }
             )
     rows = allsides_rows()

@@ -95,6 +95,8 @@ class ClusterParams:
     time_weight: float = 0.5
     """Largest time penalty added to the distance of two lineages far apart in time."""
     time_scale_h: float = 24.0
+    linkage: str = "average"
+    """scikit-learn linkage on the precomputed distances: average, complete or single."""
     """Gap in hours at which the time penalty reaches `time_weight`."""
 
 
@@ -198,7 +200,7 @@ class StoryClusterer:
         model = AgglomerativeClustering(
             n_clusters=None,
             metric="precomputed",
-            linkage="average",
+            linkage=p.linkage,
             distance_threshold=p.distance_threshold,
         )
         return [int(x) for x in model.fit_predict(dist)]

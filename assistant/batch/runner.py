@@ -62,6 +62,8 @@ class BatchOptions:
     """Generator name; None uses the workspace setting."""
     max_pins: int = 10
     """Passages from the story's own items pinned into every section's retrieval."""
+    max_exclude: int = 1500
+    """Most passages of other items excluded from a story's retrieval (each costs a candidate)."""
     cluster: ClusterParams = field(default_factory=ClusterParams)
     vectors: str = "passages"
     """`passages`: mean of each item's stored lead-passage vectors (no new embedding);
@@ -130,12 +132,25 @@ class BatchRunner:
     def select(self) -> list[Document]:
         w = self.options.window
         docs = self.service.store.documents(SearchFilters(since=w.since, until=w.until))
+        if not docs:
+            log.warning(
+                "no documents published in %s (%s): the digest will be empty", w.label, w.tz
+            )
         log.info("selected %d documents in %s (%s)", len(docs), w.label, w.tz)
         return docs
 
     def cluster(self, docs: list[Document]) -> list[Story]:
+        # numpy and scikit-learn are imported here, before the index exists: PassageIndex
+        # imports chromadb (and numpy) in a background thread, and two threads importing numpy
+        # at once fail with "partially initialized module" errors. Then `index.vectors` waits
+        # for that thread to finish its import under the index's lock.
+        import numpy  # noqa: F401
+        import sklearn.cluster  # type: ignore[import-untyped]  # noqa: F401
+
         if self.options.vectors == "passages":
-            vectors = passage_vectors(self.service.store, self.service.index)
+            index = self.service.index
+            _ = index.vectors
+            vectors = passage_vectors(self.service.store, index)
         else:
             from assistant.index.embedder import Embedder
 
@@ -158,6 +173,7 @@ class BatchRunner:
             story.title,
             self.generator,
             str(self.options.max_pins),
+            str(self.options.max_exclude),
             self.service.settings.model_dump_json(),
         ]
         return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
@@ -192,12 +208,23 @@ class BatchRunner:
         return (doc.lineage_id or doc.id) if doc is not None else story.central_doc_id
 
     def filters(self, story: Story) -> SearchFilters:
-        """The story's own time span and outlets: retrieval stays within the story's items."""
+        """The story's own time span and outlets, minus the passages of other items in that
+        span (up to `max_exclude`): retrieval stays within the story's own items. Beyond the
+        cap (a story spanning a busy day on a busy outlet) the span and outlets alone apply."""
         from datetime import timedelta
 
-        return SearchFilters(
+        span = SearchFilters(
             since=story.start, until=story.end + timedelta(seconds=1), outlets=story.outlets
         )
+        members = set(story.doc_ids)
+        store = self.service.store
+        others = [d.id for d in store.documents(span) if d.id not in members]
+        excluded: list[str] = []
+        for doc_id in others:
+            excluded += [p.id for p in store.passages_of(doc_id)]
+            if len(excluded) > self.options.max_exclude:
+                return span
+        return span.model_copy(update={"exclude_passages": tuple(sorted(excluded))})
 
     def draft_story(self, story: Story) -> Draft:
         with self.clock.stage("draft"), _timed_finalize(self.service, self.clock):
@@ -358,6 +385,7 @@ class BatchRunner:
                 "max_stories": o.max_stories,
                 "generator": self.generator,
                 "max_pins": o.max_pins,
+                "max_exclude": o.max_exclude,
                 "vectors": o.vectors,
                 "cluster": {
                     "distance_threshold": o.cluster.distance_threshold,
