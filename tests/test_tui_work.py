@@ -169,3 +169,24 @@ async def test_llm_tokens_stream_live_when_redrafting_a_paragraph(service) -> No
             p for p in screen.session.draft.section(section_id).paragraphs if p.id == paragraph_id
         )
         assert all(s.verdict is not None for s in par.sentences)  # LLM output is verified too
+
+
+async def test_typing_is_saved_as_it_happens_without_quitting(service) -> None:
+    """A killed terminal loses only the last moments: edits reach the session file on their own."""
+    install_snapshot_session(service)
+    path = service.sessions.path_of(SESSION_ID)
+    app = make_app(service, SESSION_ID, warm_up=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = app.drafting
+        screen.query_one("#draft").focus()
+        await pilot.press("e")
+        screen.query_one("#editor-text").select_all()
+        await pilot.press(*"Leaders met in Ankara [1].")
+        # Read the file as another process would; the app is still running, nothing was quit.
+        await wait_until(pilot, lambda: "Leaders met in Ankara" in path.read_text(encoding="utf-8"),
+                         timeout=30)
+        on_disk = service.sessions.load(SESSION_ID)
+        section_id, paragraph_id, _ = screen.session.cursor.split("/")
+        par = next(p for p in on_disk.draft.section(section_id).paragraphs if p.id == paragraph_id)
+        assert par.edited and par.sentences[0].text == "Leaders met in Ankara."
+        assert not list(path.parent.glob(".*.tmp"))  # atomic writes leave no partial files
