@@ -190,3 +190,31 @@ async def test_typing_is_saved_as_it_happens_without_quitting(service) -> None:
         par = next(p for p in on_disk.draft.section(section_id).paragraphs if p.id == paragraph_id)
         assert par.edited and par.sentences[0].text == "Leaders met in Ankara."
         assert not list(path.parent.glob(".*.tmp"))  # atomic writes leave no partial files
+
+
+@pytest.mark.slow
+async def test_dead_endpoint_is_a_notification_naming_it(demo_service) -> None:
+    import socket
+
+    from assistant.service import DeskService
+    from assistant.workspace import Workspace
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/v1"
+    service = DeskService(Workspace.open(demo_service.workspace.root, {"openai_base_url": url}))
+    app = make_app(service, new_session=True, warm_up=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = app.drafting
+        await pilot.pause()
+        await pilot.click("#topic")
+        await pilot.press(*"Ankara summit")
+        screen.query_one("#generator").value = "openai"
+        await pilot.pause(0.2)
+        await pilot.press("ctrl+g")
+        await wait_idle(pilot, screen)
+        errors = [n.message for n in app._notifications if n.severity == "error"]
+        assert errors and f"127.0.0.1:{port}" in errors[0], errors
+        assert "Traceback" not in errors[0]
+        assert screen.session.draft is None and app.is_running
