@@ -116,7 +116,13 @@ def numbers(text: str) -> set[str]:
 
 def number_words(text: str, in_sentence: bool) -> set[str]:
     table = _NUMBER_WORDS_IN_SENTENCE if in_sentence else _NUMBER_WORDS
-    return {table[w] for w in words(text) if w in table}
+    toks = words(text)
+    return {
+        table[w]
+        for i, w in enumerate(toks)
+        # "the two leaders" refers back to named parties rather than stating a count.
+        if w in table and not (in_sentence and i > 0 and toks[i - 1] in ("the", "these", "those"))
+    }
 
 
 def all_numbers(text: str, in_sentence: bool = False) -> set[str]:

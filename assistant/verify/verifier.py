@@ -216,6 +216,8 @@ class Verifier:
         ctx: Mapping[int, Source],
         with_precision: bool = False,
     ) -> Verdict:
+        if not claim.tokens:
+            return Verdict(label="unsupported", reasons=("the sentence has no words",))
         a = assess(claim, sources, list(ctx.values()))
         score, label, failed = self._decide(a)
         cited = list(sources)
