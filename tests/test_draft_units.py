@@ -363,3 +363,14 @@ def test_locked_paragraph_survives_redrafting_its_section(passages, verifier):
     assert redrafted.sections[0].paragraphs[0].model_dump() == before
     assert len(gen.feedback) == 2  # the generator was asked again
     assert re.search(r"lede-p\d", redrafted.sections[0].paragraphs[-1].id)
+
+
+def test_llm_sentence_repeating_an_earlier_section_is_dropped(passages, verifier):
+    idx = next(i for i, p in enumerate(passages) if SUPPORTED in p.text) + 1
+    gen = _ScriptedGenerator("llama-cpp", [[f"{SUPPORTED} [{idx}]."], [f"{SUPPORTED} [{idx}]."]])
+    draft = _drafter(passages, verifier, gen).draft(
+        TOPIC, SearchFilters(), "llama-cpp", sections=["lede", "body_1"]
+    )
+    lede, body = draft.section("lede"), draft.section("body_1")
+    assert lede is not None and [s.text for s in lede.paragraphs[0].sentences] == [SUPPORTED + "."]
+    assert body is not None and body.paragraphs == []

@@ -131,6 +131,20 @@ class Drafter:
             self._focus = StoryFocus(Embedder.for_settings(self.settings))
         return self._focus
 
+    def _generator_for(self, draft: Draft, generator: str | None, model: str | None) -> Generator:
+        """For a redraft: the generator (and model) that made `draft`, unless told otherwise."""
+        name = generator or draft.generator
+        if model is None and name == draft.generator:
+            with self._lock:
+                same = [
+                    g
+                    for (n, _), g in self._generators.items()
+                    if n == name and g.model == draft.model
+                ]
+            if same:
+                return same[0]
+        return self.generator(name, model)
+
     def _threshold(self, draft: Draft, pinned: Sequence[str]) -> float:
         """The story relevance a passage needs, from a retrieval for the bare topic (cached)."""
         key = draft.topic + "\x00" + draft.filters.model_dump_json()
@@ -207,9 +221,7 @@ class Drafter:
     ) -> Draft:
         """Redraft one section; its locked paragraphs stay exactly as they are."""
         spec = self.house.section(section_id)
-        gen = self.generator(
-            generator or draft.generator, model if model is not None else draft.model
-        )
+        gen = self._generator_for(draft, generator, model)
         draft = draft.model_copy(deep=True)
         numbering = _Numbering(draft.citations)
         old = draft.section(section_id)
@@ -257,9 +269,7 @@ class Drafter:
         if section.paragraphs[index].locked:
             return draft
         spec = self.house.section(section_id)
-        gen = self.generator(
-            generator or draft.generator, model if model is not None else draft.model
-        )
+        gen = self._generator_for(draft, generator, model)
         draft = draft.model_copy(deep=True)
         numbering = _Numbering(draft.citations)
         one = dataclasses.replace(spec, paragraphs=1)
@@ -337,6 +347,7 @@ class Drafter:
                     f"retried with verifier feedback; kept the first attempt ({before} failing)"
                 )
         used = {normalize_for_hash(t) for t in previous}
+        earlier = set(used)
         used |= {normalize_for_hash(s.text) for para in parsed for s in para}
         local = {p.n: p.passage for p in offered}
 
@@ -352,6 +363,12 @@ class Drafter:
                     repaired.append(
                         f"removed marker(s) {s.unresolved} that resolve to no offered passage"
                     )
+                if llm and normalize_for_hash(s.text) in earlier:
+                    # A model copying a sentence an earlier section already says adds nothing.
+                    repaired.append(f'dropped repeated sentence "{s.text[:80]}"')
+                    continue
+                if llm:
+                    earlier.add(normalize_for_hash(s.text))
                 if llm and not s.ok:
                     s, note = fallback(s, offered, checker, self._similarity, used, number=number)
                     repaired.append(note)
