@@ -106,7 +106,10 @@ class DeskApp(App[None]):
         def chosen(session_id: str | None) -> None:
             try:
                 # A rename in the dialog must not be overwritten by the open copy.
-                drafting.session.name = store.load(drafting.session.id).name
+                name = store.load(drafting.session.id).name
+                if name != drafting.session.name:
+                    drafting.session.name = name
+                    drafting.changed()  # later saves must carry the new name
                 drafting.sub_title = self.sub_title = drafting.session.name
                 if session_id and session_id != drafting.session.id:
                     drafting.load_session(store.load(session_id))

@@ -420,6 +420,13 @@ class DraftingScreen(Screen[None]):
         )
 
     def on_draft_updated(self, event: DraftUpdated) -> None:
+        if event.reason != "edited":
+            # A redraft or re-verify replaces the text: drop verifications still in flight and
+            # close the editor rather than let old text overwrite the new draft.
+            self._edit_seq += 1
+            if self.query_one(ParagraphEditor).key is not None:
+                self.query_one(ParagraphEditor).close(keep_pending=False)
+                self.query_one(DraftView).editing = None
         self.session.set_draft(event.draft, record=event.record and event.reason != "edited")
         if event.generation is not None:
             self.session.index_generation = event.generation
@@ -471,7 +478,15 @@ class DraftingScreen(Screen[None]):
         # Keep the typed text at once (unverified), so a killed terminal loses under a second;
         # the verified version replaces it without a second undo step.
         section_id, paragraph_id = event.key.split("/")
-        self.session.set_draft(with_paragraph_text(draft, section_id, paragraph_id, event.text))
+        try:
+            self.session.set_draft(with_paragraph_text(draft, section_id, paragraph_id, event.text))
+        except KeyError:  # the paragraph was redrafted away under the editor
+            self.notify(
+                "That paragraph is gone from the draft; the edit was not applied.",
+                severity="warning",
+            )
+            self.action_close_editor()
+            return
         self._show_draft()
         self.changed()
         self.run_worker(
@@ -509,6 +524,7 @@ class DraftingScreen(Screen[None]):
     def _history(self, step: Callable[[], bool], nothing: str) -> None:
         if self.query_one(ParagraphEditor).key is not None:
             self.action_close_editor()
+        self._edit_seq += 1  # a verification still running must not redo what was undone
         if step():
             self._show_draft()
             self.changed()

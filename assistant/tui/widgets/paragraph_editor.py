@@ -57,8 +57,13 @@ class ParagraphEditor(Vertical):
         self.display = True
         area.focus()
 
-    def close(self) -> None:
-        self.flush()
+    def close(self, keep_pending: bool = True) -> None:
+        """Hide the editor; a pending (not yet sent) edit is sent first unless discarded."""
+        if keep_pending:
+            self.flush()
+        elif self._timer is not None:
+            self._timer.stop()
+            self._timer = None
         self.key = None
         self.display = False
 
