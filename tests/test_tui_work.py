@@ -183,8 +183,9 @@ async def test_typing_is_saved_as_it_happens_without_quitting(service) -> None:
         screen.query_one("#editor-text").select_all()
         await pilot.press(*"Leaders met in Ankara [1].")
         # Read the file as another process would; the app is still running, nothing was quit.
-        await wait_until(pilot, lambda: "Leaders met in Ankara" in path.read_text(encoding="utf-8"),
-                         timeout=30)
+        await wait_until(
+            pilot, lambda: "Leaders met in Ankara" in path.read_text(encoding="utf-8"), timeout=30
+        )
         on_disk = service.sessions.load(SESSION_ID)
         section_id, paragraph_id, _ = screen.session.cursor.split("/")
         par = next(p for p in on_disk.draft.section(section_id).paragraphs if p.id == paragraph_id)
@@ -218,3 +219,26 @@ async def test_dead_endpoint_is_a_notification_naming_it(demo_service) -> None:
         assert errors and f"127.0.0.1:{port}" in errors[0], errors
         assert "Traceback" not in errors[0]
         assert screen.session.draft is None and app.is_running
+
+
+async def test_export_html_and_json_from_the_app(service) -> None:
+    import json
+
+    install_snapshot_session(service)
+    app = make_app(service, SESSION_ID, warm_up=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = app.drafting
+        await pilot.pause()
+        for key in ("h", "j"):
+            await pilot.press("f3", key)
+            await wait_idle(pilot, screen)
+        exports = service.workspace.exports_dir
+        html_page = (exports / "ankara-desk.html").read_text(encoding="utf-8")
+        data = json.loads((exports / "ankara-desk.json").read_text(encoding="utf-8"))
+        draft = screen.session.draft
+        assert html_page.lstrip().lower().startswith("<!doctype html")
+        assert draft.sections[0].paragraphs[0].sentences[0].text.split()[0] in html_page
+        assert len(data["citations"]) == len(draft.citations)
+        assert [n for n in notes(app) if "Exported HTML" in n] and [
+            n for n in notes(app) if "Exported JSON" in n
+        ]
