@@ -43,9 +43,9 @@ class PassageScreen(ModalScreen[None]):
         # Start with the passage in view, not the top of a long article.
         d, p = self.document, self.passage
         if d is not None and d.text[p.start : p.end] == p.text and p.start > 0:
-            self.call_after_refresh(self._scroll_to, p.start / max(1, len(d.text)))
+            self.call_after_refresh(self._show_passage, p.start / max(1, len(d.text)))
 
-    def _scroll_to(self, ratio: float) -> None:
+    def _show_passage(self, ratio: float) -> None:
         # Wrapped lines make the row approximate; aim a little above the passage.
         body = self.query_one("#passage-body", VerticalScroll)
         body.scroll_to(y=max(0, int(body.max_scroll_y * ratio) - 2), animate=False)
