@@ -21,13 +21,24 @@ def main() -> None:
     service = DeskService(Workspace.init(Path(tempfile.mkdtemp()) / "ws"))
     service.ingest([HERE.parent.parent / "corpus"])
     hits = service.search(TOPIC)
-    draft = service.draft(TOPIC).model_copy(update={"id": "draft-snapshot", "created_at": FIXED,
-                                                    "updated_at": FIXED})
+    draft = service.draft(TOPIC).model_copy(
+        update={"id": "draft-snapshot", "created_at": FIXED, "updated_at": FIXED}
+    )
     lede = draft.section("lede")
     cursor = f"lede/{lede.paragraphs[0].id}/0" if lede and lede.paragraphs else None
-    session = Session(id="s-20260630-snap01", name="Ankara desk", topic=TOPIC, hits=hits, draft=draft,
-                      cursor=cursor, created_at=FIXED, updated_at=FIXED)
-    (HERE / "tui_session.json").write_text(session.model_dump_json(indent=1) + "\n", encoding="utf-8")
+    session = Session(
+        id="s-20260630-snap01",
+        name="Ankara desk",
+        topic=TOPIC,
+        hits=hits,
+        draft=draft,
+        cursor=cursor,
+        created_at=FIXED,
+        updated_at=FIXED,
+    )
+    (HERE / "tui_session.json").write_text(
+        session.model_dump_json(indent=1) + "\n", encoding="utf-8"
+    )
     service.close()
 
 
