@@ -27,6 +27,7 @@ from bench.batch_data import (
     allsides_rows,
     liveblog_day,
     liveblog_items,
+    readable,
     write_jsonl,
 )
 from bench.rouge import rouge_n
@@ -198,8 +199,9 @@ def eval_liveblog(tmp: Path) -> None:
         drafted = sum(1 for s in run["stories"] if s.get("synthesis", {}).get("status") == "ok")
         digest = _digest_text(out) if (out / "digest.json").exists() else ""
         n_words = len(digest.split())
-        lead_words = " ".join(" ".join(b["text"]) for b in day.blocks).split()[:n_words]
-        reference = " ".join(day.summary)
+        # The same detokenisation for all three texts, so ROUGE compares like with like.
+        lead_words = readable(" ".join(" ".join(b["text"]) for b in day.blocks)).split()[:n_words]
+        reference = readable(" ".join(day.summary))
         r = {
             "r1": rouge_n(digest, reference, 1)["recall"],
             "r1_lead": rouge_n(" ".join(lead_words), reference, 1)["recall"],
