@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from assistant.models import Verdict
 from assistant.verify.thresholds import Thresholds
 from assistant.verify.verifier import Verifier
-from bench.verify_sets import DATASETS, Example, load_examples, scores, split
+from bench.verify_sets import DATASETS, Example, load_examples, roc_auc, scores, split
 
 
 def judge(verifier: Verifier, examples: Sequence[Example]) -> list[Verdict]:
@@ -96,6 +96,20 @@ def run() -> None:
     print(
         _table(f"held-out part ({len(held)} sentences, judged now through verify_sentence)", figs)
     )
+    print("\nROC AUC on the held-out part (ranking quality, whatever the cut-off):")
+    for name, key in (
+        ("verifier score", None),
+        ("similarity alone", "sim_window"),
+        ("coverage alone", "coverage"),
+    ):
+        row = []
+        for ds in DATASETS:
+            idx = [i for i, e in enumerate(held) if e.dataset == ds]
+            vals = [
+                verdicts[i].score if key is None else verdicts[i].signals.get(key, 0.0) for i in idx
+            ]
+            row.append(f"{ds} {roc_auc([held[i].label for i in idx], vals):.3f}")
+        print(f"  {name:17s} " + "  ".join(row))
     labels = {
         k: sum(1 for v in verdicts if v.label == k) for k in ("supported", "weak", "unsupported")
     }

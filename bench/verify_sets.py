@@ -93,6 +93,25 @@ def split(
     return calib, held
 
 
+def roc_auc(truth: Sequence[int], score: Sequence[float]) -> float:
+    """Area under the ROC curve (Mann-Whitney, ties counted half): how well `score` ranks
+    supported above unsupported sentences, whatever the cut-off."""
+    pos = [s for t, s in zip(truth, score, strict=True) if t == 1]
+    neg = [s for t, s in zip(truth, score, strict=True) if t == 0]
+    if not pos or not neg:
+        return float("nan")
+    ranked = sorted([(s, 1) for s in pos] + [(s, 0) for s in neg])
+    rank_sum, i = 0.0, 0
+    while i < len(ranked):
+        j = i
+        while j < len(ranked) and ranked[j][0] == ranked[i][0]:
+            j += 1
+        mid = (i + j + 1) / 2  # average 1-based rank of the tie block
+        rank_sum += mid * sum(1 for k in range(i, j) if ranked[k][1] == 1)
+        i = j
+    return (rank_sum - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg))
+
+
 def scores(truth: Sequence[int], pred: Sequence[int]) -> dict[str, float]:
     """Accuracy, balanced accuracy and macro-F1 of binary predictions (1 = supported)."""
     tp = sum(1 for t, p in zip(truth, pred, strict=True) if t == 1 and p == 1)
