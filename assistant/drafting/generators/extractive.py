@@ -276,7 +276,7 @@ class ExtractiveGenerator:
             for c in cands:
                 c.score = c.rel + 0.25 * _cue_strength(c.text, cue, prefer)
         for c in cands:
-            if c.text.split(None, 1)[0].casefold().strip("\"'“‘,") in _ANAPHORIC:
+            if _leans_back(c.text):
                 c.score -= 0.1
             if request.section.id in ("headline", "dek"):
                 # A headline names its actors: reward proper names (not the sentence's first word).
@@ -352,10 +352,25 @@ def _usable(sentence: str, prefer: str, short: bool, max_words: int) -> bool:
         return False
     if stripped.endswith("?") and prefer != "hedged":
         return False
-    if short and (stripped.endswith("?") or sentence.split(None, 1)[0].casefold() in _ANAPHORIC):
+    if short and (stripped.endswith("?") or _leans_back(sentence)):
         return False
     letters = [ch for ch in sentence if ch.isalpha()]
     return not letters or sum(ch.isupper() for ch in letters) / len(letters) < 0.5
+
+
+# "The statement came as ..." refers back to something the reader of a headline has not seen.
+_BACKREF = re.compile(
+    r"^(the|this|that|these|those) (statement|move|announcement|decision|remarks?|comments?|"
+    r"opening|gathering|report|news|message|letter|measure|ruling|order|deal|plan|bill|law|"
+    r"proposal)\b",
+    re.IGNORECASE,
+)
+
+
+def _leans_back(sentence: str) -> bool:
+    """The sentence opens on a pronoun, a connective or a back-referring noun phrase."""
+    text = sentence.lstrip("\"'“‘( ")
+    return text.split(None, 1)[0].casefold().strip(",") in _ANAPHORIC or bool(_BACKREF.match(text))
 
 
 def _cue_strength(text: str, cue: re.Pattern[str], prefer: str) -> float:
