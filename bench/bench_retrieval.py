@@ -116,25 +116,30 @@ def bench_ingest(corpus: Path, work: Path) -> dict:
     if report.failed:
         raise RuntimeError(f"ingest failed on {report.failed[:3]}")
 
-    # The physical limit: the same passages through the bare model, same batch size.
+    # The physical limit: the same passages through the bare model, same batch size. Timed
+    # twice around the re-ingest and the faster run kept, so machine noise cannot flatter us.
     raw_model = SentenceTransformer(str(embedder.model_path), device="cpu", local_files_only=True)
     raw_model.encode(texts[:64], batch_size=ws.settings.embedding_batch_size)
-    t0 = time.perf_counter()
-    raw_model.encode(
-        texts,
-        batch_size=ws.settings.embedding_batch_size,
-        normalize_embeddings=True,
-        convert_to_numpy=True,
-        show_progress_bar=False,
-    )
-    raw = time.perf_counter() - t0
-    del raw_model
 
+    def raw_encode() -> float:
+        t0 = time.perf_counter()
+        raw_model.encode(
+            texts,
+            batch_size=ws.settings.embedding_batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return time.perf_counter() - t0
+
+    raw_runs = [raw_encode()]
     svc = DeskService(Workspace.open(work / "ws"))
     t0 = time.perf_counter()
     again = svc.ingest([corpus])
     second = time.perf_counter() - t0
     svc.close()
+    raw_runs.append(raw_encode())
+    raw = min(raw_runs)
     return {
         "files": report.files,
         "documents": report.documents,
@@ -143,6 +148,7 @@ def bench_ingest(corpus: Path, work: Path) -> dict:
         "first_s": first,
         "embed_s": spent[0],
         "raw_encode_s": raw,
+        "raw_runs_s": raw_runs,
         "reingest_s": second,
         "reingest_embedded": again.embedded,
         "rss_mb": _rss_mb(),

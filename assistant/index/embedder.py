@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 _CACHE: dict[str, Embedder] = {}
 _CACHE_LOCK = threading.Lock()
+_QUERY_LOCK = threading.Lock()
 
 
 def resolve_model_path(name: str) -> Path:
@@ -71,6 +72,20 @@ class Embedder:
         from assistant.config import Settings
 
         return cls.for_settings(Settings())
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """One short text on one thread. For a handful of tokens, splitting the work across
+        threads costs more in synchronisation than it saves, and on a busy machine waiting for
+        a second core turns milliseconds into hundreds of them."""
+        import torch
+
+        with _QUERY_LOCK:
+            before = torch.get_num_threads()
+            torch.set_num_threads(1)
+            try:
+                return self.encode([text])[0]
+            finally:
+                torch.set_num_threads(before)
 
     def encode(
         self,

@@ -192,7 +192,7 @@ class PassageIndex:
             return self._lexical
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embedder.encode([text])[0]
+        return self.embedder.encode_query(text)
 
     def dense_search(
         self, query_vec: np.ndarray, k: int, where: dict[str, Any] | None = None
