@@ -242,3 +242,36 @@ async def test_export_html_and_json_from_the_app(service) -> None:
         assert [n for n in notes(app) if "Exported HTML" in n] and [
             n for n in notes(app) if "Exported JSON" in n
         ]
+
+
+@pytest.mark.slow
+async def test_redrafting_a_section_keeps_its_locked_paragraph(demo_service) -> None:
+    app = make_app(demo_service, new_session=True, warm_up=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = app.drafting
+        await pilot.click("#topic")
+        await pilot.press(*"Anchorage talks and the Ankara NATO summit")
+        await pilot.press("ctrl+g")
+        await wait_idle(pilot, screen)
+        view = screen.query_one("#draft")
+        view.focus()
+        # Go to the first body section that has at least two paragraphs, lock its first one.
+        draft = screen.session.draft
+        section = next(
+            s for s in draft.sections if len(s.paragraphs) >= 1 and s.id.startswith("body")
+        )
+        locked = section.paragraphs[0]
+        view.highlighted = view.get_option_index(f"{section.id}/{locked.id}/0")
+        await pilot.press("l")
+        assert f"{section.id}/{locked.id}" in screen.session.locks
+        await pilot.press("s")
+        await wait_idle(pilot, screen)
+        assert any(f"redrafted {section.id}" in n for n in notes(app))
+        after = screen.session.draft.section(section.id)
+        kept = next(p for p in after.paragraphs if p.id == locked.id)
+        assert kept.locked and [s.text for s in kept.sentences] == [
+            s.text for s in locked.sentences
+        ]
+        # Locked paragraphs refuse a paragraph redraft too.
+        await pilot.press("r")
+        assert any("locked" in n for n in notes(app))
