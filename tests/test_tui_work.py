@@ -255,7 +255,7 @@ async def test_redrafting_a_section_keeps_its_locked_paragraph(demo_service) -> 
         await wait_idle(pilot, screen)
         view = screen.query_one("#draft")
         view.focus()
-        # Go to the first body section that has at least two paragraphs, lock its first one.
+        # Lock the first paragraph of the first body section, then redraft that section.
         draft = screen.session.draft
         section = next(
             s for s in draft.sections if len(s.paragraphs) >= 1 and s.id.startswith("body")
