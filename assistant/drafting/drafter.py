@@ -370,10 +370,13 @@ class Drafter:
                 if llm:
                     earlier.add(normalize_for_hash(s.text))
                 if llm and not s.ok:
-                    s, note = fallback(s, offered, checker, self._similarity, used, number=number)
+                    replacement, note = fallback(
+                        s, offered, checker, self._similarity, used, number=number
+                    )
                     repaired.append(note)
-                    if s is None:
+                    if replacement is None:
                         continue
+                    s = replacement
                 final.append(s)
             sentences = [
                 Sentence(text=s.text, citations=[number(n) for n in s.markers], verdict=s.verdict)

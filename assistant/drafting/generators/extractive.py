@@ -321,10 +321,11 @@ class ExtractiveGenerator:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            from assistant.config import Settings
             from assistant.index.embedder import Embedder
 
-            self._embedder = Embedder.for_settings(self.settings or Settings())
+            self._embedder = (
+                Embedder.for_settings(self.settings) if self.settings else Embedder.default()
+            )
         return self._embedder
 
     def _embed(self, texts: list[str]) -> np.ndarray:
