@@ -246,7 +246,7 @@ class DeskService:
     def edit_paragraph(self, draft: Draft, section_id: str, paragraph_id: str, text: str) -> Draft:
         """The draft with one paragraph replaced by the editor's text (`[n]` markers kept),
         re-verified: unsupported or uncited sentences come back flagged."""
-        from assistant.sessions import with_paragraph_text
+        from assistant.draft_edits import with_paragraph_text
 
         return self.verify(with_paragraph_text(draft, section_id, paragraph_id, text))
 
@@ -258,7 +258,7 @@ class DeskService:
 
     def reverify(self, draft: Draft) -> Draft:
         """Re-read the cited passages from the index (changed text, removed passages) and verify."""
-        from assistant.sessions import refresh_citations
+        from assistant.draft_edits import refresh_citations
 
         return self.verify(refresh_citations(draft, self.store))
 

@@ -22,6 +22,7 @@ CORE = [
     "assistant.config",
     "assistant.workspace",
     "assistant.sessions",
+    "assistant.draft_edits",
     "assistant.text",
     "assistant.progress",
 ]

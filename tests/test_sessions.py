@@ -10,6 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from assistant.draft_edits import (
+    carry_locked,
+    cite_passage,
+    paragraph_text,
+    refresh_citations,
+    sentences_from_text,
+    with_paragraph_text,
+)
 from assistant.models import (
     Document,
     Draft,
@@ -21,19 +29,7 @@ from assistant.models import (
     SourceLocation,
     sha256_hex,
 )
-from assistant.sessions import (
-    UNDO_LIMIT,
-    Session,
-    SessionError,
-    SessionStore,
-    carry_locked,
-    check_stale,
-    cite_passage,
-    paragraph_text,
-    refresh_citations,
-    sentences_from_text,
-    with_paragraph_text,
-)
+from assistant.sessions import UNDO_LIMIT, Session, SessionError, SessionStore, check_stale
 from assistant.store import Store
 
 T0 = datetime(2026, 6, 29, 9, 0, tzinfo=UTC)

@@ -12,9 +12,10 @@ from pathlib import Path
 
 from textual.message_pump import MessagePump
 
+from assistant.draft_edits import carry_locked
 from assistant.models import Draft, Hit, SearchFilters
 from assistant.service import DeskService
-from assistant.sessions import Session, carry_locked
+from assistant.sessions import Session
 from assistant.tui.errors import describe_error
 from assistant.tui.messages import (
     DraftUpdated,

@@ -19,15 +19,10 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Log, OptionList, TabbedContent, TabPane
 
+from assistant.draft_edits import cite_passage, paragraph_text, with_paragraph_text
 from assistant.models import utcnow
 from assistant.service import DeskService
-from assistant.sessions import (
-    Session,
-    SessionError,
-    cite_passage,
-    paragraph_text,
-    with_paragraph_text,
-)
+from assistant.sessions import Session, SessionError
 from assistant.tui import jobs
 from assistant.tui.formatting import steady_cursors
 from assistant.tui.messages import (
