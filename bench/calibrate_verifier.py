@@ -196,7 +196,7 @@ def baseline_cuts(
     y = [e.label for e in examples]
     cuts: dict[str, float] = {}
     for signal in ("coverage", "sim_window"):
-        vals = [a.features[signal] for a in assessments]
+        vals = [round(a.features[signal], 4) for a in assessments]  # as in Verdict.signals
         cuts[signal] = _best_cut(vals, examples, lambda c, v=vals: [1 if x >= c else 0 for x in v])
     cuts["majority"] = 1.0 if sum(y) * 2 >= len(y) else 0.0
     return cuts
@@ -207,7 +207,9 @@ def baseline_predictions(
 ) -> dict[str, list[int]]:
     out = {"majority": [int(cuts["majority"])] * len(assessments)}
     for signal in ("coverage", "sim_window"):
-        out[signal] = [1 if a.features[signal] >= cuts[signal] else 0 for a in assessments]
+        out[signal] = [
+            1 if round(a.features[signal], 4) >= cuts[signal] else 0 for a in assessments
+        ]
     return out
 
 
