@@ -16,13 +16,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer, Header, Log, OptionList, TabbedContent, TabPane
 
 from assistant.draft_edits import cite_passage, paragraph_text, with_paragraph_text
-from assistant.models import utcnow
 from assistant.service import DeskService
-from assistant.sessions import Session, SessionError
+from assistant.sessions import Session
 from assistant.tui import jobs
 from assistant.tui.formatting import steady_cursors
 from assistant.tui.messages import (
@@ -36,6 +34,7 @@ from assistant.tui.messages import (
     WorkFailed,
     WorkFinished,
 )
+from assistant.tui.session_keeper import SessionKeeper
 from assistant.tui.widgets.brief_form import BriefForm
 from assistant.tui.widgets.desk_note_view import DeskNoteView
 from assistant.tui.widgets.draft_view import DraftView, section_title
@@ -44,9 +43,6 @@ from assistant.tui.widgets.paragraph_editor import ParagraphEditor
 from assistant.tui.widgets.passage_table import PassageTable
 from assistant.tui.widgets.provenance_view import ProvenanceView
 from assistant.tui.widgets.status_bar import StatusBar
-
-SAVE_DELAY_S = 0.5
-"""Changes are saved this long after the last one (a killed terminal loses at most this)."""
 
 
 class DraftingScreen(Screen[None]):
@@ -68,11 +64,7 @@ class DraftingScreen(Screen[None]):
         super().__init__()
         self.service = service
         self.session = session
-        self._save_timer: Timer | None = None
-        self._dirty = False
-        self._save_seq = 0
-        self._written_seq = 0
-        self._save_lock = threading.Lock()
+        self.keeper = SessionKeeper(self, service.sessions, lambda: self.session)
         self._job: str | None = None
         self._cancel: threading.Event | None = None
         self._edit_seq = 0
@@ -145,43 +137,11 @@ class DraftingScreen(Screen[None]):
         return self.session.model_copy(update={"undo_stack": [], "redo_stack": []})
 
     def changed(self) -> None:
-        """Something in the session changed: save it shortly (debounced)."""
-        self._dirty = True
-        if self._save_timer is not None:
-            self._save_timer.stop()
-        self._save_timer = self.set_timer(SAVE_DELAY_S, self.flush_save)
+        """Something in the session changed: save it shortly (debounced, off the UI thread)."""
+        self.keeper.changed()
 
     def flush_save(self, wait: bool = False) -> None:
-        """Write the session if it changed: in a thread (fsync of a big session must not stall
-        typing), or right now with `wait` (quitting, switching sessions)."""
-        if self._save_timer is not None:
-            self._save_timer.stop()
-            self._save_timer = None
-        if not self._dirty:
-            return
-        self._dirty = False
-        self.session.updated_at = utcnow()
-        # A shallow copy is a consistent snapshot: the session's fields are replaced, never mutated.
-        snapshot = self.session.model_copy()
-        self._save_seq += 1
-        seq = self._save_seq
-        if wait:
-            self._write(snapshot, seq)
-        else:
-            self.run_worker(
-                lambda: self._write(snapshot, seq), thread=True, group="save", exit_on_error=False
-            )
-
-    def _write(self, snapshot: Session, seq: int) -> None:
-        with self._save_lock:
-            if seq < self._written_seq:
-                return  # a newer snapshot is already on disk
-            try:
-                self.service.sessions.save(snapshot, touch=False)
-            except (OSError, SessionError) as exc:
-                self.post_message(WorkFailed("session", f"could not save the session: {exc}"))
-                return
-            self._written_seq = seq
+        self.keeper.flush(wait=wait)
 
     def save_before_leaving(self) -> None:
         """Keep what is in the editor (even if not verified yet) and write the session now."""
@@ -193,7 +153,7 @@ class DraftingScreen(Screen[None]):
                 self.session.set_draft(
                     with_paragraph_text(self.session.draft, section_id, paragraph_id, editor.text)
                 )
-                self._dirty = True
+                self.keeper.dirty = True
         self.flush_save(wait=True)
 
     def on_unmount(self) -> None:
