@@ -162,10 +162,10 @@ def sample(stories: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
 
 
 def run() -> dict[str, Any]:
+    import torch
+
     from assistant.service import DeskService
     from assistant.workspace import Workspace
-
-    import torch
 
     # On the shared 2-core machine torch's default two threads spin against each other and
     # every other process: one thread encodes a query ~30x faster there (see README Results).
@@ -225,7 +225,8 @@ def _print(results: list[dict[str, Any]], base: dict[str, float], n: int) -> Non
         for f in r["failed"][:5]:
             print(f"   failed {f}")
     print(
-        f"{'lead (center)':<12} {n:>7} {'':>10} {'':>9} {'':>9} {base['r1']:>9.3f} {base['r2']:>9.3f}"
+        f"{'lead (center)':<12} {n:>7} {'':>10} {'':>9} {'':>9} "
+        f"{base['r1']:>9.3f} {base['r2']:>9.3f}"
     )
     ext = next((r for r in results if r["generator"] == "extractive"), None)
     if ext:
