@@ -109,8 +109,9 @@ class Verifier:
                     sentence.text, sentence.citations = clean, resolved
                     jobs.append((sentence, Claim.of(clean), resolved, unresolved))
 
-        sources = {n: self._source(c.text) for n, c in by_n.items()}
-        ctx = {n: self._source(citation_context(c)) for n, c in by_n.items()}
+        used = {n for job in jobs for n in job[2]}
+        sources = {n: self._source(by_n[n].text) for n in used}
+        ctx = {n: self._source(citation_context(by_n[n])) for n in used}
         self._embed([j[1] for j in jobs], sources.values())
 
         for sentence, claim, resolved, unresolved in jobs:
