@@ -1,6 +1,6 @@
 """Calibrate the verifier on real consistency data and write `assistant/verify/thresholds.json`.
 
-    python -m bench.calibrate_verifier [--seed N] [--limit N] [--out PATH]
+    python -m bench.calibrate_verifier [--seed N] [--out PATH] [--vectors CACHE.npz]
 
 Reproducible: the split (by source document, per data set) comes from a fixed seed, the model is a
 class-balanced, L2-regularised logistic regression over the verifier's signals with each weight's
