@@ -147,7 +147,9 @@ class Drafter:
 
     def _threshold(self, draft: Draft, pinned: Sequence[str]) -> float:
         """The story relevance a passage needs, from a retrieval for the bare topic (cached)."""
-        key = draft.topic + "\x00" + draft.filters.model_dump_json()
+        # The store's generation is in the key: after an ingest the anchor is looked up again.
+        generation = self.store.generation() if self.store is not None else 0
+        key = f"{generation}\x00{draft.topic}\x00{draft.filters.model_dump_json()}"
         if key not in self._thresholds:
             anchor = self.retriever.search(
                 draft.topic,
