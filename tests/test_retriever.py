@@ -168,6 +168,20 @@ def test_outlet_kind_and_language_filters(indexed):
     assert {h.passage.doc_id for h in wire} <= indexed.copies
 
 
+def test_filtered_dense_search_scan_agrees_with_chroma(indexed):
+    from assistant.index.vector_store import where_for
+
+    filters = SearchFilters(outlets=("Reuters", "Politico", "Fox Business"))
+    qvec = indexed.index.embed_query(POWELL)
+    ours, _ = indexed.index.dense_search(qvec, 6, where_for(filters), filters)
+    chroma, _ = indexed.index.vectors.query(qvec, 6, where_for(filters))
+    assert [h.id for h in ours] == [h.id for h in chroma]
+    assert all(abs(a.similarity - b.similarity) < 1e-4 for a, b in zip(ours, chroma, strict=True))
+    # The embedded index keeps a local copy for the scan; a server's archive stays in Chroma.
+    kept = indexed.index.lexical().vectors is not None
+    assert kept == (indexed.workspace.settings.chroma_url is None)
+
+
 # --- lineage, MMR, pinned, excluded -------------------------------------------------------------
 def test_one_passage_per_lineage_unless_asked(indexed):
     capped = indexed.retriever.search(POWELL, k=10)

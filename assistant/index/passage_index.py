@@ -169,6 +169,10 @@ class PassageIndex:
                 return
         progress.start("BM25 index", total=None)
         lexical = LexicalIndex.build(self.store.passages(), generation)
+        if not self.settings.chroma_url:
+            # A local copy of the vectors for fast filtered search; a server's archive may be
+            # far larger than one machine's memory, so there Chroma filters.
+            lexical.vectors = self.vectors.matrix(lexical.ids)
         lexical.save(target)
         self._lexical = lexical
         progress.done()
@@ -195,8 +199,22 @@ class PassageIndex:
         return self.embedder.encode_query(text)
 
     def dense_search(
-        self, query_vec: np.ndarray, k: int, where: dict[str, Any] | None = None
+        self,
+        query_vec: np.ndarray,
+        k: int,
+        where: dict[str, Any] | None = None,
+        filters: SearchFilters | None = None,
     ) -> tuple[list[DenseHit], dict[str, np.ndarray]]:
+        """Nearest passages under the filters. A filtered search scans the local copy of the
+        vectors when it matches the store's generation (exact, and much faster than Chroma's
+        filtered HNSW); otherwise Chroma answers with `where`."""
+        if filters is not None and where is not None:
+            lexical = self.lexical()
+            if lexical.generation == self.store.generation():
+                scanned = lexical.dense_scan(query_vec, k, filters)
+                if scanned is not None:
+                    hits, vecs = scanned
+                    return [DenseHit(pid, sim) for pid, sim in hits], vecs
         return self.vectors.query(query_vec, k, where)
 
     def lexical_search(

@@ -82,7 +82,7 @@ class Retriever:
         qvec = None
         if query:
             qvec = self.index.embed_query(query)
-            dense, vectors = self.index.dense_search(qvec, n_cand, where_for(filters))
+            dense, vectors = self.index.dense_search(qvec, n_cand, where_for(filters), filters)
             for rank, d in enumerate(dense, 1):
                 dense_rank[d.id] = rank
                 fused[d.id] = fused.get(d.id, 0.0) + 1.0 / (self.settings.rrf_k + rank)

@@ -164,6 +164,33 @@ class VectorStore:
             pid: np.asarray(e, dtype=np.float32) for pid, e in zip(got["ids"], embs, strict=False)
         }
 
+    def matrix(self, ids: Sequence[str], page: int = 5000) -> np.ndarray | None:
+        """All stored vectors as one float32 matrix in `ids` order; None if any is missing."""
+        import numpy as np
+
+        if not ids:
+            return None
+        row = {pid: i for i, pid in enumerate(ids)}
+        out = np.zeros((len(ids), 0), dtype=np.float32)
+        seen = 0
+        offset = 0
+        while True:
+            got = self._collection.get(include=["embeddings"], limit=page, offset=offset)
+            embs = got["embeddings"]
+            if embs is None or len(got["ids"]) == 0:
+                break
+            if out.shape[1] == 0:
+                out = np.zeros((len(ids), len(embs[0])), dtype=np.float32)
+            for pid, e in zip(got["ids"], embs, strict=False):
+                i = row.get(pid)
+                if i is not None:
+                    out[i] = e
+                    seen += 1
+            if len(got["ids"]) < page:
+                break
+            offset += page
+        return out if seen == len(ids) else None
+
     def query(
         self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None
     ) -> tuple[list[DenseHit], dict[str, np.ndarray]]:
