@@ -18,7 +18,7 @@ the normalised mean of the sentences' real embeddings (each unique sentence embe
 faithful stand-in for search latency, which does not depend on how a vector was made, that keeps
 `make bench` within minutes; `BENCH_SEARCH_EXACT=1` embeds every passage with the model instead.
 
-Knobs (environment): BENCH_STORIES (default all 252), BENCH_SEARCH_PASSAGES (50000),
+Knobs (environment): BENCH_STORIES (default 120 of the 252), BENCH_SEARCH_PASSAGES (50000),
 BENCH_QUERIES (200), BENCH_SEARCH_EXACT (0).
 """
 
@@ -370,7 +370,7 @@ def run() -> None:
         raise FileNotFoundError(
             f"{DATA} is missing; the benchmarks read ../shared/data beside the checkout"
         )
-    stories = _stories(_env_int("BENCH_STORIES", 252))
+    stories = _stories(_env_int("BENCH_STORIES", 120))
     load_before = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="desk-bench-retrieval-"))
     try:
