@@ -10,10 +10,12 @@ we report:
   (the first paragraph of the center outlet, else the first outlet): the draft must beat it;
 - the same for `llama-cpp` (lede and the first body section, after repair) on a sample.
 
-Environment knobs: `EVAL_DRAFTING_STORIES` (default `all` 252 stories: 3.5 min in all on an idle
-2-core machine, several times that under load; a number takes an evenly spaced sample), `EVAL_DRAFTING_LLM_STORIES`
-(default 5; SmolLM2-135M took ~85 s per story for lede + one body section under load; 0 skips the
-LLM run), `EVAL_TORCH_THREADS` (default 1).
+Environment knobs:
+- `EVAL_DRAFTING_STORIES`: default `all` (252 stories: 3.5 min in all on an idle 2-core
+  machine, several times that under load); a number takes an evenly spaced sample;
+- `EVAL_DRAFTING_LLM_STORIES`: default 5 (SmolLM2-135M took ~85 s per story for lede + one
+  body section under load); 0 skips the LLM run;
+- `EVAL_TORCH_THREADS`: default 1.
 """
 
 from __future__ import annotations
