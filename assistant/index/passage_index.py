@@ -54,6 +54,10 @@ class PassageIndex:
         self._closed = False
         # Importing chromadb and opening the client takes a second or more; do it while the
         # caller parses files. A failure here is ignored: the first real use raises it clearly.
+        # numpy is imported here first: importing it from two threads at once can hand one of
+        # them a partially initialised module ("cannot import name 'NDArray'").
+        import numpy  # noqa: F401
+
         self._warm = threading.Thread(target=self._open_quietly, name="chroma-open", daemon=True)
         self._warm.start()
 
