@@ -100,7 +100,9 @@ def _check_keys(values: Mapping[str, Any], origin: str) -> None:
     for key in values:
         if key not in known:
             hint = f"DESK_{key.upper()}" if origin == "environment" else key
-            raise ConfigError(f"unknown setting '{hint}' in {origin}; known settings: {', '.join(sorted(known))}")
+            raise ConfigError(
+                f"unknown setting '{hint}' in {origin}; known settings: {', '.join(sorted(known))}"
+            )
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -125,7 +127,9 @@ def load_settings(
     if toml_path is not None and toml_path.is_file():
         layers.append((str(toml_path), read_toml(toml_path)))
     layers.append(("environment", _from_env(os.environ if environ is None else environ)))
-    layers.append(("command-line flags", {k: v for k, v in (overrides or {}).items() if v is not None}))
+    layers.append(
+        ("command-line flags", {k: v for k, v in (overrides or {}).items() if v is not None})
+    )
     origin_of: dict[str, str] = {}
     for origin, values in layers:
         _check_keys(values, origin)
@@ -144,8 +148,10 @@ def load_settings(
 
 def settings_as_toml(settings: Settings) -> str:
     """A commented `desk.toml` listing every setting with its current value."""
-    lines = ["# desk-assistant workspace settings. Layers: defaults < this file < DESK_* env < flags."]
-    for name, field in Settings.model_fields.items():
+    lines = [
+        "# desk-assistant workspace settings. Layers: defaults < this file < DESK_* env < flags."
+    ]
+    for name in Settings.model_fields:
         value = getattr(settings, name)
         if value is None:
             lines.append(f"# {name} = ")

@@ -17,8 +17,15 @@ SourceKind = Literal["wire", "official", "outlet", "telegram", "blog"]
 """Who published it: a wire/agency, an official body, a news outlet, a Telegram channel, a blog."""
 
 SourceFormat = Literal[
-    "text", "markdown", "html", "rss", "atom", "telegram_export", "telegram_preview",
-    "telegram_json", "jsonl",
+    "text",
+    "markdown",
+    "html",
+    "rss",
+    "atom",
+    "telegram_export",
+    "telegram_preview",
+    "telegram_json",
+    "jsonl",
 ]
 """Which loader produced it."""
 

@@ -21,7 +21,9 @@ def _data_dir(name: str) -> Path:
         candidate = base / name
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError(f"packaged data folder '{name}' not found under {_REPO_ROOT} or {_SHARE}")
+    raise FileNotFoundError(
+        f"packaged data folder '{name}' not found under {_REPO_ROOT} or {_SHARE}"
+    )
 
 
 def prompts_dir() -> Path:

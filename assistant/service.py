@@ -35,7 +35,9 @@ class DeskService:
         self._lock = threading.RLock()
 
     @classmethod
-    def open(cls, path: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> DeskService:
+    def open(
+        cls, path: str | Path | None = None, overrides: Mapping[str, Any] | None = None
+    ) -> DeskService:
         return cls(Workspace.open(resolve_workspace_path(path), overrides))
 
     # --- shared parts, built on first use ---------------------------------------------------
@@ -67,7 +69,10 @@ class DeskService:
 
         with self.workspace.lock("ingest"):
             return Ingestor(self.workspace, self.store, self.index).run(
-                [Path(p) for p in paths], prune=prune, progress=progress or NullProgress(), cancel=cancel
+                [Path(p) for p in paths],
+                prune=prune,
+                progress=progress or NullProgress(),
+                cancel=cancel,
             )
 
     def search(
@@ -83,8 +88,12 @@ class DeskService:
         from assistant.index.retriever import Retriever
 
         return Retriever(self.store, self.index, self.settings).search(
-            query, filters or SearchFilters(), k or self.settings.retrieval_k,
-            one_per_lineage=one_per_lineage, mmr=mmr, pinned=pinned,
+            query,
+            filters or SearchFilters(),
+            k or self.settings.retrieval_k,
+            one_per_lineage=one_per_lineage,
+            mmr=mmr,
+            pinned=pinned,
         )
 
     # --- drafting and verification (issue: grounded drafting) -------------------------------
@@ -104,8 +113,15 @@ class DeskService:
 
         `model` is a GGUF path (llama-cpp) or a model name (openai); `None` uses the settings."""
         draft = self.drafter.draft(
-            topic, filters or SearchFilters(), generator or self.settings.generator, sections=sections,
-            pinned=pinned, on_token=on_token, progress=progress, cancel=cancel, model=model,
+            topic,
+            filters or SearchFilters(),
+            generator or self.settings.generator,
+            sections=sections,
+            pinned=pinned,
+            on_token=on_token,
+            progress=progress,
+            cancel=cancel,
+            model=model,
         )
         try:
             return self.finalize(draft)
@@ -127,7 +143,12 @@ class DeskService:
         from assistant.drafting.drafter import Drafter
         from assistant.index.retriever import Retriever
 
-        return Drafter(self.store, Retriever(self.store, self.index, self.settings), self.verifier, self.settings)
+        return Drafter(
+            self.store,
+            Retriever(self.store, self.index, self.settings),
+            self.verifier,
+            self.settings,
+        )
 
     # --- provenance and rendering (issue: provenance footer) ---------------------------------
     def finalize(self, draft: Draft) -> Draft:
@@ -143,10 +164,12 @@ class DeskService:
 
         disagreements = find_disagreements(draft, self.store)
         verified = self.verifier.verify_draft(with_disagreements(draft, disagreements))
-        return verified.model_copy(update={
-            "desk_note": build_desk_note(verified, self.store, disagreements),
-            "provenance": build_provenance(verified, self.store),
-        })
+        return verified.model_copy(
+            update={
+                "desk_note": build_desk_note(verified, self.store, disagreements),
+                "provenance": build_provenance(verified, self.store),
+            }
+        )
 
     @cached_property
     def renderer(self) -> Renderer:
@@ -162,10 +185,12 @@ class DeskService:
             from assistant.provenance.desk_note import build_desk_note
             from assistant.provenance.footer import build_provenance
 
-            draft = draft.model_copy(update={
-                "provenance": draft.provenance or build_provenance(draft, self.store),
-                "desk_note": draft.desk_note or build_desk_note(draft, self.store),
-            })
+            draft = draft.model_copy(
+                update={
+                    "provenance": draft.provenance or build_provenance(draft, self.store),
+                    "desk_note": draft.desk_note or build_desk_note(draft, self.store),
+                }
+            )
         return self.renderer.render(draft, fmt)
 
     # --- batch (issue: batch) ----------------------------------------------------------------
@@ -192,8 +217,13 @@ class DeskService:
         if out_dir is None:
             name = window.label.replace(":", "").replace("..", "_")
             out_dir = self.workspace.exports_dir / "batch" / name
-        options = BatchOptions(window=window, out_dir=Path(out_dir), min_sources=min_sources,
-                               max_stories=max_stories, generator=generator)
+        options = BatchOptions(
+            window=window,
+            out_dir=Path(out_dir),
+            min_sources=min_sources,
+            max_stories=max_stories,
+            generator=generator,
+        )
         return BatchRunner(self, options, progress=progress, cancel=cancel).run()
 
     # --- sessions and editing (issue: the drafting TUI) --------------------------------------
@@ -223,9 +253,17 @@ class DeskService:
         model: str | None = None,
     ) -> Draft:
         """Redraft one section (its locked paragraphs kept), then verify the whole draft."""
-        return self.verify(self.drafter.draft_section(
-            draft, section_id, generator=generator, pinned=pinned, on_token=on_token, cancel=cancel,
-            model=model))
+        return self.verify(
+            self.drafter.draft_section(
+                draft,
+                section_id,
+                generator=generator,
+                pinned=pinned,
+                on_token=on_token,
+                cancel=cancel,
+                model=model,
+            )
+        )
 
     def regenerate_paragraph(
         self,
@@ -239,9 +277,18 @@ class DeskService:
         model: str | None = None,
     ) -> Draft:
         """Replace one paragraph (never a locked one), then verify the whole draft."""
-        return self.verify(self.drafter.regenerate_paragraph(
-            draft, section_id, paragraph_id, generator=generator, pinned=pinned, on_token=on_token,
-            cancel=cancel, model=model))
+        return self.verify(
+            self.drafter.regenerate_paragraph(
+                draft,
+                section_id,
+                paragraph_id,
+                generator=generator,
+                pinned=pinned,
+                on_token=on_token,
+                cancel=cancel,
+                model=model,
+            )
+        )
 
     def edit_paragraph(self, draft: Draft, section_id: str, paragraph_id: str, text: str) -> Draft:
         """The draft with one paragraph replaced by the editor's text (`[n]` markers kept),

@@ -145,19 +145,31 @@ class Store:
 
     def file_documents(self, path: str) -> list[str]:
         """Ids of the documents seen in a file."""
-        return [r[0] for r in self._db.execute("SELECT DISTINCT doc_id FROM sightings WHERE path=? ORDER BY doc_id", (path,))]
+        return [
+            r[0]
+            for r in self._db.execute(
+                "SELECT DISTINCT doc_id FROM sightings WHERE path=? ORDER BY doc_id", (path,)
+            )
+        ]
 
     def forget_file(self, path: str) -> list[str]:
         """Drop a file's sightings; delete documents no longer seen anywhere. Returns the ids of
         passages deleted (so the caller removes them from derived indexes)."""
-        doc_ids = [r[0] for r in self._db.execute("SELECT DISTINCT doc_id FROM sightings WHERE path=?", (path,))]
+        doc_ids = [
+            r[0]
+            for r in self._db.execute("SELECT DISTINCT doc_id FROM sightings WHERE path=?", (path,))
+        ]
         self._db.execute("DELETE FROM sightings WHERE path=?", (path,))
         self._db.execute("DELETE FROM files WHERE path=?", (path,))
         removed: list[str] = []
         for doc_id in doc_ids:
-            if self._db.execute("SELECT 1 FROM sightings WHERE doc_id=? LIMIT 1", (doc_id,)).fetchone():
+            if self._db.execute(
+                "SELECT 1 FROM sightings WHERE doc_id=? LIMIT 1", (doc_id,)
+            ).fetchone():
                 continue
-            removed += [r[0] for r in self._db.execute("SELECT id FROM passages WHERE doc_id=?", (doc_id,))]
+            removed += [
+                r[0] for r in self._db.execute("SELECT id FROM passages WHERE doc_id=?", (doc_id,))
+            ]
             self._db.execute("DELETE FROM passages WHERE doc_id=?", (doc_id,))
             self._db.execute("DELETE FROM signatures WHERE doc_id=?", (doc_id,))
             self._db.execute("DELETE FROM documents WHERE id=?", (doc_id,))
@@ -167,30 +179,57 @@ class Store:
 
     # --- documents -----------------------------------------------------------------------------
     def has_document(self, doc_id: str) -> bool:
-        return self._db.execute("SELECT 1 FROM documents WHERE id=?", (doc_id,)).fetchone() is not None
+        return (
+            self._db.execute("SELECT 1 FROM documents WHERE id=?", (doc_id,)).fetchone() is not None
+        )
 
-    def add_document(self, doc: Document, passages: Iterable[Passage], signature: bytes | None = None) -> None:
+    def add_document(
+        self, doc: Document, passages: Iterable[Passage], signature: bytes | None = None
+    ) -> None:
         """Insert a new document with its passages (not yet embedded) and its first sighting."""
         self._db.execute(
             "INSERT INTO documents(id, lineage_id, published_at, outlet, kind, language, body) "
             "VALUES(?,?,?,?,?,?,?)",
-            (doc.id, doc.lineage_id or doc.id, _iso(doc.published_at), doc.outlet, doc.kind,
-             doc.language, doc.model_dump_json()),
+            (
+                doc.id,
+                doc.lineage_id or doc.id,
+                _iso(doc.published_at),
+                doc.outlet,
+                doc.kind,
+                doc.language,
+                doc.model_dump_json(),
+            ),
         )
         self._db.executemany(
             "INSERT OR REPLACE INTO passages(id, doc_id, lineage_id, embedded, body) VALUES(?,?,?,0,?)",
             [(p.id, p.doc_id, p.lineage_id, p.model_dump_json()) for p in passages],
         )
         if signature is not None:
-            self._db.execute("INSERT OR REPLACE INTO signatures(doc_id, signature) VALUES(?,?)", (doc.id, signature))
-        self.add_sighting(Sighting(doc_id=doc.id, outlet=doc.outlet, channel=doc.channel, url=doc.url,
-                                   published_at=doc.published_at, location=doc.location))
+            self._db.execute(
+                "INSERT OR REPLACE INTO signatures(doc_id, signature) VALUES(?,?)",
+                (doc.id, signature),
+            )
+        self.add_sighting(
+            Sighting(
+                doc_id=doc.id,
+                outlet=doc.outlet,
+                channel=doc.channel,
+                url=doc.url,
+                published_at=doc.published_at,
+                location=doc.location,
+            )
+        )
         self._bump_generation()
 
     def add_sighting(self, sighting: Sighting) -> None:
         self._db.execute(
             "INSERT OR REPLACE INTO sightings(doc_id, path, item, body) VALUES(?,?,?,?)",
-            (sighting.doc_id, sighting.location.path, sighting.location.item or "", sighting.model_dump_json()),
+            (
+                sighting.doc_id,
+                sighting.location.path,
+                sighting.location.item or "",
+                sighting.model_dump_json(),
+            ),
         )
 
     def set_lineage(self, doc_id: str, lineage_id: str) -> None:
@@ -199,11 +238,19 @@ class Store:
         if row is None:
             return
         doc = Document.model_validate_json(row[0]).model_copy(update={"lineage_id": lineage_id})
-        self._db.execute("UPDATE documents SET lineage_id=?, body=? WHERE id=?", (lineage_id, doc.model_dump_json(), doc_id))
-        for pid, body in self._db.execute("SELECT id, body FROM passages WHERE doc_id=?", (doc_id,)).fetchall():
+        self._db.execute(
+            "UPDATE documents SET lineage_id=?, body=? WHERE id=?",
+            (lineage_id, doc.model_dump_json(), doc_id),
+        )
+        for pid, body in self._db.execute(
+            "SELECT id, body FROM passages WHERE doc_id=?", (doc_id,)
+        ).fetchall():
             p = Passage.model_validate_json(body).model_copy(update={"lineage_id": lineage_id})
             # embedded=0: the lineage id is stored as vector metadata too, so re-upsert it.
-            self._db.execute("UPDATE passages SET lineage_id=?, body=?, embedded=0 WHERE id=?", (lineage_id, p.model_dump_json(), pid))
+            self._db.execute(
+                "UPDATE passages SET lineage_id=?, body=?, embedded=0 WHERE id=?",
+                (lineage_id, p.model_dump_json(), pid),
+            )
         self._bump_generation()
 
     def update_document(self, doc: Document) -> None:
@@ -211,14 +258,31 @@ class Store:
         sighting of a verbatim repost turns up; its passages' copies of the metadata follow."""
         self._db.execute(
             "UPDATE documents SET published_at=?, outlet=?, kind=?, language=?, body=? WHERE id=?",
-            (_iso(doc.published_at), doc.outlet, doc.kind, doc.language, doc.model_dump_json(), doc.id),
+            (
+                _iso(doc.published_at),
+                doc.outlet,
+                doc.kind,
+                doc.language,
+                doc.model_dump_json(),
+                doc.id,
+            ),
         )
-        meta = {"outlet": doc.outlet, "kind": doc.kind, "title": doc.title, "url": doc.url,
-                "published_at": doc.published_at, "language": doc.language}
-        for pid, body in self._db.execute("SELECT id, body FROM passages WHERE doc_id=?", (doc.id,)).fetchall():
+        meta = {
+            "outlet": doc.outlet,
+            "kind": doc.kind,
+            "title": doc.title,
+            "url": doc.url,
+            "published_at": doc.published_at,
+            "language": doc.language,
+        }
+        for pid, body in self._db.execute(
+            "SELECT id, body FROM passages WHERE doc_id=?", (doc.id,)
+        ).fetchall():
             p = Passage.model_validate_json(body).model_copy(update=meta)
             # embedded=0: the metadata is stored beside the vector too, so re-upsert it.
-            self._db.execute("UPDATE passages SET body=?, embedded=0 WHERE id=?", (p.model_dump_json(), pid))
+            self._db.execute(
+                "UPDATE passages SET body=?, embedded=0 WHERE id=?", (p.model_dump_json(), pid)
+            )
         self._bump_generation()
 
     def get_document(self, doc_id: str) -> Document | None:
@@ -255,10 +319,17 @@ class Store:
         return [Document.model_validate_json(r[0]) for r in rows]
 
     def lineage_sizes(self) -> dict[str, int]:
-        return {r[0]: r[1] for r in self._db.execute("SELECT lineage_id, COUNT(*) FROM documents GROUP BY lineage_id")}
+        return {
+            r[0]: r[1]
+            for r in self._db.execute(
+                "SELECT lineage_id, COUNT(*) FROM documents GROUP BY lineage_id"
+            )
+        }
 
     def sightings(self, doc_id: str) -> list[Sighting]:
-        rows = self._db.execute("SELECT body FROM sightings WHERE doc_id=? ORDER BY path, item", (doc_id,))
+        rows = self._db.execute(
+            "SELECT body FROM sightings WHERE doc_id=? ORDER BY path, item", (doc_id,)
+        )
         return [Sighting.model_validate_json(r[0]) for r in rows]
 
     def signatures(self) -> Iterator[tuple[str, str, bytes]]:
@@ -275,7 +346,10 @@ class Store:
         return self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
 
     def passages(self) -> list[Passage]:
-        return [Passage.model_validate_json(r[0]) for r in self._db.execute("SELECT body FROM passages ORDER BY id")]
+        return [
+            Passage.model_validate_json(r[0])
+            for r in self._db.execute("SELECT body FROM passages ORDER BY id")
+        ]
 
     def passages_of(self, doc_id: str) -> list[Passage]:
         rows = self._db.execute("SELECT body FROM passages WHERE doc_id=?", (doc_id,))
@@ -286,7 +360,9 @@ class Store:
         out: dict[str, Passage] = {}
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
-            rows = self._db.execute(f"SELECT id, body FROM passages WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            rows = self._db.execute(
+                f"SELECT id, body FROM passages WHERE id IN ({','.join('?' * len(chunk))})", chunk
+            )
             out.update({r[0]: Passage.model_validate_json(r[1]) for r in rows})
         return out
 
@@ -301,7 +377,10 @@ class Store:
         """Ids of all passages (or only the embedded / not embedded ones), without parsing bodies."""
         if embedded is None:
             return {r[0] for r in self._db.execute("SELECT id FROM passages")}
-        return {r[0] for r in self._db.execute("SELECT id FROM passages WHERE embedded=?", (int(embedded),))}
+        return {
+            r[0]
+            for r in self._db.execute("SELECT id FROM passages WHERE embedded=?", (int(embedded),))
+        }
 
 
 def location_key(loc: SourceLocation) -> str:

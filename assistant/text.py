@@ -11,7 +11,9 @@ import re
 import unicodedata
 
 _WS = re.compile(r"\s+")
-_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'"})
+_QUOTES = str.maketrans(
+    {"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'"}
+)
 
 
 def normalize_whitespace(text: str) -> str:
@@ -29,10 +31,57 @@ def normalize_quotes(text: str) -> str:
 
 
 _ABBREV = {
-    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "gen", "col", "lt", "sgt", "capt", "gov",
-    "sen", "rep", "pres", "u.s", "u.k", "u.n", "e.g", "i.e", "etc", "vs", "no", "jan", "feb",
-    "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "inc", "corp", "ltd",
-    "co", "mt", "ft", "approx", "dept", "est", "fig", "sq", "ave", "blvd", "rd",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "sr",
+    "jr",
+    "st",
+    "gen",
+    "col",
+    "lt",
+    "sgt",
+    "capt",
+    "gov",
+    "sen",
+    "rep",
+    "pres",
+    "u.s",
+    "u.k",
+    "u.n",
+    "e.g",
+    "i.e",
+    "etc",
+    "vs",
+    "no",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "inc",
+    "corp",
+    "ltd",
+    "co",
+    "mt",
+    "ft",
+    "approx",
+    "dept",
+    "est",
+    "fig",
+    "sq",
+    "ave",
+    "blvd",
+    "rd",
 }
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) then whitespace,
 # or at a blank line.
@@ -46,9 +95,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     for m in _END.finditer(text):
         if m.group(3) is None:
             end = m.end(1)
-            before = text[start:m.start(1)]
+            before = text[start : m.start(1)]
             last_word = before.rsplit(None, 1)[-1].lower().strip("\"'“‘(") if before.strip() else ""
-            nxt = text[m.end():m.end() + 1]
+            nxt = text[m.end() : m.end() + 1]
             if m.group(1).startswith(".") and (
                 last_word in _ABBREV
                 or (len(last_word) == 1 and last_word.isalpha())  # initials: "J. Smith"

@@ -13,7 +13,7 @@ we report:
 Environment knobs:
 - `EVAL_DRAFTING_STORIES`: default `all` (252 stories: 3.5 min in all on an idle 2-core
   machine, several times that under load); a number takes an evenly spaced sample;
-- `EVAL_DRAFTING_LLM_STORIES`: default 5 (SmolLM2-135M took ~85 s per story for lede + one
+- `EVAL_DRAFTING_LLM_STORIES`: default 20 (SmolLM2-135M took ~85 s per story for lede + one
   body section under load); 0 skips the LLM run;
 - `EVAL_TORCH_THREADS`: default 1.
 """
@@ -175,7 +175,7 @@ def run() -> dict[str, Any]:
     stories = load_stories()
     wanted = os.environ.get("EVAL_DRAFTING_STORIES", "all").strip().lower()
     chosen = sample(stories, 0 if wanted in ("", "all") else int(wanted))
-    n_llm = int(os.environ.get("EVAL_DRAFTING_LLM_STORIES", "5") or 0)
+    n_llm = int(os.environ.get("EVAL_DRAFTING_LLM_STORIES", "20") or 0)
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         wire = Path(tmp) / "allsides_wire.jsonl"

@@ -24,7 +24,9 @@ def shared_data() -> Path:
     """The real data folder; CI always has it, so there a missing folder is a failure."""
     if not SHARED_DATA.is_dir():
         if os.environ.get("CI"):
-            pytest.fail(f"{SHARED_DATA} is missing; CI must have ../shared/data beside the checkout")
+            pytest.fail(
+                f"{SHARED_DATA} is missing; CI must have ../shared/data beside the checkout"
+            )
         pytest.skip("../shared/data is not beside this checkout (running outside the workplace)")
     return SHARED_DATA
 

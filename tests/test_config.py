@@ -14,7 +14,9 @@ from assistant.workspace import Workspace, WorkspaceError
 def test_layers_override_in_order(tmp_path):
     toml = tmp_path / "desk.toml"
     toml.write_text('retrieval_k = 5\ngenerator = "openai"\nmmr_lambda = 0.5\n')
-    s = load_settings(toml, {"retrieval_k": 9}, environ={"DESK_MMR_LAMBDA": "0.9", "DESK_GENERATOR": "llama-cpp"})
+    s = load_settings(
+        toml, {"retrieval_k": 9}, environ={"DESK_MMR_LAMBDA": "0.9", "DESK_GENERATOR": "llama-cpp"}
+    )
     assert s.retrieval_k == 9  # flag beats file
     assert s.mmr_lambda == 0.9  # env beats file
     assert s.generator == "llama-cpp"

@@ -11,11 +11,27 @@ import click
 # name -> (module, attribute, one-line help). Kept here so `desk --help` imports nothing heavy.
 _COMMANDS: dict[str, tuple[str, str, str]] = {
     "init": ("assistant.cli.workspace_cmd", "init_cmd", "Create a workspace."),
-    "ingest": ("assistant.cli.ingest_cmd", "ingest_cmd", "Ingest files or folders into the workspace."),
+    "ingest": (
+        "assistant.cli.ingest_cmd",
+        "ingest_cmd",
+        "Ingest files or folders into the workspace.",
+    ),
     "search": ("assistant.cli.search_cmd", "search_cmd", "Search the index (hybrid dense + BM25)."),
-    "draft": ("assistant.cli.draft_cmd", "draft_cmd", "Draft a grounded desk synthesis on a topic."),
-    "render": ("assistant.cli.render_cmd", "render_cmd", "Render a draft JSON as Markdown, HTML or JSON."),
-    "provenance": ("assistant.cli.render_cmd", "provenance_cmd", "Regenerate the provenance footer of a draft."),
+    "draft": (
+        "assistant.cli.draft_cmd",
+        "draft_cmd",
+        "Draft a grounded desk synthesis on a topic.",
+    ),
+    "render": (
+        "assistant.cli.render_cmd",
+        "render_cmd",
+        "Render a draft JSON as Markdown, HTML or JSON.",
+    ),
+    "provenance": (
+        "assistant.cli.render_cmd",
+        "provenance_cmd",
+        "Regenerate the provenance footer of a draft.",
+    ),
     "batch": ("assistant.cli.batch_cmd", "batch_cmd", "Summarise a day's wire unattended."),
     "tui": ("assistant.cli.tui_cmd", "tui_cmd", "Open the drafting TUI."),
 }
@@ -37,8 +53,13 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, invoke_without_command=True)
-@click.option("--workspace", "-w", envvar="DESK_WORKSPACE", type=click.Path(file_okay=False),
-              help="Workspace directory (default: DESK_WORKSPACE, else the per-user data dir).")
+@click.option(
+    "--workspace",
+    "-w",
+    envvar="DESK_WORKSPACE",
+    type=click.Path(file_okay=False),
+    help="Workspace directory (default: DESK_WORKSPACE, else the per-user data dir).",
+)
 @click.version_option(package_name="desk-assistant")
 @click.pass_context
 def cli(ctx: click.Context, workspace: str | None) -> None:

@@ -47,9 +47,15 @@ class RichProgress:
 
     def __init__(self, console: Console | None = None) -> None:
         self._console = console or err_console
-        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                             TimeElapsedColumn(), console=self._console, transient=False,
-                             disable=not self._console.is_terminal)
+        self._bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self._console,
+            transient=False,
+            disable=not self._console.is_terminal,
+        )
         self._task: Any = None
 
     def __enter__(self) -> RichProgress:

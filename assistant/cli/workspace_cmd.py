@@ -10,7 +10,9 @@ from assistant.workspace import Workspace, resolve_workspace_path
 
 @click.command("init")
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
-@click.option("--quiet-if-exists", is_flag=True, help="Say nothing when the workspace already exists.")
+@click.option(
+    "--quiet-if-exists", is_flag=True, help="Say nothing when the workspace already exists."
+)
 @click.pass_context
 def init_cmd(ctx: click.Context, directory: str | None, quiet_if_exists: bool) -> None:
     """Create a workspace (default: --workspace, DESK_WORKSPACE, or the per-user data dir)."""
