@@ -135,21 +135,7 @@ def with_paragraph_text(draft: Draft, section_id: str, paragraph_id: str, text: 
 
 
 def citation_for(passage: Passage, n: int) -> Citation:
-    return Citation(
-        n=n,
-        passage_id=passage.id,
-        doc_id=passage.doc_id,
-        lineage_id=passage.lineage_id,
-        start=passage.start,
-        end=passage.end,
-        content_hash=passage.content_hash,
-        text=passage.text,
-        outlet=passage.outlet,
-        kind=passage.kind,
-        title=passage.title,
-        url=passage.url,
-        published_at=passage.published_at,
-    )
+    return Citation.from_passage(passage, n)
 
 
 def cite_passage(draft: Draft, passage: Passage) -> tuple[Draft, int]:

@@ -154,6 +154,26 @@ class Citation(_Frozen):
     url: str | None = None
     published_at: datetime | None = None
 
+    @classmethod
+    def from_passage(cls, passage: Passage, n: int) -> Citation:
+        """Citation `[n]` of a passage; the hash is taken of the text as cited now, so a later
+        change of the source shows up as a mismatch."""
+        return cls(
+            n=n,
+            passage_id=passage.id,
+            doc_id=passage.doc_id,
+            lineage_id=passage.lineage_id,
+            start=passage.start,
+            end=passage.end,
+            content_hash=sha256_hex(passage.text),
+            text=passage.text,
+            outlet=passage.outlet,
+            kind=passage.kind,
+            title=passage.title,
+            url=passage.url,
+            published_at=passage.published_at,
+        )
+
 
 class Verdict(_Frozen):
     """The verifier's judgement of one sentence against the passages it cites."""

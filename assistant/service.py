@@ -123,10 +123,7 @@ class DeskService:
             cancel=cancel,
             model=model,
         )
-        try:
-            return self.finalize(draft)
-        except NotImplementedError:  # until the provenance work lands: verification only
-            return self.verifier.verify_draft(draft)
+        return self.finalize(draft)
 
     @cached_property
     def verifier(self) -> Verifier:
@@ -235,12 +232,9 @@ class DeskService:
         return SessionStore(self.workspace)
 
     def verify(self, draft: Draft) -> Draft:
-        """`finalize` (verify + provenance + desk note), or verification alone if that is all
-        this build has."""
-        try:
-            return self.finalize(draft)
-        except NotImplementedError:
-            return self.verifier.verify_draft(draft)
+        """Re-verify an edited or redrafted draft: the same as `finalize` (verification,
+        disagreements, desk note and provenance all follow the citations)."""
+        return self.finalize(draft)
 
     def draft_section(
         self,

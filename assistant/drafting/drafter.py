@@ -39,7 +39,6 @@ from assistant.models import (
     SearchFilters,
     Section,
     Sentence,
-    sha256_hex,
     utcnow,
 )
 from assistant.progress import NullProgress, Progress, check_cancel
@@ -82,21 +81,7 @@ class _Numbering:
 
 
 def citation_for(passage: Passage, n: int) -> Citation:
-    return Citation(
-        n=n,
-        passage_id=passage.id,
-        doc_id=passage.doc_id,
-        lineage_id=passage.lineage_id,
-        start=passage.start,
-        end=passage.end,
-        content_hash=sha256_hex(passage.text),
-        text=passage.text,
-        outlet=passage.outlet,
-        kind=passage.kind,
-        title=passage.title,
-        url=passage.url,
-        published_at=passage.published_at,
-    )
+    return Citation.from_passage(passage, n)
 
 
 class Drafter:
