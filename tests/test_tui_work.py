@@ -78,7 +78,26 @@ async def test_stale_session_warns_and_reverify_updates_it(service) -> None:
 
 
 @pytest.mark.slow
-async def test_draft_streams_and_can_be_cancelled(demo_service) -> None:
+async def test_draft_streams_and_can_be_cancelled(demo_service, monkeypatch) -> None:
+    # The extractive draft can finish before the key press lands on a quiet machine, so the
+    # first draft holds after its first streamed piece until the editor's cancel arrives.
+    real_draft = demo_service.draft
+    held = {"first": True}
+
+    def draft_held_at_first_token(*args, **kwargs):
+        cancel, on_token = kwargs.get("cancel"), kwargs.get("on_token")
+        hold, held["first"] = held["first"], False
+
+        def token(section: str, text: str) -> None:
+            if on_token is not None:
+                on_token(section, text)
+            if hold and cancel is not None:
+                cancel.wait(30)
+
+        kwargs["on_token"] = token
+        return real_draft(*args, **kwargs)
+
+    monkeypatch.setattr(demo_service, "draft", draft_held_at_first_token)
     app = make_app(demo_service, new_session=True, warm_up=False)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         screen = app.drafting

@@ -10,6 +10,7 @@ call and every prompt is evaluated from scratch, so the same request gives the s
 
 from __future__ import annotations
 
+import atexit
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -91,8 +92,20 @@ def _load(path: Path, n_ctx: int, n_threads: int) -> tuple[Any, threading.Lock]:
                 )
             except Exception as exc:  # llama.cpp reports a bad file as a bare ValueError
                 raise GeneratorError(f"cannot load GGUF model {path}: {exc}") from exc
+            if not _MODELS:
+                atexit.register(_close_models)
             _MODELS[key] = (model, threading.Lock())
         return _MODELS[key]
+
+
+def _close_models() -> None:
+    """Free the models before interpreter shutdown; left to `__del__`, llama.cpp's free
+    functions may already be gone and it prints a traceback at exit."""
+    for model, _ in _MODELS.values():
+        client = getattr(model, "client", None)
+        if client is not None and hasattr(client, "close"):
+            client.close()
+    _MODELS.clear()
 
 
 class LlamaCppGenerator:
