@@ -89,7 +89,7 @@ def test_approximate_and_different_counts_are_not_disagreements(store, data_dir)
 
 
 def test_a_different_name_in_the_same_sentence_is_a_disagreement(store):
-    loc = SourceLocation(path=str(Path("/work/shared/seeds/000_4ce8f303556d4e6f.txt")))
+    loc = SourceLocation(path="seeds/000_4ce8f303556d4e6f.txt")
     text = (
         "Putin is ready to continue negotiations with the United States on topics discussed during "
         "the meeting in Anchorage, Alaska."
