@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from conftest import shared_data
 
 from assistant.cli import cli
-from assistant.cli.search_cmd import parse_when
+from assistant.cli.filters import parse_when
 from assistant.index.passage_index import PassageIndex
 from assistant.store import Store
 from assistant.workspace import Workspace

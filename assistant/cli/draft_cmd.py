@@ -5,30 +5,20 @@ sentences the verifier flagged (and why) and the citation metrics; optionally wr
 from __future__ import annotations
 
 from pathlib import Path
-from typing import get_args
 
 import click
 from rich.console import Console
 
 from assistant.cli.common import RichProgress, err_console, open_service, out_console
-from assistant.cli.search_cmd import parse_when
-from assistant.models import Draft, SearchFilters, Sentence, SourceKind
+from assistant.cli.filters import build_filters, filter_options
+from assistant.models import Draft, Sentence
 
 _FLAG = {"supported": "", "weak": "WEAK", "unsupported": "UNSUPPORTED", "uncited": "UNCITED"}
 
 
 @click.command("draft")
 @click.argument("topic")
-@click.option("--since", help="Only sources published at or after this date/time (UTC).")
-@click.option("--until", help="Only sources published before this time; a date includes the day.")
-@click.option("--source", "sources", multiple=True, help="Outlet or channel (repeatable).")
-@click.option(
-    "--kind",
-    "kinds",
-    multiple=True,
-    type=click.Choice(get_args(SourceKind)),
-    help="Source kind (repeatable).",
-)
+@filter_options("sources")
 @click.option(
     "--generator",
     type=click.Choice(["extractive", "llama-cpp", "openai"]),
@@ -73,14 +63,7 @@ def draft_cmd(
 ) -> None:
     """Draft a desk synthesis on TOPIC from the workspace's sources; every sentence is cited
     and verified."""
-    filters = SearchFilters(
-        since=parse_when(since) if since else None,
-        until=parse_when(until, end_of_day=True) if until else None,
-        outlets=sources,
-        kinds=kinds,  # type: ignore[arg-type]
-    )
-    if filters.since and filters.until and filters.since >= filters.until:
-        raise click.BadParameter("--since must be before --until")
+    filters = build_filters(since, until, sources, kinds)
     wanted = [s.strip() for s in sections.split(",") if s.strip()] if sections else None
     service = open_service(ctx)
     try:

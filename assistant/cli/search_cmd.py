@@ -1,36 +1,14 @@
-"""`desk search "query"`: ranked passages from the hybrid index, as a table or JSON.
-
-`--since` / `--until` take a date (`2026-06-29`) or an ISO datetime; a value without a UTC
-offset is taken as UTC. A date-only `--until` includes that whole day.
-"""
+"""`desk search "query"`: ranked passages from the hybrid index, as a table or JSON."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
-from typing import get_args
+from datetime import UTC, datetime
 
 import click
 
 from assistant.cli.common import open_service, out_console
-from assistant.models import SearchFilters, SourceKind
-
-
-def parse_when(value: str, *, end_of_day: bool = False) -> datetime:
-    """A date or ISO datetime as aware UTC; naive values are UTC. `end_of_day` turns a bare date
-    into the next midnight, so an exclusive `until` still covers the day."""
-    text = value.strip()
-    try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            return start + timedelta(days=1) if end_of_day else start
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(
-            f"'{value}' is not a date (YYYY-MM-DD) or ISO datetime (YYYY-MM-DDTHH:MM[:SS][+HH:MM])"
-        ) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+from assistant.cli.filters import build_filters, filter_options
 
 
 def _utc(dt: datetime | None) -> str:
@@ -39,16 +17,7 @@ def _utc(dt: datetime | None) -> str:
 
 @click.command("search")
 @click.argument("query")
-@click.option("--since", help="Only passages published at or after this date/time (UTC).")
-@click.option("--until", help="Only passages published before this time; a date includes the day.")
-@click.option("--source", "sources", multiple=True, help="Outlet or channel (repeatable).")
-@click.option(
-    "--kind",
-    "kinds",
-    multiple=True,
-    type=click.Choice(get_args(SourceKind)),
-    help="Source kind (repeatable).",
-)
+@filter_options("passages")
 @click.option("--language", "languages", multiple=True, help="Language code, e.g. en (repeatable).")
 @click.option("-k", "k", type=click.IntRange(1, 500), default=None, help="How many passages.")
 @click.option("--all-versions", is_flag=True, help="Allow several passages from one lineage.")
@@ -67,15 +36,7 @@ def search_cmd(
     as_json: bool,
 ) -> None:
     """Search the workspace's index (dense + BM25, fused) for QUERY."""
-    filters = SearchFilters(
-        since=parse_when(since) if since else None,
-        until=parse_when(until, end_of_day=True) if until else None,
-        outlets=sources,
-        kinds=kinds,  # type: ignore[arg-type]
-        languages=languages,
-    )
-    if filters.since and filters.until and filters.since >= filters.until:
-        raise click.BadParameter("--since must be before --until")
+    filters = build_filters(since, until, sources, kinds, languages)
     service = open_service(ctx)
     try:
         if service.store.count_passages() == 0:
