@@ -197,7 +197,7 @@ def test_importing_the_pipeline_loads_no_heavy_or_ui_library():
     code = (
         "import sys, assistant.ingest.pipeline, assistant.cli.ingest_cmd\n"
         "heavy = {'torch', 'sentence_transformers', 'chromadb', 'trafilatura', 'feedparser',"
-        " 'langdetect', 'textual'}\n"
+        " 'fasttext', 'textual'}\n"
         "print(sorted(heavy & set(sys.modules)))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -1,5 +1,4 @@
-"""Passages: sentence-aware chunks of a document with exact character offsets, and language
-detection.
+"""Passages: sentence-aware chunks of a document with exact character offsets.
 
 A passage is a run of whole sentences (from `assistant.text.sentence_spans`) up to
 `max_chars`, preferring to end at a paragraph break once it holds `min_chars`; a single sentence
@@ -9,35 +8,8 @@ holds, so a citation points at an exact span.
 
 from __future__ import annotations
 
-import threading
-
 from assistant.models import Document, Passage, sha256_hex
 from assistant.text import sentence_spans
-
-_LANG_LOCK = threading.Lock()
-_LANG_READY = False
-
-
-def detect_language(text: str) -> str | None:
-    """ISO 639-1 code by langdetect (seeded, so the answer is the same on every run), or `None`
-    when the text is too short to tell."""
-    global _LANG_READY
-    sample = text[:3000]
-    if sum(ch.isalpha() for ch in sample) < 20:
-        return None
-    from langdetect import DetectorFactory, detect  # type: ignore[import-untyped]
-    from langdetect.lang_detect_exception import (  # type: ignore[import-untyped]
-        LangDetectException,
-    )
-
-    with _LANG_LOCK:
-        if not _LANG_READY:
-            DetectorFactory.seed = 0
-            _LANG_READY = True
-        try:
-            return detect(sample)
-        except LangDetectException:
-            return None
 
 
 def chunk_spans(

@@ -24,9 +24,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.ingest.chunking import detect_language, make_passages
+from assistant.ingest.chunking import make_passages
 from assistant.ingest.dedup import NearDuplicates, collapse_repeats, minhash, to_bytes
 from assistant.ingest.items import IngestError, Item
+from assistant.ingest.language import detect_language
 from assistant.ingest.loaders import load
 from assistant.ingest.sniff import decode, read_checked, sniff
 from assistant.models import Document, Sighting, SourceLocation, sha256_hex, utcnow
