@@ -124,6 +124,20 @@ def test_derived_title_is_lifted_verbatim_from_the_sentence():
     assert derive_title("It is what it is.", "anything") is None
 
 
+@pytest.mark.parametrize(
+    ("sentence", "title"),
+    [
+        # an irregular past tense is trimmed like "-ed" ("NATO leaders began" was a title once)
+        ("The statement came as NATO leaders began arriving in Ankara.", "NATO leaders"),
+        # after a modal or "to" a lower-case word is a verb, not the start of a name
+        ("Officials doubt the alliance can deter Russian aggression at all.", "Russian aggression"),
+        ("Putin is ready to continue talks with Washington.", None),
+    ],
+)
+def test_derived_title_skips_verbs(sentence, title):
+    assert derive_title(sentence, "Ankara summit") == title
+
+
 # --- markers and attribution ----------------------------------------------------------------------
 def test_markers_round_trip_through_the_sentence_splitter():
     """Every seed sentence, marked by the generator and parsed by the drafter, comes back whole."""

@@ -114,6 +114,11 @@ _WEAK = STOPWORDS | {
     "say",
     "saying",
     "per",
+    "whether",
+    "although",
+    "though",
+    "unless",
+    "whereas",
 }
 
 
@@ -140,6 +145,60 @@ _VERBS = {
     "known",
     "want",
     "wants",
+    # irregular past forms, which the "-ed" test misses ("NATO leaders began" → "NATO leaders")
+    "began",
+    "begun",
+    "met",
+    "held",
+    "made",
+    "took",
+    "taken",
+    "gave",
+    "given",
+    "came",
+    "went",
+    "gone",
+    "saw",
+    "won",
+    "sent",
+    "spent",
+    "brought",
+    "thought",
+    "sought",
+    "fought",
+    "drew",
+    "drawn",
+    "wrote",
+    "written",
+    "spoke",
+    "spoken",
+    "chose",
+    "chosen",
+    "broke",
+    "broken",
+    "stood",
+    "paid",
+    "meant",
+    "heard",
+}
+
+# After these a lower-case word is a verb ("the alliance can deter Russia", "ready to continue
+# negotiations"): it does not start a title.
+_VERB_CUES = {
+    "to",
+    "can",
+    "could",
+    "will",
+    "would",
+    "shall",
+    "should",
+    "may",
+    "might",
+    "must",
+    "cannot",
+    "did",
+    "does",
+    "do",
 }
 
 
@@ -162,6 +221,8 @@ def derive_title(lead_sentence: str, topic: str, max_words: int = 6) -> str | No
     topic_words = {w.casefold() for w in _TOKEN.findall(normalize_quotes(topic))}
     runs: list[list[str]] = [[]]
     prev_end = 0
+    prev = ""
+    opener: list[str] | None = None  # the run holding the sentence's first word
     for m in _TOKEN.finditer(text):
         word = m.group(0)
         # punctuation between words (a comma, a dash, a quote) ends a phrase
@@ -169,18 +230,28 @@ def derive_title(lead_sentence: str, topic: str, max_words: int = 6) -> str | No
         prev_end = m.end()
         if word.casefold() in _WEAK or (gap.strip() and runs[-1]):
             runs.append([])
-        if word.casefold() not in _WEAK:
+        cued_verb = prev in _VERB_CUES and not runs[-1] and not word[:1].isupper()
+        if word.casefold() not in _WEAK and not cued_verb:
+            if not prev and opener is None:
+                opener = runs[-1]
             runs[-1].append(word)
+        prev = word.casefold()
     best: tuple[float, list[str]] | None = None
-    for run in runs:
-        run = run[:max_words]
+    for whole in runs:
+        run = whole[:max_words]
         if len(run) < 2:
             continue
         while len(run) > 1 and _verbish(run[-1]):
             run = run[:-1]  # "talks ended abruptly" → "talks"
         if len(run) < 2 or _verbish(run[0]):
             continue
-        named = sum(1 for w in run if w[:1].isupper())
+        # A sentence's first word is capitalised whatever it is: that alone does not make it a
+        # name (an acronym such as "NATO" still is one).
+        named = sum(
+            1
+            for i, w in enumerate(run)
+            if w[:1].isupper() and (i or whole is not opener or w.isupper())
+        )
         novel = sum(1 for w in run if w.casefold() not in topic_words)
         score = 2 * named + novel + 0.2 * len(run)
         if best is None or score > best[0]:
