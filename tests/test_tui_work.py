@@ -66,7 +66,8 @@ async def test_stale_session_warns_and_reverify_updates_it(service) -> None:
         screen = app.drafting
         await wait_until(pilot, lambda: "changed" in screen_text(app))
         assert any("Stale" in (n.title or "") for n in app._notifications)
-        assert "F5 re-verifies" in screen_text(app)
+        # The status line says which key fixes it, even while a job's progress bar shares it.
+        assert "⚠ F5 re-verifies" in screen_text(app)
         await pilot.press("f5")
         await wait_idle(pilot, screen)
         now = screen.session.draft.citation(cited.n)

@@ -509,7 +509,8 @@ class DraftingScreen(Screen[None]):
     def on_staleness_checked(self, event: StalenessChecked) -> None:
         st = event.staleness
         if st.stale or st.index_moved:
-            self.query_one(StatusBar).warn(f"{st.describe()} — F5 re-verifies")
+            # The key first: while a job's progress bar shares the line, the end is cut off.
+            self.query_one(StatusBar).warn(f"F5 re-verifies: {st.describe()}")
             if st.stale:
                 self.notify(
                     f"{st.describe()}. Press F5 to re-verify against the index.",
