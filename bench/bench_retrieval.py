@@ -88,7 +88,7 @@ def bench_ingest(corpus: Path, warmup: Path, work: Path, repeats: int) -> dict:
     interleaved `repeats` times; both sides keep their fastest run, so machine noise (this is a
     shared machine) cannot flatter either. Before timing, both are warmed on `warmup`, other
     articles: the model is loaded and has seen realistic lengths, and for the ingest the
-    libraries it imports once per process (chromadb, trafilatura, the language model) are loaded
+    libraries it imports once per process (chromadb, bm25s, the language model) are loaded
     — startup, like loading the embedding model, not throughput. That startup is timed too."""
     from assistant.index.embedder import Embedder
     from assistant.service import DeskService
@@ -489,7 +489,7 @@ def run() -> None:
     )
     print(
         f"startup, not in the ratios: model load {ing['model_load_s']:.1f} s; first ingest in "
-        f"the process (imports chromadb, trafilatura, the language model; opens Chroma) "
+        f"the process (imports chromadb and bm25s, loads the language model, opens Chroma) "
         f"{ing['startup_s']:.1f} s for {ing['warmup_passages']} warm-up passages"
     )
     print(
