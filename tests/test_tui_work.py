@@ -295,3 +295,49 @@ async def test_redrafting_a_section_keeps_its_locked_paragraph(demo_service) -> 
         # Locked paragraphs refuse a paragraph redraft too.
         await pilot.press("r")
         assert any("locked" in n for n in notes(app))
+
+
+async def test_one_editing_session_is_one_undo_step_however_often_typing_pauses(service) -> None:
+    from textual.widgets import TextArea
+
+    from assistant.tui.widgets.draft_view import DraftView
+    from assistant.tui.widgets.paragraph_editor import DEBOUNCE_S
+
+    install_snapshot_session(service)
+    app = make_app(service, SESSION_ID, warm_up=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = app.drafting
+        view = screen.query_one(DraftView)
+        view.focus()
+        await pilot.press("home")
+        while view.locate(view.current_key) is None:
+            await pilot.press("down")
+        section, paragraph, _ = view.locate(view.current_key)
+        before = screen.session.draft
+        undo_depth = len(screen.session.undo_stack)
+
+        def text_now() -> str:
+            par = screen.session.draft.section(section.id)
+            return " ".join(
+                s.text for p in par.paragraphs if p.id == paragraph.id for s in p.sentences
+            )
+
+        await pilot.press("e")
+        screen.query_one(TextArea).select_all()
+        # Typing stops long enough for the edit to be kept and verified, twice.
+        await pilot.press(*"Turkey announced")
+        await pilot.pause(DEBOUNCE_S * 2)
+        await wait_until(pilot, lambda: text_now().startswith("Turkey announced"))
+        await pilot.press(*" that NATO would be dissolved by 2031 [1].")
+        await pilot.pause(DEBOUNCE_S * 2)
+        await wait_until(pilot, lambda: "dissolved by 2031" in text_now())
+        await wait_idle(pilot, screen)
+        await pilot.press("escape")
+        assert len(screen.session.undo_stack) == undo_depth + 1
+
+        view.focus()
+        await pilot.press("ctrl+z")
+        assert screen.session.draft.model_dump() == before.model_dump()
+        await pilot.press("ctrl+y")
+        assert "dissolved by 2031" in text_now()
+        await pilot.press("ctrl+q")

@@ -68,6 +68,7 @@ class DraftingScreen(Screen[None]):
         self._job: str | None = None
         self._cancel: threading.Event | None = None
         self._edit_seq = 0
+        self._edit_recorded = False  # this editor session's first edit went on the undo stack
         self._stream_section: str | None = None
         self._goto_index = 0
 
@@ -419,6 +420,7 @@ class DraftingScreen(Screen[None]):
         pkey = f"{section.id}/{paragraph.id}"
         self.query_one(DraftView).editing = pkey
         title = f"{section_title(section)} ¶{section.paragraphs.index(paragraph) + 1}"
+        self._edit_recorded = False
         editor.open(pkey, title, paragraph_text(paragraph))
         editor.show_verdicts(paragraph)
         self._show_draft(keep=key)
@@ -431,10 +433,15 @@ class DraftingScreen(Screen[None]):
         seq = self._edit_seq
         draft = self.session.draft
         # Keep the typed text at once (unverified), so a killed terminal loses under a second;
-        # the verified version replaces it without a second undo step.
+        # the verified version replaces it without a second undo step. One editor session (open
+        # to esc) is one undo step, however often the typing paused.
         section_id, paragraph_id = event.key.split("/")
         try:
-            self.session.set_draft(with_paragraph_text(draft, section_id, paragraph_id, event.text))
+            self.session.set_draft(
+                with_paragraph_text(draft, section_id, paragraph_id, event.text),
+                record=not self._edit_recorded,
+            )
+            self._edit_recorded = True
         except KeyError:  # the paragraph was redrafted away under the editor
             self.notify(
                 "That paragraph is gone from the draft; the edit was not applied.",
@@ -479,6 +486,7 @@ class DraftingScreen(Screen[None]):
     def _history(self, step: Callable[[], bool], nothing: str) -> None:
         if self.query_one(ParagraphEditor).key is not None:
             self.action_close_editor()
+        self._edit_recorded = False
         self._edit_seq += 1  # a verification still running must not redo what was undone
         if step():
             self._show_draft()
