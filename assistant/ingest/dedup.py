@@ -88,7 +88,8 @@ class NearDuplicates:
         self._row: dict[str, int] = {}
         self._lineage: dict[str, str] = {}
         self._matrix = np.empty((0, NUM_PERM), dtype=np.uint32)
-        self._bands: list[dict[bytes, list[int]]] = [{} for _ in range(BANDS)]
+        # Per band: slot values → ids of the documents having them (ids, not rows: rows move).
+        self._bands: list[dict[bytes, list[str]]] = [{} for _ in range(BANDS)]
 
     def load(self, rows: Iterable[tuple[str, str, bytes]]) -> None:
         for doc_id, lineage_id, blob in rows:
@@ -106,14 +107,11 @@ class NearDuplicates:
         self._matrix[n] = sig
         self._row[doc_id] = n
         self._ids.append(doc_id)
-        self._index_row(n)
+        for band, key in zip(self._bands, self._band_keys(sig), strict=True):
+            band.setdefault(key, []).append(doc_id)
 
     def _band_keys(self, sig: np.ndarray) -> list[bytes]:
         return [sig[b * ROWS : (b + 1) * ROWS].tobytes() for b in range(BANDS)]
-
-    def _index_row(self, row: int) -> None:
-        for band, key in zip(self._bands, self._band_keys(self._matrix[row]), strict=True):
-            band.setdefault(key, []).append(row)
 
     def relabel(self, old_lineage: str, new_lineage: str) -> None:
         for doc_id, lin in self._lineage.items():
@@ -124,16 +122,20 @@ class NearDuplicates:
         gone = set(doc_ids) & set(self._row)
         if not gone:
             return
+        for doc_id in gone:
+            keys = self._band_keys(self._matrix[self._row[doc_id]])
+            for band, key in zip(self._bands, keys, strict=True):
+                members = [d for d in band[key] if d != doc_id]
+                if members:
+                    band[key] = members
+                else:
+                    del band[key]
         keep = [i for i, d in enumerate(self._ids) if d not in gone]
         self._matrix = self._matrix[keep].copy()
         self._ids = [self._ids[i] for i in keep]
         self._row = {d: i for i, d in enumerate(self._ids)}
         for d in gone:
             del self._lineage[d]
-        # Row numbers moved: rebuild the bands (removals are rare: a changed or pruned file).
-        self._bands = [{} for _ in range(BANDS)]
-        for row in range(len(self._ids)):
-            self._index_row(row)
 
     def best_match(self, sig: np.ndarray) -> tuple[str, str, float] | None:
         """(doc_id, lineage_id, similarity) of the closest stored document above the threshold."""
@@ -144,13 +146,15 @@ class NearDuplicates:
             rows = np.arange(n)
             block = self._matrix[:n]
         else:
-            found: set[int] = set()
+            found: set[str] = set()
             for band, key in zip(self._bands, self._band_keys(sig), strict=True):
                 found.update(band.get(key, ()))
             if not found:
                 return None
-            # Sorted: on a tie the earliest stored document wins, as in a full scan.
-            rows = np.fromiter(sorted(found), dtype=np.int64, count=len(found))
+            # Sorted rows: on a tie the earliest stored document wins, as in a full scan.
+            rows = np.fromiter(
+                sorted(self._row[d] for d in found), dtype=np.int64, count=len(found)
+            )
             block = self._matrix[rows]
         sims = (block == sig[None, :]).mean(axis=1)
         best = int(np.argmax(sims))
