@@ -111,7 +111,7 @@ def bench_ingest(corpus: Path, warmup: Path, work: Path, repeats: int) -> dict:
     startup, svc, _ = ingest(warmup, "warmup")
     warm_texts = [p.text for p in svc.store.passages()]
     svc.close()
-    raw_model = embedder._model  # the very model object our ingest uses
+    raw_model = embedder.model  # the very model object our ingest uses
 
     def raw_encode(texts: list[str]) -> float:
         t0 = time.perf_counter()

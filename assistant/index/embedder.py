@@ -11,7 +11,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assistant.paths import default_embedding_model
 
@@ -57,6 +57,12 @@ class Embedder:
         dim = dim or model.get_sentence_embedding_dimension
         self.dimension = int(dim() or 384)
         self.name = model_path.name
+
+    @property
+    def model(self) -> Any:
+        """The sentence-transformers model itself, for a baseline that must run the very same
+        weights (the ingest benchmark's bare `encode()`)."""
+        return self._model
 
     @classmethod
     def for_settings(cls, settings: Settings) -> Embedder:
