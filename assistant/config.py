@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from assistant.errors import DeskError
+
 ENV_PREFIX = "DESK_"
 # Environment variables with the prefix that are not settings (they choose *which* workspace).
 _ENV_NOT_SETTINGS = {"DESK_WORKSPACE"}
@@ -22,7 +24,7 @@ _ENV_NOT_SETTINGS = {"DESK_WORKSPACE"}
 GeneratorName = Literal["extractive", "llama-cpp", "openai"]
 
 
-class ConfigError(ValueError):
+class ConfigError(DeskError, ValueError):
     """A configuration key is unknown or its value is invalid; the message names both."""
 
 

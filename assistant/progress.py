@@ -10,8 +10,10 @@ from __future__ import annotations
 import threading
 from typing import Protocol
 
+from assistant.errors import DeskError
 
-class Cancelled(RuntimeError):
+
+class Cancelled(DeskError, RuntimeError):
     """The user asked to stop; work done so far is kept."""
 
 

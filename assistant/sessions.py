@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.draft_edits import apply_locks, locks_of
+from assistant.errors import DeskError
 from assistant.models import Draft, Hit, SearchFilters, utcnow
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ UNDO_LIMIT = 50
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
-class SessionError(RuntimeError):
+class SessionError(DeskError, RuntimeError):
     """A session is missing, unreadable or invalid; the message names the file and the problem."""
 
 

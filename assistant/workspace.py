@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings, load_settings, settings_as_toml
+from assistant.errors import DeskError
 from assistant.paths import default_workspace
 
 
-class WorkspaceError(RuntimeError):
+class WorkspaceError(DeskError, RuntimeError):
     """The workspace is missing, unreadable, or busy; the message says which and where."""
 
 

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from assistant.errors import DeskError
 
-class BatchConfigError(ValueError):
+
+class BatchConfigError(DeskError, ValueError):
     """Bad batch options (window, time zone, limits); the message says which and why."""
 
 

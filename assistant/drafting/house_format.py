@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from assistant.drafting.generators.base import SectionSpec
+from assistant.errors import DeskError
 from assistant.paths import seeds_dir
 from assistant.text import STOPWORDS, normalize_quotes
 
@@ -20,7 +21,7 @@ Preference = Literal["central", "newest", "aspect", "causal", "hedged", "stakes"
 _PREFERENCES = {"central", "newest", "aspect", "causal", "hedged", "stakes"}
 
 
-class HouseFormatError(ValueError):
+class HouseFormatError(DeskError, ValueError):
     """The house format file is missing a key or has a bad value; the message names both."""
 
 

@@ -9,10 +9,11 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
+from assistant.errors import DeskError
 from assistant.models import SourceFormat, SourceKind
 
 
-class IngestError(ValueError):
+class IngestError(DeskError, ValueError):
     """A file cannot be ingested. The message says what is wrong; the pipeline adds the path."""
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.errors import DeskError
 from assistant.models import Draft, ProvenanceEntry, Sentence
 from assistant.provenance.footer import utc_label
 from assistant.provenance.markdown import DEFAULT_TITLES
@@ -44,7 +45,7 @@ _MARKER = re.compile(r"\[(\d+)\]")
 _SAFE_SCHEMES = ("http://", "https://")
 
 
-class UnsafePathError(ValueError):
+class UnsafePathError(DeskError, ValueError):
     """An output name would write outside the chosen directory (or is empty)."""
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from assistant.errors import DeskError
 from assistant.models import Passage
 
 TokenCallback = Callable[[str], None]
@@ -68,5 +69,5 @@ class Generator(Protocol):
         ...
 
 
-class GeneratorError(RuntimeError):
+class GeneratorError(DeskError, RuntimeError):
     """The generator could not produce text (dead endpoint, missing model, ...); says why."""
