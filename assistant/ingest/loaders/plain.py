@@ -25,7 +25,8 @@ _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_EMPH = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", re.M)
 _MD_RULE = re.compile(r"^\s{0,3}([-*_]\s*){3,}$", re.M)
-_MD_QUOTE_LIST = re.compile(r"^\s{0,3}(?:>\s?|[-*+]\s+|\d+[.)]\s+)", re.M)
+_MD_QUOTE = re.compile(r"^\s{0,3}>\s?", re.M)
+_MD_LIST = re.compile(r"^\s{0,3}(?:[-*+]\s+|\d+[.)]\s+)", re.M)
 
 UNATTRIBUTED = "unattributed"
 # libyaml's safe loader when PyYAML was built with it: the same documents, ~10x faster.
@@ -53,9 +54,12 @@ def markdown_to_text(body: str) -> tuple[str, str | None]:
     """Readable text from Markdown, and the first `# heading` (a title candidate)."""
     first_h1 = re.search(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", body, re.M)
     body = _MD_RULE.sub("", body)
-    body = _MD_HEADING.sub(lambda m: m.group(1) + "\n", body)
+    # Headings and list items stand apart (blank lines), so that `clean_text`, which joins
+    # Markdown's wrapped lines, never runs them into the text around them.
+    body = _MD_HEADING.sub(lambda m: "\n" + m.group(1) + "\n\n", body)
     body = _MD_LINK.sub(r"\1", body)
-    body = _MD_QUOTE_LIST.sub("", body)
+    body = _MD_LIST.sub("\n", body)
+    body = _MD_QUOTE.sub("", body)
     body = _MD_EMPH.sub(r"\2", body)
     return body, first_h1.group(1).strip() if first_h1 else None
 
@@ -66,7 +70,7 @@ def load_plain(path: Path, text: str, markdown: bool) -> list[Item]:
     if markdown:
         body, heading = markdown_to_text(body)
     title = clean_line(meta.get("title")) or heading
-    body = clean_text(body)
+    body = clean_text(body, lines_are_paragraphs=False)
     if title and body.startswith(title):
         # The heading repeated as the body's first line adds nothing to the passages.
         body = body[len(title) :].lstrip()
