@@ -7,10 +7,11 @@ install) they live at the repository's top level; in a wheel install they are un
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
-from platformdirs import user_data_dir
+from platformdirs import user_cache_dir, user_data_dir
 
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 _SHARE = Path(sys.prefix) / "share" / "desk-assistant"
@@ -83,3 +84,13 @@ def default_gguf_model() -> Path:
     if not found:
         raise FileNotFoundError(f"no .gguf file inside {root}")
     return found[0]
+
+
+def model_cache_dir() -> Path:
+    """Where models derived on this machine are kept (the ONNX export of the embedding model):
+    `DESK_CACHE_DIR` if set, else the per-user cache folder. Safe to delete; rebuilt on use."""
+    env = os.environ.get("DESK_CACHE_DIR")
+    base = (
+        Path(env).expanduser() if env else Path(user_cache_dir("desk-assistant", appauthor=False))
+    )
+    return base / "models"

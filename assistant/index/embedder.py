@@ -37,31 +37,56 @@ def resolve_model_path(name: str) -> Path:
     return path
 
 
-class Embedder:
-    """Batched, normalised sentence embeddings from one local sentence-transformers model."""
+BACKENDS = ("torch", "onnx")
 
-    def __init__(self, model_path: Path, batch_size: int = 64) -> None:
+
+class Embedder:
+    """Batched, normalised sentence embeddings from one local sentence-transformers model, run
+    by torch (sentence-transformers) or by ONNX Runtime (`onnx_encoder.OnnxEncoder`, the same
+    weights exported once; vectors agree to cosine ≥ 0.9999)."""
+
+    def __init__(
+        self,
+        model_path: Path,
+        batch_size: int = 64,
+        backend: str = "torch",
+        cache_root: Path | None = None,
+    ) -> None:
         # Never reach for the hub, whatever the caller's environment says.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        if backend not in BACKENDS:
+            raise ValueError(f"embedding backend '{backend}' is not one of {', '.join(BACKENDS)}")
+        self.model_path = model_path
+        self.batch_size = batch_size
+        self.backend = backend
+        self.name = model_path.name
+        self._onnx: Any = None
+        self._model: Any = None
+        if backend == "onnx":
+            from assistant.index.onnx_encoder import OnnxEncoder
+            from assistant.paths import model_cache_dir
+
+            self._onnx = OnnxEncoder(model_path, cache_root or model_cache_dir(), batch_size)
+            self.dimension = self._onnx.dimension
+            return
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
         # The "Loading weights" bar would land in every CLI command's output.
         hf_logging.disable_progress_bar()
-        self.model_path = model_path
-        self.batch_size = batch_size
         self._model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
         model = self._model
         dim = getattr(model, "get_embedding_dimension", None)
         dim = dim or model.get_sentence_embedding_dimension
         self.dimension = int(dim() or 384)
-        self.name = model_path.name
 
     @property
     def model(self) -> Any:
         """The sentence-transformers model itself, for a baseline that must run the very same
-        weights (the ingest benchmark's bare `encode()`)."""
+        weights (the ingest benchmark's bare `encode()`). Torch backend only."""
+        if self._model is None:
+            raise RuntimeError("the ONNX backend has no sentence-transformers model")
         return self._model
 
     @classmethod
@@ -83,6 +108,8 @@ class Embedder:
         """One short text on one thread. For a handful of tokens, splitting the work across
         threads costs more in synchronisation than it saves, and on a busy machine waiting for
         a second core turns milliseconds into hundreds of them."""
+        if self._onnx is not None:
+            return self._onnx.encode_query(text)
         import torch
 
         with _QUERY_LOCK:
@@ -103,6 +130,8 @@ class Embedder:
 
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self._onnx is not None:
+            return self._onnx.encode(texts, progress)
         if progress is None:
             # One call: sentence-transformers sorts the whole list by length before batching.
             vecs = self._model.encode(
