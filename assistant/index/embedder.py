@@ -40,6 +40,9 @@ def resolve_model_path(name: str) -> Path:
 class Embedder:
     """Batched, normalised sentence embeddings from one local sentence-transformers model."""
 
+    backend = "torch"
+    """What runs the model; part of an index's `ModelIdentity`."""
+
     def __init__(self, model_path: Path, batch_size: int = 64) -> None:
         # Never reach for the hub, whatever the caller's environment says.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
