@@ -297,3 +297,31 @@ def test_weight_digests_are_cached_by_path_size_and_mtime(tmp_path, monkeypatch)
     assert weights_digest(model, store) != first
     assert len(hashed) == 3
     store.close()
+
+
+def test_an_emptied_index_takes_the_model_that_writes_next(built, model_128):
+    """Nothing to mix with: after every document is removed, a new model may write at once
+    (Chroma would keep the old collection's dimension, so it is started afresh)."""
+    ws = Workspace.open(built)
+    store = Store(ws.db_path)
+    path = store.known_files()[0] if store.known_files() else None
+    docs = allsides_documents(shared_data(), stories=3)
+    with store.transaction():
+        removed = store.forget_file(path or docs[0].location.path)
+    index = PassageIndex(ws, store)
+    index.delete(removed)
+    assert store.count_passages() == 0 and index.vectors.count() == 0
+    index.close()
+
+    _set_model(built, model_128)
+    ws = Workspace.open(built)
+    index = PassageIndex(ws, store)
+    try:
+        add_all(store, docs[:2])
+        assert index.sync() == store.count_passages()
+        assert index.vectors.model_identity().dimension == 128
+    finally:
+        index.close()
+        store.close()
+    passage = _first_passage(built)
+    assert _search(built, passage.text)[0].passage.id == passage.id
