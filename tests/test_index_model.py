@@ -269,14 +269,15 @@ def test_reindex_killed_midway_blocks_searches_and_resumes(v1, model_128):
 
 
 def test_weight_digests_are_cached_by_path_size_and_mtime(tmp_path, monkeypatch):
-    """A new process (an empty in-memory cache) reads the digest from the store instead of
-    re-hashing; a changed file is hashed again and changes the identity."""
+    """A new process (an empty in-memory cache) reads the digest from the cache file instead
+    of re-hashing; a changed weight file is hashed again and changes the identity; a README
+    is not part of it."""
     model = tmp_path / "model"
     (model / "2_Dense").mkdir(parents=True)
     (model / "model.safetensors").write_bytes(b"a" * 1000)
     (model / "2_Dense" / "model.safetensors").write_bytes(b"b" * 1000)
     (model / "README.md").write_text("not part of the identity", encoding="utf-8")
-    store = Store(tmp_path / "desk.sqlite")
+    cache = tmp_path / "index" / "model_digests.json"
     hashed: list[str] = []
     real = model_identity.hashlib.file_digest
 
@@ -285,18 +286,17 @@ def test_weight_digests_are_cached_by_path_size_and_mtime(tmp_path, monkeypatch)
         return real(fh, name)
 
     monkeypatch.setattr(model_identity.hashlib, "file_digest", counting)
-    first = weights_digest(model, store)
-    assert len(hashed) == 2
+    first = weights_digest(model, cache)
+    assert len(hashed) == 2 and cache.is_file()
     monkeypatch.setattr(model_identity, "_DIGESTS", {})  # as in a new process
-    assert weights_digest(model, store) == first
+    assert weights_digest(model, cache) == first
     assert len(hashed) == 2
 
     (model / "README.md").write_text("edited", encoding="utf-8")
-    assert weights_digest(model, store) == first
-    (model / "2_Dense" / "model.safetensors").write_bytes(b"c" * 1000)
-    assert weights_digest(model, store) != first
+    assert weights_digest(model, cache) == first
+    (model / "2_Dense" / "model.safetensors").write_bytes(b"c" * 1001)
+    assert weights_digest(model, cache) != first
     assert len(hashed) == 3
-    store.close()
 
 
 def test_an_emptied_index_takes_the_model_that_writes_next(built, model_128):

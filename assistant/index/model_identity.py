@@ -10,18 +10,22 @@ READMEs are left out. Next to it: the vectors' dimension and the backend that ru
 (`torch` today).
 
 Hashing all-MiniLM-L6-v2 reads 90 MB (about 0.3 s), so each file's digest is cached under its
-(resolved path, size, mtime): in this process, and in a `digests` mapping the caller keeps (the
-index keeps it in the store's `meta` table), so a new process only `stat`s the files.
+(resolved path, size, mtime): in this process, and in a small JSON file the caller names (the
+index keeps it in the workspace's `index/` folder), so a new process only `stat`s the files.
+A JSON file rather than the store: the index hashes in its background opener thread, which must
+not share the store's SQLite connection.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import tempfile
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from assistant.errors import DeskError
 
@@ -40,6 +44,9 @@ _METADATA_KEYS = {
     "model": "desk_model_path",
 }
 _DIGESTS: dict[tuple[str, int, int], str] = {}
+# One hash at a time: a caller arriving while the background opener hashes a file waits for its
+# digest instead of reading the same 90 MB again.
+_HASHING = threading.Lock()
 
 
 class IndexModelError(DeskError, RuntimeError):
@@ -47,14 +54,6 @@ class IndexModelError(DeskError, RuntimeError):
     by an interrupted `desk reindex`); the message names both and says to run `desk reindex`."""
 
     exit_code = 2
-
-
-class DigestCache(Protocol):
-    """Where file digests persist between processes (the store: `get_meta` / `set_meta`)."""
-
-    def get_meta(self, key: str) -> str | None: ...
-
-    def set_meta(self, key: str, value: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -108,9 +107,10 @@ def model_files(model_dir: Path) -> list[Path]:
     )
 
 
-def weights_digest(model_dir: Path, cache: DigestCache | None = None) -> str:
-    """SHA-256 identifying the model in `model_dir` (files named and hashed by
-    `model_files`). Raises `FileNotFoundError` when the folder holds no weight file."""
+def weights_digest(model_dir: Path, cache_file: Path | None = None) -> str:
+    """SHA-256 identifying the model in `model_dir` (files named and hashed by `model_files`);
+    digests persist in `cache_file` when given. Raises `FileNotFoundError` when the folder
+    holds no weight file."""
     model_dir = model_dir.resolve()
     files = model_files(model_dir) if model_dir.is_dir() else []
     if not any(p.suffix in WEIGHT_SUFFIXES for p in files):
@@ -118,35 +118,55 @@ def weights_digest(model_dir: Path, cache: DigestCache | None = None) -> str:
             f"embedding model folder {model_dir} holds no weight file "
             f"({', '.join(sorted(WEIGHT_SUFFIXES))})"
         )
-    combined = hashlib.sha256()
-    for path in files:
-        combined.update(
-            f"{path.relative_to(model_dir).as_posix()}\t{_file_digest(path, cache)}\n".encode()
-        )
+    with _HASHING:
+        stored = _read_cache(cache_file)
+        combined = hashlib.sha256()
+        fresh = False
+        for path in files:
+            digest, new = _file_digest(path, stored)
+            fresh |= new
+            combined.update(f"{path.relative_to(model_dir).as_posix()}\t{digest}\n".encode())
+        if fresh and cache_file is not None:
+            _write_cache(cache_file, stored)
     return combined.hexdigest()
 
 
-def _file_digest(path: Path, cache: DigestCache | None) -> str:
+def _file_digest(path: Path, stored: dict[str, dict[str, object]]) -> tuple[str, bool]:
+    """(digest, whether `stored` gained an entry)."""
     st = path.stat()
     key = (str(path), st.st_size, st.st_mtime_ns)
-    if key in _DIGESTS:
-        return _DIGESTS[key]
-    meta_key = f"model.file_sha256:{path}"
-    if cache is not None:
-        try:
-            stored = json.loads(cache.get_meta(meta_key) or "{}")
-        except ValueError:
-            stored = {}
-        if stored.get("size") == st.st_size and stored.get("mtime_ns") == st.st_mtime_ns:
-            _DIGESTS[key] = str(stored["sha256"])
-            return _DIGESTS[key]
-    with path.open("rb") as fh:
-        digest = hashlib.file_digest(fh, "sha256").hexdigest()
-    _DIGESTS[key] = digest
-    if cache is not None:
-        record = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": digest}
-        try:
-            cache.set_meta(meta_key, json.dumps(record))
-        except Exception:  # noqa: BLE001 - a busy or read-only store only costs a re-hash
-            pass
-    return digest
+    entry = stored.get(str(path)) or {}
+    if entry.get("size") == st.st_size and entry.get("mtime_ns") == st.st_mtime_ns:
+        _DIGESTS[key] = str(entry["sha256"])
+        return _DIGESTS[key], False
+    if key not in _DIGESTS:
+        with path.open("rb") as fh:
+            _DIGESTS[key] = hashlib.file_digest(fh, "sha256").hexdigest()
+    stored[str(path)] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": _DIGESTS[key]}
+    return _DIGESTS[key], True
+
+
+def _read_cache(cache_file: Path | None) -> dict[str, dict[str, object]]:
+    if cache_file is None:
+        return {}
+    try:
+        data = json.loads(cache_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_cache(cache_file: Path, stored: Mapping[str, object]) -> None:
+    """Atomically (two processes may write it; either's content is right). A read-only
+    workspace only costs a re-hash next time."""
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{cache_file.name}.", dir=cache_file.parent)
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(stored, fh, indent=1, sort_keys=True)
+        os.replace(tmp, cache_file)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)

@@ -101,6 +101,12 @@ class PassageIndex:
                     _ = self.vectors
         except Exception:  # noqa: BLE001 - reported by the first real use
             pass
+        # Hash the model's files now too (0.3 s for the wheel's model in a new workspace), so
+        # the first `check_model` finds the digest ready. Outside the lock: hashing needs none.
+        try:
+            self._model_digest()
+        except Exception:  # noqa: BLE001 - reported by the first real use
+            pass
 
     # --- parts, built on first use -------------------------------------------------------------
     @property
@@ -121,6 +127,12 @@ class PassageIndex:
             return self._vectors
 
     # --- which model the vectors come from --------------------------------------------------
+    def _model_digest(self) -> str:
+        from assistant.index.embedder import resolve_model_path
+
+        path = resolve_model_path(self.settings.embedding_model)
+        return weights_digest(path, self.workspace.model_digests_path)
+
     def configured_model(self, load: bool = True) -> ModelIdentity:
         """The identity of the configured `embedding_model`. `load=False` hashes its files but
         does not load it, leaving the dimension 0 (enough to compare with a recorded one)."""
@@ -128,7 +140,7 @@ class PassageIndex:
 
         path = resolve_model_path(self.settings.embedding_model)
         return ModelIdentity(
-            weights=weights_digest(path, self.store),
+            weights=self._model_digest(),
             dimension=self.embedder.dimension if load else 0,
             backend=Embedder.backend,
             model=str(path),
