@@ -19,7 +19,7 @@ from assistant.workspace import Workspace, resolve_workspace_path
 if TYPE_CHECKING:
     from assistant.batch.runner import BatchReport
     from assistant.drafting.drafter import Drafter
-    from assistant.index.passage_index import PassageIndex
+    from assistant.index.passage_index import PassageIndex, ReindexReport
     from assistant.ingest.pipeline import IngestReport
     from assistant.render.renderer import Renderer
     from assistant.sessions import Session, SessionStore, Staleness
@@ -74,6 +74,15 @@ class DeskService:
                 progress=progress or NullProgress(),
                 cancel=cancel,
             )
+
+    def reindex(
+        self, progress: Progress | None = None, cancel: threading.Event | None = None
+    ) -> ReindexReport:
+        """Drop the vector index and re-embed every stored passage with the configured
+        `embedding_model`, under the workspace's writer lock. Resumable: rerun after a kill,
+        it embeds only what is still missing (see `PassageIndex.reindex`)."""
+        with self.workspace.lock("reindex"):
+            return self.index.reindex(progress or NullProgress(), cancel)
 
     def search(
         self,

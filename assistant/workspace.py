@@ -59,6 +59,11 @@ class Workspace:
         return self.index_dir / "bm25"
 
     @property
+    def model_digests_path(self) -> Path:
+        """Cached SHA-256 of the embedding model's files (see `assistant.index.model_identity`)."""
+        return self.index_dir / "model_digests.json"
+
+    @property
     def sessions_dir(self) -> Path:
         return self.root / "sessions"
 

@@ -180,3 +180,37 @@ def test_desk_draft_prints_and_writes_the_synthesis(demo_service, tmp_path):
         ],
     )
     assert bad.exit_code != 0 and "nonsense" in bad.output
+
+
+def test_desk_draft_with_a_vector_cache_smaller_than_the_draft(demo_service, monkeypatch):
+    """The verifier's vector cache evicting in the middle of a draft's verification used to
+    raise a KeyError, which `desk draft` then reported as a bad `--sections` value."""
+    from click.testing import CliRunner
+
+    import assistant.verify.verifier as verifier_module
+    from assistant.cli import cli
+
+    monkeypatch.setattr(verifier_module, "_CACHE_SIZE", 1)  # 16 vectors; a draft needs hundreds
+    result = CliRunner().invoke(
+        cli, ["--workspace", str(demo_service.workspace.root), "draft", TOPIC]
+    )
+    assert result.exit_code == 0, result.output
+    assert "--sections" not in result.output
+    assert "citation recall" in result.output
+
+
+def test_a_key_error_inside_drafting_is_not_blamed_on_sections(demo_service, monkeypatch):
+    from click.testing import CliRunner
+
+    from assistant.cli import cli
+    from assistant.service import DeskService
+
+    def broken(self, *args, **kwargs):
+        raise KeyError("some internal key")
+
+    monkeypatch.setattr(DeskService, "draft", broken)
+    result = CliRunner().invoke(
+        cli, ["--workspace", str(demo_service.workspace.root), "draft", TOPIC]
+    )
+    assert isinstance(result.exception, KeyError)  # a bug surfaces as itself
+    assert "--sections" not in result.output

@@ -216,3 +216,30 @@ def test_two_citations_that_each_carry_half_the_claim_are_both_relevant(verifier
     # Either citation alone misses half the facts, so neither can be supported alone.
     alone = verifier.verify_sentence(out.sections[0].paragraphs[0].sentences[0].text, {2: OTHER})
     assert alone.label != "supported"
+
+
+def test_a_draft_larger_than_the_vector_cache_is_verified_like_any_other(verifier, monkeypatch):
+    """The vector cache evicts while a draft is being verified (here: a 16-vector cache and a
+    draft needing ~30 vectors, some of them already cached and so the oldest): every sentence
+    still gets the verdict an unbounded cache gives, instead of a `KeyError` for a vector
+    evicted between being computed and being read."""
+    import assistant.verify.verifier as verifier_module
+    from assistant.verify import Verifier
+
+    sentences = [(s, [1]) for s in split_sentences(PASSAGE)]
+    sentences += [(s, [2]) for s in split_sentences(OTHER)]
+    sentences += [(f"Trump and Putin spoke for {n} hours in Anchorage.", [1]) for n in range(20)]
+    draft = _draft({"lede": sentences}, [_citation(1, PASSAGE), _citation(2, OTHER)])
+    expected = verifier.verify_draft(draft)
+
+    monkeypatch.setattr(verifier_module, "_CACHE_SIZE", 1)  # 16 vectors
+    small = Verifier(verifier.embedder)
+    # Cache the passage's sentences first: they are then the oldest entries, evicted first.
+    small.verify_sentence(split_sentences(PASSAGE)[0], {1: PASSAGE})
+    got = small.verify_draft(draft)
+
+    labels = [s.verdict.label for s in got.sections[0].paragraphs[0].sentences]
+    assert labels == [s.verdict.label for s in expected.sections[0].paragraphs[0].sentences]
+    assert got.metrics == expected.metrics
+    # A second pass over the same draft (all of it evicted or cached by now) agrees too.
+    assert small.verify_draft(draft).metrics == expected.metrics

@@ -16,6 +16,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "ingest_cmd",
         "Ingest files or folders into the workspace.",
     ),
+    "reindex": (
+        "assistant.cli.reindex_cmd",
+        "reindex_cmd",
+        "Re-embed every passage with the configured embedding model.",
+    ),
     "search": ("assistant.cli.search_cmd", "search_cmd", "Search the index (hybrid dense + BM25)."),
     "draft": (
         "assistant.cli.draft_cmd",

@@ -74,6 +74,16 @@ def draft_cmd(
             )
         from assistant.drafting.generators.base import GeneratorError
 
+        # Checked here, not by catching KeyError around the draft: a KeyError from anywhere
+        # inside drafting or verification would then be reported as a bad `--sections`.
+        known = service.drafter.house.ids
+        unknown = [s for s in wanted or [] if s not in known]
+        if unknown:
+            raise click.BadParameter(
+                f"unknown section {', '.join(repr(s) for s in unknown)}; "
+                f"the house format has: {', '.join(known)}",
+                param_hint="--sections",
+            )
         try:
             with RichProgress() as progress:
                 draft = service.draft(
@@ -84,8 +94,6 @@ def draft_cmd(
                     progress=progress,
                     model=model,
                 )
-        except KeyError as exc:  # an unknown section id
-            raise click.BadParameter(str(exc.args[0]), param_hint="--sections") from None
         except (GeneratorError, FileNotFoundError) as exc:
             raise click.ClickException(str(exc)) from None
         text = _render(service, draft, fmt)

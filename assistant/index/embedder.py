@@ -45,6 +45,9 @@ class Embedder:
     by torch (sentence-transformers) or by ONNX Runtime (`onnx_encoder.OnnxEncoder`, the same
     weights exported once; vectors agree to cosine ≥ 0.9999)."""
 
+    backend: str = "torch"
+    """What runs the model; recorded in an index's `ModelIdentity`."""
+
     def __init__(
         self,
         model_path: Path,

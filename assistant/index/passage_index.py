@@ -15,6 +15,16 @@ point loses at most one batch of work and never leaves a passage marked without 
    Chroma server);
 3. rebuild BM25 when its generation differs from the store's.
 
+Vectors are only comparable with vectors of the same model, so the Chroma collection records
+which model wrote them (`ModelIdentity`: a hash of the weights, the dimension, the backend) and
+the first use of the index that embeds or searches (`check_model`) compares it with the
+configured `embedding_model`, raising `IndexModelError` on a mismatch. `reindex()` (`desk
+reindex`) drops the vectors and re-embeds every passage with the configured model, resumably,
+and records the new identity only once every passage has its new vector and BM25's local copy
+of the vectors is rebuilt. An index written before identities were recorded is adopted when
+re-embedding a few of its stored passages with the configured model gives back their stored
+vectors (all such indexes were built with the wheel's model); otherwise it asks for a reindex.
+
 Tuning knobs come from `Settings`: `embedding_batch_size` (vectors are written every four model
 batches), `chroma_url` / `chroma_collection`.
 """
@@ -23,9 +33,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from assistant.index.lexical import LexicalHit, LexicalIndex
+from assistant.index.model_identity import IndexModelError, ModelIdentity, weights_digest
 from assistant.index.vector_store import DenseHit, VectorStore
 from assistant.models import Passage, SearchFilters
 from assistant.progress import NullProgress, Progress, check_cancel
@@ -38,6 +50,25 @@ if TYPE_CHECKING:
     from assistant.index.embedder import Embedder
 
 _RECONCILED_KEY = "index.reconciled_generation"
+_SAMPLE = 4
+"""Stored passages re-embedded to recognise the model of an index with no recorded identity."""
+_SAME_VECTOR = 0.999
+"""Cosine above which a re-embedded passage's vector is its stored one (run-to-run float noise
+of one model is ~1e-6; another model, even a close fine-tune, lands well below)."""
+
+
+@dataclass(frozen=True)
+class ReindexReport:
+    """What `PassageIndex.reindex` did."""
+
+    passages: int
+    """Passages in the store, all of which now have a vector from `model`."""
+    embedded: int
+    """Passages embedded by this run (fewer than `passages` when it resumed a killed run)."""
+    model: ModelIdentity
+    previous: ModelIdentity | None
+    """The model recorded before, when the run started from a complete index."""
+    resumed: bool
 
 
 class PassageIndex:
@@ -52,6 +83,8 @@ class PassageIndex:
         self._lexical: LexicalIndex | None = None
         self._lineage_sizes: tuple[int, dict[str, int]] | None = None
         self._closed = False
+        self._model_checked = False
+        self._record_on_write = False
         # Importing chromadb and opening the client takes a second or more; do it while the
         # caller parses files. A failure here is ignored: the first real use raises it clearly.
         # numpy is imported here first: importing it from two threads at once can hand one of
@@ -66,6 +99,12 @@ class PassageIndex:
             with self._lock:
                 if not self._closed:
                     _ = self.vectors
+        except Exception:  # noqa: BLE001 - reported by the first real use
+            pass
+        # Hash the model's files now too (0.3 s for the wheel's model in a new workspace), so
+        # the first `check_model` finds the digest ready. Outside the lock: hashing needs none.
+        try:
+            self._model_digest()
         except Exception:  # noqa: BLE001 - reported by the first real use
             pass
 
@@ -87,6 +126,114 @@ class PassageIndex:
                 )
             return self._vectors
 
+    # --- which model the vectors come from --------------------------------------------------
+    def _model_digest(self) -> str:
+        from assistant.index.embedder import resolve_model_path
+
+        path = resolve_model_path(self.settings.embedding_model)
+        return weights_digest(path, self.workspace.model_digests_path)
+
+    def configured_model(self, load: bool = True) -> ModelIdentity:
+        """The identity of the configured `embedding_model`. `load=False` hashes its files but
+        does not load it, leaving the dimension 0 (enough to compare with a recorded one)."""
+        from assistant.index.embedder import Embedder, resolve_model_path
+
+        path = resolve_model_path(self.settings.embedding_model)
+        return ModelIdentity(
+            weights=self._model_digest(),
+            dimension=self.embedder.dimension if load else 0,
+            backend=Embedder.backend,
+            model=str(path),
+        )
+
+    def check_model(self) -> None:
+        """Raise `IndexModelError` unless the stored vectors were written by the configured
+        model. Checked once per index; an empty collection takes the identity of the model
+        that writes its first vectors."""
+        with self._lock:
+            if self._model_checked:
+                return
+            vectors = self.vectors
+            configured = self.configured_model(load=False)
+            target = vectors.reindex_target()
+            if target is not None:
+                again = (
+                    "it resumes where it stopped"
+                    if target.weights == configured.weights
+                    else f"it starts over with the configured {configured.describe()}"
+                )
+                raise IndexModelError(
+                    f"the vector index in {vectors.location} is incomplete: a `desk reindex` "
+                    f"with {target.describe()} was interrupted. Run `desk reindex` again ({again})."
+                )
+            recorded = vectors.model_identity()
+            if vectors.count() == 0:
+                self._record_on_write = True
+            elif recorded is None:
+                self._adopt_or_refuse()
+            elif recorded.weights != configured.weights:
+                raise IndexModelError(
+                    f"the vector index in {vectors.location} was built with the embedding model "
+                    f"{recorded.describe()}, but the configured `embedding_model` "
+                    f"('{self.settings.embedding_model}', see {self.workspace.toml_path}) is "
+                    f"{self.configured_model().describe()}. Vectors of two models cannot be "
+                    "compared: run `desk reindex` to re-embed every passage with the configured "
+                    "model, or set `embedding_model` back."
+                )
+            self._model_checked = True
+
+    def _adopt_or_refuse(self) -> None:
+        """An index written before identities were recorded: adopt the configured model when it
+        reproduces the stored vectors of a few passages, else ask for a reindex."""
+        import numpy as np
+
+        model = self.configured_model()
+        ids, stored, hashes = self.vectors.sample(_SAMPLE)
+        before = (
+            f"the vector index in {self.vectors.location} was written before desk recorded "
+            "which embedding model built it, and"
+        )
+        fix = "Run `desk reindex` to re-embed every passage with the configured model."
+        if stored and len(stored[0]) != model.dimension:
+            raise IndexModelError(
+                f"{before} its {len(stored[0])}-dimensional vectors cannot come from the "
+                f"configured `embedding_model` {model.describe()}. {fix}"
+            )
+        passages = self.store.get_passages(ids)
+        pairs = [
+            (passages[pid].text, vec)
+            for pid, vec, digest in zip(ids, stored, hashes, strict=True)
+            if pid in passages and passages[pid].content_hash == digest
+        ]
+        if pairs:
+            fresh = self.embedder.encode([text for text, _ in pairs])
+            sims = [
+                float(np.dot(a, b) / ((np.linalg.norm(a) * np.linalg.norm(b)) or 1.0))
+                for a, (_, b) in zip(fresh, pairs, strict=True)
+            ]
+            if min(sims) < _SAME_VECTOR:
+                raise IndexModelError(
+                    f"{before} the configured `embedding_model` {model.describe()} does not "
+                    f"reproduce its vectors (cosine {min(sims):.3f} for a stored passage). {fix}"
+                )
+        self.vectors.record_model(model)
+
+    def _record_first_vectors(self) -> None:
+        """Before the first vectors go into an empty collection: record their model."""
+        self._record_on_write = False
+        if self.vectors.count() > 0:  # someone wrote since we looked: check them instead
+            self._model_checked = False
+            self.check_model()
+            return
+        model = self.configured_model()
+        recorded = self.vectors.model_identity()
+        if recorded is not None and recorded.same_model(model):
+            return
+        if recorded is not None:
+            # An emptied collection keeps its old dimension; start a fresh one.
+            self.vectors.reset(model)
+        self.vectors.record_model(model)
+
     @property
     def _reconciled_key(self) -> str:
         # Keyed by where the vectors live: pointing the workspace at a new server must reconcile.
@@ -103,6 +250,7 @@ class PassageIndex:
         are written. Returns how many passages were embedded by the model (reused vectors are
         not counted)."""
         progress = progress or NullProgress()
+        self.check_model()
         if not passages:
             return 0
         # Length-sorted batches pad less, so the model does less work per passage.
@@ -124,6 +272,8 @@ class PassageIndex:
                         progress.advance(len(reuse))
                     if fresh:
                         vecs = self.embedder.encode([p.text for p in fresh])
+                        if self._record_on_write:
+                            self._record_first_vectors()
                         self.vectors.upsert(fresh, vecs)
                         self.store.mark_embedded(p.id for p in fresh)
                         embedded += len(fresh)
@@ -142,6 +292,7 @@ class PassageIndex:
         """Bring vectors and BM25 in line with the store. Idempotent; safe to rerun after a kill."""
         progress = progress or NullProgress()
         with self._lock:
+            self.check_model()
             embedded = self.upsert(self.store.unembedded_passages(), progress, cancel)
             generation = self.store.generation()
             if (
@@ -153,6 +304,40 @@ class PassageIndex:
             self._refresh_lexical(generation, progress)
         return embedded
 
+    def reindex(
+        self, progress: Progress | None = None, cancel: threading.Event | None = None
+    ) -> ReindexReport:
+        """Drop the vectors and re-embed every stored passage with the configured model (the
+        caller holds the workspace's writer lock). Killed or cancelled, it leaves the
+        collection marked as being reindexed (every use then asks for `desk reindex`), and the
+        next run embeds only the passages still without a new vector."""
+        progress = progress or NullProgress()
+        with self._lock:
+            model = self.configured_model()
+            vectors = self.vectors
+            target = vectors.reindex_target()
+            resumed = target is not None and target.same_model(model)
+            previous = None if target is not None else vectors.model_identity()
+            if not resumed:
+                vectors.reset(model)
+            # The collection is ours now, whatever it says: skip the check in `upsert`.
+            self._model_checked, self._record_on_write = True, False
+            in_chroma = set(vectors.all_ids())
+            all_ids = self.store.passage_ids()
+            if in_chroma - all_ids:
+                vectors.delete(sorted(in_chroma - all_ids))
+            todo = (all_ids - in_chroma) | self.store.passage_ids(embedded=False)
+            embedded = self.upsert(
+                list(self.store.get_passages(sorted(todo)).values()), progress, cancel
+            )
+            generation = self.store.generation()
+            self.store.set_meta(self._reconciled_key, str(generation))
+            # BM25's copy of the vectors first: recorded before it, the old copy would be
+            # trusted by a filtered search if we were killed in between.
+            self._refresh_lexical(generation, progress, force=True)
+            vectors.record_model(model)
+        return ReindexReport(len(all_ids), embedded, model, previous, resumed)
+
     def _reconcile(self, progress: Progress, cancel: threading.Event | None) -> int:
         in_chroma = set(self.vectors.all_ids())
         orphans = sorted(in_chroma - self.store.passage_ids())
@@ -163,11 +348,11 @@ class PassageIndex:
             return 0
         return self.upsert(list(self.store.get_passages(missing).values()), progress, cancel)
 
-    def _refresh_lexical(self, generation: int, progress: Progress) -> None:
-        if self._lexical is not None and self._lexical.generation == generation:
+    def _refresh_lexical(self, generation: int, progress: Progress, force: bool = False) -> None:
+        if not force and self._lexical is not None and self._lexical.generation == generation:
             return
         target = self.workspace.lexical_dir
-        if LexicalIndex.stored_generation(target) == generation:
+        if not force and LexicalIndex.stored_generation(target) == generation:
             self._lexical = LexicalIndex.load(target)
             if self._lexical is not None:
                 return
@@ -200,6 +385,7 @@ class PassageIndex:
             return self._lexical
 
     def embed_query(self, text: str) -> np.ndarray:
+        self.check_model()
         return self.embedder.encode_query(text)
 
     def dense_search(
@@ -212,6 +398,7 @@ class PassageIndex:
         """Nearest passages under the filters. A filtered search scans the local copy of the
         vectors when it matches the store's generation (exact, and much faster than Chroma's
         filtered HNSW); otherwise Chroma answers with `where`."""
+        self.check_model()
         if filters is not None and where is not None:
             lexical = self.lexical()
             if lexical.generation == self.store.generation():
@@ -229,6 +416,7 @@ class PassageIndex:
     def passage_vectors(self, passages: Sequence[Passage]) -> dict[str, np.ndarray]:
         """Stored vectors of `passages`; ones not embedded yet (after a crash) are embedded in
         memory so MMR can still compare them."""
+        self.check_model()
         out = self.vectors.vectors([p.id for p in passages])
         missing = [p for p in passages if p.id not in out]
         if missing:

@@ -6,6 +6,12 @@ metadata carries what retrieval filters on — outlet, kind, lineage id, languag
 published time as integer epoch seconds (-1 when unknown) — plus the passage's content hash,
 so a vector written just before a crash can be recognised and reused instead of re-embedded.
 
+The collection's own metadata records which embedding model wrote its vectors (`ModelIdentity`),
+or, while `desk reindex` rebuilds it, which model it is being rebuilt with. It lives with the
+vectors rather than in the workspace's store because it describes them: a fresh Chroma server,
+a deleted `index/chroma` folder or a collection shared by two workspaces then always tells the
+truth about the vectors actually there.
+
 `where_for(filters)` turns `SearchFilters` into a Chroma `where` clause; the same semantics are
 applied to BM25 candidates by `LexicalIndex`, so both halves of hybrid retrieval agree.
 """
@@ -18,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from assistant.index.model_identity import ModelIdentity
 from assistant.models import Passage, SearchFilters
 
 if TYPE_CHECKING:
@@ -25,6 +32,8 @@ if TYPE_CHECKING:
 
 UNKNOWN_TS = -1
 """`published_ts` of a passage whose document has no usable date."""
+_REINDEX_PREFIX = "reindex_to_"
+"""Collection metadata keys of the model an unfinished `desk reindex` is embedding with."""
 
 
 def passage_metadata(p: Passage) -> dict[str, str | int]:
@@ -104,6 +113,52 @@ class VectorStore:
             self._max_batch = max(1, int(self._client.get_max_batch_size()))
         except Exception:  # older servers do not report it; Chroma's documented floor is ample
             self._max_batch = 5000
+
+    # --- which model wrote the vectors ------------------------------------------------------
+    def _metadata(self) -> dict[str, Any]:
+        # Read afresh: another process (a `desk reindex`) may have changed it since we opened.
+        return dict(self._client.get_collection(self.collection_name).metadata or {})
+
+    def model_identity(self) -> ModelIdentity | None:
+        """The model that wrote the vectors; None for a collection written before identities
+        were recorded (or never written to)."""
+        return ModelIdentity.from_metadata(self._metadata())
+
+    def reindex_target(self) -> ModelIdentity | None:
+        """The model an unfinished `desk reindex` is re-embedding with, if one was interrupted."""
+        return ModelIdentity.from_metadata(self._metadata(), prefix=_REINDEX_PREFIX)
+
+    def record_model(self, identity: ModelIdentity) -> None:
+        """Record `identity` as the model of every vector here (ends a reindex)."""
+        self._collection.modify(metadata=identity.to_metadata())
+
+    def reset(self, target: ModelIdentity) -> None:
+        """Drop every vector (a new model may even have another dimension, which a Chroma
+        collection cannot change) and start an empty collection marked as being reindexed with
+        `target`."""
+        try:
+            self._client.delete_collection(self.collection_name)
+        except Exception:  # noqa: BLE001 - already gone (Chroma's error type varies by version)
+            pass
+        self._collection = self._client.create_collection(
+            self.collection_name,
+            metadata=target.to_metadata(prefix=_REINDEX_PREFIX),
+            embedding_function=None,
+            configuration={"hnsw": {"space": "cosine"}},
+        )
+
+    def sample(self, n: int) -> tuple[list[str], list[np.ndarray], list[str]]:
+        """Up to `n` stored (id, vector, content hash), to check what model wrote them."""
+        import numpy as np
+
+        got = self._collection.get(limit=n, include=["embeddings", "metadatas"])
+        embs = got["embeddings"] if got["embeddings"] is not None else []
+        metas = got["metadatas"] or [{} for _ in got["ids"]]
+        return (
+            list(got["ids"]),
+            [np.asarray(e, dtype=np.float32) for e in embs],
+            [str((m or {}).get("content_hash", "")) for m in metas],
+        )
 
     # --- writes --------------------------------------------------------------------------
     def upsert(self, passages: Sequence[Passage], vectors: np.ndarray) -> None:

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from assistant.index.embedder import Embedder
 
 _CACHE_SIZE = 4096
+"""Analysed passages kept between calls (least recently used dropped first)."""
+_VECTORS_PER_SOURCE = 16
+"""Vectors kept per cached passage: its sentences and the claims checked against it."""
 
 
 def _markers(ns: Iterable[int]) -> str:
@@ -146,7 +149,7 @@ class Verifier:
         """Seed the vector cache (e.g. from a file) so those texts are not encoded again."""
         with self._lock:
             for t, v in zip(texts, vectors, strict=True):  # type: ignore[call-overload]
-                self._vectors[t] = v
+                self._cache_vector(t, v)
 
     # --- internals -------------------------------------------------------------------------
     def _uncited(self) -> Verdict:
@@ -175,23 +178,39 @@ class Verifier:
             self._embed_locked(claims, list(sources))
 
     def _embed_locked(self, claims: Sequence[Claim], sources: list[Source]) -> None:
+        import numpy as np
+
         sources = [s for s in sources if s.vec is None]
         wanted: list[str] = [c.claim for c in claims]
         for s in sources:
             wanted.extend(s.sentence_texts())
-        missing = list(dict.fromkeys(t for t in wanted if t not in self._vectors))
+        # The batch reads its vectors from this local dict, never back from the cache: the
+        # cache may evict any entry (even one just computed) as soon as it is over its size.
+        batch = {t: v for t in dict.fromkeys(wanted) if (v := self._cached_vector(t)) is not None}
+        missing = [t for t in dict.fromkeys(wanted) if t not in batch]
         if missing:
             vecs = self.embedder.encode(missing)
             for t, v in zip(missing, vecs, strict=True):
-                self._vectors[t] = v
-            while len(self._vectors) > 16 * _CACHE_SIZE:
-                self._vectors.popitem(last=False)
-        import numpy as np
-
+                batch[t] = v
+                self._cache_vector(t, v)
         for c in claims:
-            c.vec = self._vectors[c.claim]  # type: ignore[assignment]
+            c.vec = batch[c.claim]  # type: ignore[assignment]
         for s in sources:
-            s.attach(np.vstack([self._vectors[t] for t in s.sentence_texts()]))  # type: ignore[misc]
+            s.attach(np.vstack([batch[t] for t in s.sentence_texts()]))  # type: ignore[misc]
+
+    def _cached_vector(self, text: str) -> object | None:
+        """The cached vector of `text`, marked as recently used; None if not cached."""
+        vec = self._vectors.get(text)
+        if vec is not None:
+            self._vectors.move_to_end(text)
+        return vec
+
+    def _cache_vector(self, text: str, vec: object) -> None:
+        """Remember a vector, dropping the least recently used beyond the cache's size."""
+        self._vectors[text] = vec
+        self._vectors.move_to_end(text)
+        while len(self._vectors) > _VECTORS_PER_SOURCE * _CACHE_SIZE:
+            self._vectors.popitem(last=False)
 
     def _decide(self, a: Assessment) -> tuple[float, VerdictLabel, list[str]]:
         failed = [
