@@ -17,7 +17,6 @@ as it was.
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +29,7 @@ from assistant.ingest.items import IngestError, Item
 from assistant.ingest.language import detect_language
 from assistant.ingest.loaders import load
 from assistant.ingest.sniff import decode, read_checked, sniff
+from assistant.ingest.walk import FolderWalk, Found
 from assistant.models import Document, Sighting, SourceLocation, sha256_hex, utcnow
 from assistant.progress import NullProgress, Progress, check_cancel
 from assistant.store import Store
@@ -38,9 +38,6 @@ from assistant.workspace import Workspace
 
 if TYPE_CHECKING:
     from assistant.index.passage_index import PassageIndex
-
-# Files a folder walk passes over: they describe a corpus, they are not sources in it.
-_DOC_STEMS = {"readme", "license", "licence", "changelog", "copying", "notice", "authors"}
 
 
 @dataclass
@@ -102,13 +99,6 @@ class IngestReport:
         ]
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    path: Path
-    explicit: bool
-    """Named on the command line (a problem is a failure) rather than found in a folder walk."""
-
-
 class Ingestor:
     """Runs ingestion into one workspace's store and index (the caller holds the workspace lock)."""
 
@@ -127,12 +117,15 @@ class Ingestor:
         prune: bool = False,
         progress: Progress | None = None,
         cancel: threading.Event | None = None,
+        follow_symlinks: bool = False,
     ) -> IngestReport:
+        """Ingest `paths`; symlinks out of the named folders are read only with
+        `follow_symlinks` (see `FolderWalk`)."""
         progress = progress or NullProgress()
         report = IngestReport()
         self._now = utcnow()
         self._near.load(self.store.signatures())
-        candidates = self._discover(paths, report)
+        candidates = self._discover(paths, report, follow_symlinks)
         progress.start("reading files", total=len(candidates))
         try:
             for cand in candidates:
@@ -150,43 +143,21 @@ class Ingestor:
         report.passages = self.store.count_passages()
         return report
 
-    def _discover(self, paths: list[Path], report: IngestReport) -> list[_Candidate]:
-        found: list[_Candidate] = []
-        seen: set[Path] = set()
-
-        def add(p: Path, explicit: bool) -> None:
-            rp = p.resolve()
-            if rp not in seen:
-                seen.add(rp)
-                found.append(_Candidate(rp, explicit))
-            elif explicit:  # named on the command line as well as found in a folder
-                found[:] = [_Candidate(rp, True) if c.path == rp else c for c in found]
-
-        for raw in paths:
-            path = Path(raw).expanduser()
-            if path.is_dir():
-                for root, dirs, files in os.walk(path):
-                    dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                    for name in sorted(files):
-                        f = Path(root) / name
-                        if name.startswith("."):
-                            continue
-                        if Path(name).stem.lower() in _DOC_STEMS:
-                            report.skipped.append(
-                                (str(f.resolve()), "documentation file, not a source")
-                            )
-                            continue
-                        add(f, explicit=False)
-            elif path.is_file():
-                add(path, explicit=True)
-            elif path.exists():
-                report.failed.append((str(path), "not a regular file or folder"))
-            else:
-                report.failed.append((str(path), "no such file or folder"))
-        return found
+    def _discover(
+        self, paths: list[Path], report: IngestReport, follow_symlinks: bool
+    ) -> list[Found]:
+        walk = FolderWalk(paths, follow_symlinks=follow_symlinks)
+        found: dict[Path, Found] = {}
+        for f in walk.files():
+            # A file named on the command line as well as found in a folder counts as named.
+            if f.explicit or f.path not in found:
+                found[f.path] = f
+        report.skipped += walk.skipped
+        report.failed += walk.failed
+        return list(found.values())
 
     # --- one file ------------------------------------------------------------------------------
-    def _ingest_file(self, cand: _Candidate, report: IngestReport) -> None:
+    def _ingest_file(self, cand: Found, report: IngestReport) -> None:
         key = str(cand.path)
         try:
             data = read_checked(cand.path, self.settings.max_file_bytes)
