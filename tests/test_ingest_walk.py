@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, REPO
 
+from assistant.ingest.walk import printable
+
 ARTICLE = CORPUS / "articles" / "2025-08-17-anchorage-package.md"
 SECRET = "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
 
@@ -51,18 +53,45 @@ print(json.dumps({
 """
 
 
-def _limits(uid: int | None):
+def drop_file_permission_override() -> None:
+    """Make root subject to file modes, as any editor is (chmod 000 does not stop root).
+
+    Clears CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from this process's capabilities (prctl,
+    capget/capset), so a folder of mode 000 is really unreadable to it and its children."""
+    import ctypes
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [(f, ctypes.c_uint32) for f in ("effective", "permitted", "inheritable")]
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+        # Out of the bounding set too, or root gets them back when it runs the interpreter.
+        if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+    header, data = Header(0x20080522, 0), (Data * 2)()  # _LINUX_CAPABILITY_VERSION_3
+    if libc.capget(ctypes.byref(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "capget")
+    keep = ~((1 << 1) | (1 << 2)) & 0xFFFFFFFF  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+    data[0].effective &= keep
+    data[0].permitted &= keep
+    if libc.capset(ctypes.byref(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "capset")
+
+
+def _limits(as_editor: bool):
     def apply() -> None:
         # A read of /dev/zero grows without end: cap it so a regression fails, not the machine.
         resource.setrlimit(resource.RLIMIT_AS, (3 * 1024**3, 3 * 1024**3))
-        if uid is not None:
-            os.setgid(uid)
-            os.setuid(uid)
+        if as_editor and os.geteuid() == 0:
+            drop_file_permission_override()
 
     return apply
 
 
-def ingest(ws: Path, *paths: Path, follow: bool = False, uid: int | None = None) -> dict:
+def ingest(ws: Path, *paths: Path, follow: bool = False, as_editor: bool = False) -> dict:
     args = {"ws": str(ws), "paths": [str(p) for p in paths], "follow": follow}
     proc = subprocess.run(
         [sys.executable, "-c", _INGEST, json.dumps(args)],
@@ -70,7 +99,7 @@ def ingest(ws: Path, *paths: Path, follow: bool = False, uid: int | None = None)
         capture_output=True,
         text=True,
         timeout=120,
-        preexec_fn=_limits(uid),
+        preexec_fn=_limits(as_editor),
     )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
@@ -192,3 +221,44 @@ def test_a_broken_symlink_is_listed(workspace, folder, tmp_path):
         "gone.txt": f"symlink to {tmp_path / 'nowhere.txt'}, which cannot be followed "
         "(missing or a loop)"
     }
+
+
+# --- unreadable folders and odd names ----------------------------------------------------------
+def test_an_unreadable_subfolder_fails_with_its_reason(workspace, folder):
+    # Root ignores chmod 000: the ingest runs without the capability that lets it, so the
+    # folder is as unreadable to it as to any editor.
+    (folder / "locked").mkdir()
+    (folder / "locked" / "secret.md").write_text("# Embargoed\n\nNot yet.\n", encoding="utf-8")
+    (folder / "locked").chmod(0o000)
+    try:
+        out = ingest(workspace.root, folder, as_editor=True)
+    finally:
+        (folder / "locked").chmod(0o755)
+    assert out["failed"] == [[str(folder / "locked"), "cannot read folder: Permission denied"]]
+    assert out["new"] == 1
+
+
+def test_a_file_name_that_is_not_utf8_is_refused_by_a_printable_name(workspace, folder):
+    bad = os.fsencode(folder) + b"/caf\xe9.txt"
+    with open(bad, "wb") as fh:
+        fh.write(b"Le caf\xc3\xa9 est ouvert depuis ce matin sur la place.\n")
+    out = ingest(workspace.root, folder)
+    assert out["failed"] == [
+        [f"{folder}/caf\\xe9.txt", "the name is not valid UTF-8; rename it to ingest it"]
+    ]
+    assert out["new"] == 1  # good.md went in all the same
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("line\nbreak.txt", "line\\nbreak.txt"),
+        ("invoice\u202etxt.md", "invoice\\u202etxt.md"),
+        ("zero\u200bwidth\u2066.txt", "zero\\u200bwidth\\u2066.txt"),
+        ("tab\there\x1b[31m.txt", "tab\\there\\u001b[31m.txt"),
+        (os.fsdecode(b"caf\xe9.txt"), "caf\\xe9.txt"),
+        ("plain café.txt", "plain café.txt"),
+    ],
+)
+def test_printable_escapes_what_a_terminal_would_act_on(name, shown):
+    assert printable(name) == shown
