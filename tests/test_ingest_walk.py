@@ -262,3 +262,14 @@ def test_a_file_name_that_is_not_utf8_is_refused_by_a_printable_name(workspace, 
 )
 def test_printable_escapes_what_a_terminal_would_act_on(name, shown):
     assert printable(name) == shown
+
+
+def test_the_report_holds_printable_names_for_every_screen(workspace, folder):
+    # The TUI shows the report as it is: a forged line or reversed text must not reach it.
+    (folder / "two\nlines.txt").write_bytes(b"")
+    (folder / "invoice\u202etxt.md").write_bytes(b"   ")
+    out = ingest(workspace.root, folder)
+    assert sorted(out["failed"]) == [
+        [f"{folder}/invoice\\u202etxt.md", "file holds only whitespace"],
+        [f"{folder}/two\\nlines.txt", "empty file"],
+    ]

@@ -29,7 +29,7 @@ from assistant.ingest.items import IngestError, Item
 from assistant.ingest.language import detect_language
 from assistant.ingest.loaders import load
 from assistant.ingest.sniff import decode, read_checked, sniff
-from assistant.ingest.walk import FolderWalk, Found
+from assistant.ingest.walk import FolderWalk, Found, printable
 from assistant.models import Document, Sighting, SourceLocation, sha256_hex, utcnow
 from assistant.progress import NullProgress, Progress, check_cancel
 from assistant.store import Store
@@ -141,6 +141,12 @@ class Ingestor:
             report.embedded = self.index.sync(progress=progress, cancel=cancel)
         report.documents = self.store.count_documents()
         report.passages = self.store.count_passages()
+        # The report is shown (CLI, TUI): a file name's newlines or bidi overrides must not
+        # rewrite the lines around it. The store keeps the real names.
+        report.skipped = [(printable(p), printable(r)) for p, r in report.skipped]
+        report.failed = [(printable(p), printable(r)) for p, r in report.failed]
+        report.date_flags = [(printable(p), printable(r)) for p, r in report.date_flags]
+        report.pruned = [printable(p) for p in report.pruned]
         return report
 
     def _discover(
