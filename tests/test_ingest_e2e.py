@@ -208,11 +208,14 @@ def test_cli_prints_odd_file_names_escaped_and_fails_on_an_unreadable_folder(tmp
     (d / "locked").mkdir()
     (d / "locked" / "a.md").write_text("# A\n\nText.\n", encoding="utf-8")
     (d / "locked").chmod(0o000)
+    # Root ignores chmod 000: the run does without that privilege, as an editor would.
+    proc = _desk(tmp_path / "ws", "ingest", str(d), preexec_fn=drop_file_permission_override)
     try:
-        # Root ignores chmod 000: the run does without that privilege, as an editor would.
-        proc = _desk(tmp_path / "ws", "ingest", str(d), preexec_fn=drop_file_permission_override)
-        out, err = proc.communicate(timeout=600)
+        out, err = proc.communicate(timeout=600)  # a regression blocks on the FIFO: fail, not hang
     finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
         (d / "locked").chmod(0o755)
     assert proc.returncode == 1, err
     assert "\u202e" not in out + err and "\nlines" not in out + err

@@ -9,7 +9,8 @@ Incremental and crash-safe:
 - vectors of removed passages are deleted right after each commit, and `index.sync()` at the
   end embeds whatever is not embedded yet, so a run killed at any point is completed by the next.
 
-Bad input never stops the batch: each problem is recorded as `(path, reason)` in `failed` (or
+Which files a run reads is `walk.FolderWalk`'s business: regular files inside the named folders
+(symlinks out only with `follow_symlinks`). Bad input never stops the batch: each problem is recorded as `(path, reason)` in `failed` (or
 `skipped` for files a folder walk does not consider sources) and the file's stored data is left
 as it was.
 """

@@ -1,7 +1,8 @@
 """What a file is and whether it can be read at all.
 
-`read_checked` refuses, before parsing, files that are too large (`max_file_bytes`, checked on
-the size on disk so a 2 GB file is never read), empty, or binary. `decode` turns bytes into text:
+`read_checked` refuses, before parsing, files that are not regular files (checked on the open
+file, opened without blocking), too large (`max_file_bytes`, checked on the size on disk so a
+2 GB file is never read), empty, or binary. `decode` turns bytes into text:
 UTF-8 (with or without BOM), UTF-16 with BOM, or the charset an XML/HTML file declares; anything
 else is a clear "not UTF-8" error rather than mojibake in the index. `sniff` picks the loader from
 the content first and the extension second, so a feed saved as `.txt` or a Telegram export

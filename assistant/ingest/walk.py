@@ -23,7 +23,7 @@ import os
 import stat
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 # Files a folder walk passes over: they describe a corpus, they are not sources in it.
@@ -80,24 +80,22 @@ class Found:
     """Named on the command line (a problem is a failure) rather than found in a folder walk."""
 
 
-@dataclass
 class FolderWalk:
-    """Walks the named paths; `skipped` and `failed` collect (printable path, reason)."""
+    """Walks the named paths: `files()` yields what to ingest, while `skipped` and `failed`
+    collect (printable path, reason) for everything else."""
 
-    named: Iterable[Path]
-    follow_symlinks: bool = False
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    """Paths a folder walk passes over: not sources (documentation, pipes, devices, links out)."""
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    """Paths the editor must act on: missing, unreadable, or named in a way desk cannot store."""
-
-    def __post_init__(self) -> None:
-        self.named = [Path(p).expanduser() for p in self.named]
+    def __init__(self, named: Iterable[Path], follow_symlinks: bool = False) -> None:
+        self.named = [Path(p).expanduser() for p in named]
+        self.follow_symlinks = follow_symlinks
+        self.skipped: list[tuple[str, str]] = []
+        """Paths a walk passes over: not sources (documentation, pipes, devices, links out)."""
+        self.failed: list[tuple[str, str]] = []
+        """Paths the editor must act on: missing, unreadable, or named so desk cannot store it."""
         self._roots = [p.resolve() for p in self.named if _is_dir(p)]
         self._walked: set[Path] = set()
 
     def files(self) -> Iterator[Found]:
-        for path in self.named:  # type: ignore[union-attr]
+        for path in self.named:
             yield from self._named(path)
 
     # --- a path named on the command line ------------------------------------------------------
