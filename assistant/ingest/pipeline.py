@@ -10,7 +10,9 @@ Incremental and crash-safe:
   end embeds whatever is not embedded yet, so a run killed at any point is completed by the next.
 
 Which files a run reads is `walk.FolderWalk`'s business: regular files inside the named folders
-(symlinks out only with `follow_symlinks`). Bad input never stops the batch: each problem is recorded as `(path, reason)` in `failed` (or
+(symlinks out only with `follow_symlinks`).
+
+Bad input never stops the batch: each problem is recorded as `(path, reason)` in `failed` (or
 `skipped` for files a folder walk does not consider sources) and the file's stored data is left
 as it was.
 """
