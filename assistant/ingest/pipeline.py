@@ -70,7 +70,10 @@ class IngestReport:
     pruned: list[str] = field(default_factory=list)
     """Files gone from disk whose documents `prune` removed."""
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    """(path, why) for what was passed over: not a source, a pipe or device, a symlink out."""
     failed: list[tuple[str, str]] = field(default_factory=list)
+    """(path, why) for what the editor must act on. Paths in the report are printable (newlines,
+    bidi overrides and undecodable bytes escaped); the store keeps the real names."""
     files: int = 0
     """Files looked at."""
     documents: int = 0
