@@ -64,6 +64,7 @@ class DeskService:
         prune: bool = False,
         progress: Progress | None = None,
         cancel: threading.Event | None = None,
+        follow_symlinks: bool = False,
     ) -> IngestReport:
         from assistant.ingest.pipeline import Ingestor
 
@@ -73,6 +74,7 @@ class DeskService:
                 prune=prune,
                 progress=progress or NullProgress(),
                 cancel=cancel,
+                follow_symlinks=follow_symlinks,
             )
 
     def reindex(

@@ -180,3 +180,51 @@ def test_cancel_between_files_keeps_the_work_done_and_the_next_run_finishes(work
         assert (report.unchanged, report.new + report.versions) == (1, 8)
     finally:
         store.close()
+
+
+# --- YAML front matter ------------------------------------------------------------------------
+_LAUGHS = '["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'
+
+
+def _alias_bomb() -> str:
+    """A "billion laughs" in ~400 bytes of front matter: 9^8 strings once the aliases expand."""
+    lines = [f"title: &a {_LAUGHS}"]
+    for prev, name in zip("abcdef", "bcdefg", strict=True):
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    lines.append("source: [" + ",".join(["*g"] * 9) + "]")
+    return "---\n" + "\n".join(lines) + "\n---\nThe body of the article.\n"
+
+
+def test_a_yaml_alias_bomb_fails_its_file_and_the_batch_continues(workspace, tmp_path):
+    # In a subprocess with a timeout and a memory cap: a regression expands gigabytes.
+    from test_ingest_walk import ingest
+
+    d = tmp_path / "in"
+    d.mkdir()
+    shutil.copy(CORPUS / "articles" / "2025-08-17-anchorage-package.md", d / "good.md")
+    (d / "bomb.md").write_text(_alias_bomb(), encoding="utf-8")
+    out = ingest(workspace.root, d)
+    assert out["failed"] == [
+        [
+            str(d / "bomb.md"),
+            "front matter uses a YAML anchor or alias (&name / *name) at line 2; "
+            "desk does not expand them: write the values out",
+        ]
+    ]
+    assert out["new"] == 1
+
+
+def test_front_matter_over_64_kb_is_refused_with_its_size(workspace, tmp_path):
+    big = tmp_path / "big.md"
+    padding = "\n".join(f"key{i}: {'x' * 60}" for i in range(1200))
+    big.write_text(f"---\ntitle: Big\n{padding}\n---\nThe body.\n", encoding="utf-8")
+    small = tmp_path / "small.md"
+    small.write_text("---\ntitle: Small\nsource: Desk\n---\nThe body of it.\n", encoding="utf-8")
+    report, docs, _ = run(workspace, big, small)
+    assert report.failed == [
+        (
+            str(big),
+            "front matter is 80 KB, over the 64 KB limit; it should hold a few keys and values",
+        )
+    ]
+    assert len(docs) == 1

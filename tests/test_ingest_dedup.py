@@ -100,6 +100,85 @@ def test_texts_that_do_not_repeat_are_left_alone(data_dir):
         assert collapse_repeats(text) == (text, False)
 
 
+def _pairwise_repeat_start(units: list[str], spans: list[tuple[int, int]]) -> int | None:
+    """The pairwise scan `_repeat_start` used to be (cubic), kept as the reference answer."""
+    n = len(units)
+    first_seen: dict[str, list[int]] = {}
+    for j, u in enumerate(units):
+        for i in first_seen.get(u, []):
+            length = 0
+            while j + length < n and i + length < j and units[i + length] == units[j + length]:
+                length += 1
+            tail_ok = j + length == n
+            if (
+                not tail_ok
+                and j + length == n - 1
+                and i + length < j
+                and len(units[-1]) >= 20
+                and units[i + length].startswith(units[-1])
+            ):
+                length, tail_ok = length + 1, True
+            repeated = spans[-1][1] - spans[j][0]
+            if tail_ok and (length >= 2 or repeated >= 200) and repeated >= 40:
+                return spans[j][0]
+        first_seen.setdefault(u, []).append(j)
+    return None
+
+
+def test_repeat_detection_answers_as_the_pairwise_scan_did():
+    """Random bodies built from a few real sentences (so repeats of every shape occur, whole
+    and truncated, long and short): the linear detection finds the cut the old scan found."""
+    import random
+
+    from assistant.ingest.dedup import _paragraph_spans, _repeat_start
+
+    seed = clean_text((SEEDS / "001_656b0583a0ed62d8.txt").read_text(encoding="utf-8"))
+    pool = split_sentences(seed)[:6] + ["Short one.", "Tiny."]
+    rng = random.Random(1)
+    cuts = 0
+    for _ in range(3000):
+        units = [rng.choice(pool) for _ in range(rng.randint(1, 9))]
+        if rng.random() < 0.5:  # a repeat of a stretch of itself
+            a = rng.randrange(len(units))
+            units += units[a : rng.randint(a + 1, len(units))]
+        if rng.random() < 0.3:  # a cut-off copy
+            units[-1] = units[-1][: rng.randint(1, len(units[-1]))]
+        text = "\n\n".join(units)
+        spans = _paragraph_spans(text)
+        want = _pairwise_repeat_start([normalize_for_hash(text[a:b]) for a, b in spans], spans)
+        assert _repeat_start(text, spans) == want, units
+        cuts += want is not None
+    assert 500 < cuts < 2500  # both answers were exercised often
+
+
+def test_a_2_mb_line_of_one_repeated_sentence_is_cut_like_any_repeat():
+    """The probe's input: one sentence repeated on one 2 MB line. The old pairwise scan took a
+    minute at 200 KB and grows with the cube; the subprocess's generous timeout catches that
+    (a regression fails instead of stalling the run). The answer is the usual one: the second
+    half is a trailing repeat of the first, and it is cut."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    script = (
+        "from assistant.ingest.dedup import collapse_repeats\n"
+        "s = 'The minister said talks would resume on Monday after the summit. '\n"
+        "text = (s * 32000).strip()\n"
+        "out, cut = collapse_repeats(text)\n"
+        "print(cut, len(text), out.count(s.strip()), out == (s * 16000).strip())\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["True", "2079999", "16000", "True"]
+
+
 # --- near-duplicates on real pairs -------------------------------------------------------------
 def test_minhash_estimates_the_jaccard_similarity_of_real_texts(data_dir):
     errors = []

@@ -192,3 +192,80 @@ def test_cli_reports_failures_by_file_and_exits_1(tmp_path):
     flat = " ".join(err.split())
     assert f"failed {bad}: truncated JSON: the file ends inside a value" in flat
     assert "│ new │ 1 │" in " ".join(out.split()).replace("  ", " ")
+
+
+def test_cli_prints_odd_file_names_escaped_and_fails_on_an_unreadable_folder(tmp_path):
+    from test_ingest_walk import drop_file_permission_override
+
+    d = tmp_path / "in"
+    d.mkdir()
+    shutil.copy(CORPUS / "articles" / "2025-08-17-anchorage-package.md", d / "good.md")
+    (d / "two\nlines [bold]x.txt").write_bytes(b"")  # a forged second line, rich markup
+    (d / "invoice\u202etxt.md").write_bytes(b"")  # shows as "invoicedm.txt" when printed raw
+    with open(os.fsencode(d) + b"/caf\xe9.txt", "wb") as fh:
+        fh.write("Le café est ouvert.\n".encode())
+    os.mkfifo(d / "pipe.txt")
+    (d / "locked").mkdir()
+    (d / "locked" / "a.md").write_text("# A\n\nText.\n", encoding="utf-8")
+    (d / "locked").chmod(0o000)
+    # Root ignores chmod 000: the run does without that privilege, as an editor would.
+    proc = _desk(tmp_path / "ws", "ingest", str(d), preexec_fn=drop_file_permission_override)
+    try:
+        out, err = proc.communicate(timeout=600)  # a regression blocks on the FIFO: fail, not hang
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        (d / "locked").chmod(0o755)
+    assert proc.returncode == 1, err
+    assert "\u202e" not in out + err and "\nlines" not in out + err
+    # rich folds long paths at the terminal width: compare without any whitespace.
+    flat_err, flat_out = "".join(err.split()), "".join(out.split())
+    for line in (
+        f"failed {d}/two\\nlines [bold]x.txt: empty file",
+        f"failed {d}/invoice\\u202etxt.md: empty file",
+        f"failed {d}/caf\\xe9.txt: the name is not valid UTF-8; rename it to ingest it",
+        f"failed {d}/locked: cannot read folder: Permission denied",
+    ):
+        assert "".join(line.split()) in flat_err
+    assert "".join(f"skipped {d}/pipe.txt: a named pipe, not a regular file".split()) in flat_out
+    assert "│new│1│" in flat_out
+
+
+def test_cli_refuses_a_symlink_out_of_the_folder_unless_told_to_follow(tmp_path):
+    d = tmp_path / "in"
+    d.mkdir()
+    shutil.copy(CORPUS / "articles" / "2025-08-17-anchorage-package.md", d / "good.md")
+    secret = tmp_path / "etc" / "passwd"
+    secret.parent.mkdir()
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    (d / "x.txt").symlink_to(secret)
+    ws = tmp_path / "ws"
+
+    def desk(*args: str) -> tuple[int, str, str]:
+        proc = _desk(ws, *args)
+        out, err = proc.communicate(timeout=600)
+        return proc.returncode, " ".join(out.split()), err
+
+    code, out, err = desk("ingest", str(d))
+    assert code == 0, err
+    assert (
+        f"skipped {d}/x.txt: symlink to {secret}, outside the folders named; "
+        "not read (--follow-symlinks reads it)"
+    ) in out
+    assert not any("root:x:0" in t for t in stored_texts(ws))
+
+    code, out, err = desk("ingest", "--follow-symlinks", str(d))
+    assert code == 0, err
+    assert "│ new │ 1 │" in out.replace("  ", " ")
+    assert any(t.startswith("root:x:0:0:root") for t in stored_texts(ws))
+
+
+def stored_texts(ws: Path) -> list[str]:
+    from assistant.store import Store
+
+    store = Store(Workspace.open(ws).db_path)
+    try:
+        return [d.text for d in store.documents()]
+    finally:
+        store.close()

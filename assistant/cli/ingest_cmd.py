@@ -1,14 +1,18 @@
 """`desk ingest PATH... [--prune]`: ingest files and folders with progress bars, then a summary
-table and every skipped or failed file with its reason. Exit status 1 if anything failed."""
+table and every skipped or failed file with its reason, names escaped so that none can rewrite
+the terminal. Exit status 1 if anything failed (including an unreadable subfolder).
+`--follow-symlinks` reads what symlinks lead to outside the named folders (refused otherwise)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from assistant.cli.common import RichProgress, err_console, open_service, out_console
+from assistant.ingest.walk import printable
 
 _MAX_DATE_LINES = 20
 
@@ -17,6 +21,11 @@ _MAX_DATE_LINES = 20
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--prune", is_flag=True, help="Remove documents whose files no longer exist.")
 @click.option(
+    "--follow-symlinks",
+    is_flag=True,
+    help="Also read files that symlinks lead to outside the folders named (refused by default).",
+)
+@click.option(
     "--max-file-bytes",
     type=int,
     default=None,
@@ -24,13 +33,19 @@ _MAX_DATE_LINES = 20
 )
 @click.pass_context
 def ingest_cmd(
-    ctx: click.Context, paths: tuple[Path, ...], prune: bool, max_file_bytes: int | None
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    prune: bool,
+    follow_symlinks: bool,
+    max_file_bytes: int | None,
 ) -> None:
     """Ingest files or folders (text, Markdown, HTML, RSS/Atom, Telegram, JSONL)."""
     service = open_service(ctx, {"max_file_bytes": max_file_bytes})
     try:
         with RichProgress() as progress:
-            report = service.ingest(list(paths), prune=prune, progress=progress)
+            report = service.ingest(
+                list(paths), prune=prune, progress=progress, follow_symlinks=follow_symlinks
+            )
     finally:
         service.close()
 
@@ -42,15 +57,21 @@ def ingest_cmd(
         table.add_row(name, str(value), style=style)
     out_console.print(table)
     for where, flag in report.date_flags[:_MAX_DATE_LINES]:
-        out_console.print(f"[yellow]date[/] {where}: {flag}", highlight=False)
+        out_console.print(f"[yellow]date[/] {_shown(where)}: {_shown(flag)}", highlight=False)
     if len(report.date_flags) > _MAX_DATE_LINES:
         more = len(report.date_flags) - _MAX_DATE_LINES
         out_console.print(f"[yellow]date[/] ... and {more} more documents with flagged dates")
     for path in report.pruned:
-        out_console.print(f"[yellow]pruned[/] {path}", highlight=False)
+        out_console.print(f"[yellow]pruned[/] {_shown(path)}", highlight=False)
     for path, reason in report.skipped:
-        out_console.print(f"[yellow]skipped[/] {path}: {reason}", highlight=False)
+        out_console.print(f"[yellow]skipped[/] {_shown(path)}: {_shown(reason)}", highlight=False)
     for path, reason in report.failed:
-        err_console.print(f"[bold red]failed[/] {path}: {reason}", highlight=False)
+        err_console.print(f"[bold red]failed[/] {_shown(path)}: {_shown(reason)}", highlight=False)
     if report.failed:
         ctx.exit(1)
+
+
+def _shown(text: str) -> str:
+    """A file name (or a reason quoting one) as the terminal must show it: newlines, bidi
+    overrides and other invisible characters escaped, and no `[...]` taken as rich markup."""
+    return escape(printable(text))

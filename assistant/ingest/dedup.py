@@ -190,30 +190,76 @@ def _paragraph_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _repeat_start(text: str, spans: list[tuple[int, int]]) -> int | None:
-    units = [normalize_for_hash(text[a:b]) for a, b in spans]
+    """Where the trailing repeat starts: the first unit `j` whose run to the end (`units[j:]`)
+    also occurs, whole, before `j` — or, for a truncated copy, all but its last unit does and
+    that last unit is a cut-off prefix of the unit that followed the earlier occurrence.
+
+    Linear in the number of units (the obvious pairwise scan was cubic: a 200 KB line of one
+    repeated sentence took a minute). Both conditions only get easier as `j` grows (a shorter
+    tail fits wherever a longer one did, one unit further on), while the size rule (two units or
+    `_MIN_REPEAT_CHARS`, and at least 40 characters) only gets harder. So the answer is the
+    smallest `j` meeting either condition, if it meets the size rule, and those smallest `j`
+    come from the Z-array of the reversed units: `z[p]` units of the reversed sequence at `p`
+    match its start, i.e. a tail of that length also ends `p` units before the end."""
+    if not spans:
+        return None
+    ids: dict[str, int] = {}  # normalised unit -> id
+    raw_ids: dict[str, int] = {}  # a repeated unit is normalised once
+    units = []
+    for a, b in spans:
+        raw = text[a:b]
+        uid = raw_ids.get(raw)
+        if uid is None:
+            uid = raw_ids[raw] = ids.setdefault(normalize_for_hash(raw), len(ids))
+        units.append(uid)
     n = len(units)
-    first_seen: dict[str, list[int]] = {}
-    for j, u in enumerate(units):
-        for i in first_seen.get(u, []):
-            length = 0
-            while j + length < n and i + length < j and units[i + length] == units[j + length]:
-                length += 1
-            tail_ok = j + length == n
-            # a truncated copy: the last unit is a cut-off prefix of its original
-            if (
-                not tail_ok
-                and j + length == n - 1
-                and i + length < j
-                and len(units[-1]) >= 20
-                and units[i + length].startswith(units[-1])
-            ):
-                length, tail_ok = length + 1, True
-            repeated_chars = spans[-1][1] - spans[j][0]
-            if (
-                tail_ok
-                and (length >= 2 or repeated_chars >= _MIN_REPEAT_CHARS)
-                and repeated_chars >= 40
-            ):
-                return spans[j][0]
-        first_seen.setdefault(u, []).append(j)
+    best = n  # the smallest qualifying j so far (n: none)
+
+    # A whole copy of units[j:] (m = n - j units) ending at e = n - p, with p >= m so that it
+    # ends before j: m can be as large as min(p, z[p]) for any p.
+    z = _z_array(units[::-1])
+    m = max((min(p, z[p]) for p in range(1, n)), default=0)
+    if m:
+        best = n - m
+
+    # A truncated copy: units[j:n-1] (k = m - 1 >= 1 units) occurs ending at e, with e + k < j,
+    # and the unit at e starts with the (cut-off) last unit without being equal to it.
+    last = normalize_for_hash(text[spans[-1][0] : spans[-1][1]])
+    if n >= 3 and len(last) >= 20:
+        longer = {
+            uid
+            for u, uid in ids.items()
+            if uid != units[-1] and len(u) > len(last) and u.startswith(last)
+        }
+        if longer:
+            zt = _z_array(units[-2::-1])  # the units without the last one, reversed
+            k = max(
+                (min(p - 1, zt[p]) for p in range(2, n - 1) if units[n - 1 - p] in longer),
+                default=0,
+            )
+            if k >= 1:
+                best = min(best, n - 1 - k)
+
+    if best == n:
+        return None
+    repeated_chars = spans[-1][1] - spans[best][0]
+    if (n - best >= 2 or repeated_chars >= _MIN_REPEAT_CHARS) and repeated_chars >= 40:
+        return spans[best][0]
     return None
+
+
+def _z_array(seq: list[int]) -> list[int]:
+    """z[p]: how many items from `p` on equal the items from the start (z[0] = len(seq))."""
+    n = len(seq)
+    z = [0] * n
+    if n:
+        z[0] = n
+    left = right = 0
+    for p in range(1, n):
+        if p < right:
+            z[p] = min(right - p, z[p - left])
+        while p + z[p] < n and seq[z[p]] == seq[p + z[p]]:
+            z[p] += 1
+        if p + z[p] > right:
+            left, right = p, p + z[p]
+    return z

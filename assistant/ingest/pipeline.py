@@ -9,6 +9,9 @@ Incremental and crash-safe:
 - vectors of removed passages are deleted right after each commit, and `index.sync()` at the
   end embeds whatever is not embedded yet, so a run killed at any point is completed by the next.
 
+Which files a run reads is `walk.FolderWalk`'s business: regular files inside the named folders
+(symlinks out only with `follow_symlinks`).
+
 Bad input never stops the batch: each problem is recorded as `(path, reason)` in `failed` (or
 `skipped` for files a folder walk does not consider sources) and the file's stored data is left
 as it was.
@@ -17,7 +20,6 @@ as it was.
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +32,7 @@ from assistant.ingest.items import IngestError, Item
 from assistant.ingest.language import detect_language
 from assistant.ingest.loaders import load
 from assistant.ingest.sniff import decode, read_checked, sniff
+from assistant.ingest.walk import FolderWalk, Found, printable
 from assistant.models import Document, Sighting, SourceLocation, sha256_hex, utcnow
 from assistant.progress import NullProgress, Progress, check_cancel
 from assistant.store import Store
@@ -38,9 +41,6 @@ from assistant.workspace import Workspace
 
 if TYPE_CHECKING:
     from assistant.index.passage_index import PassageIndex
-
-# Files a folder walk passes over: they describe a corpus, they are not sources in it.
-_DOC_STEMS = {"readme", "license", "licence", "changelog", "copying", "notice", "authors"}
 
 
 @dataclass
@@ -70,7 +70,10 @@ class IngestReport:
     pruned: list[str] = field(default_factory=list)
     """Files gone from disk whose documents `prune` removed."""
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    """(path, why) for what was passed over: not a source, a pipe or device, a symlink out."""
     failed: list[tuple[str, str]] = field(default_factory=list)
+    """(path, why) for what the editor must act on. Paths in the report are printable (newlines,
+    bidi overrides and undecodable bytes escaped); the store keeps the real names."""
     files: int = 0
     """Files looked at."""
     documents: int = 0
@@ -102,13 +105,6 @@ class IngestReport:
         ]
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    path: Path
-    explicit: bool
-    """Named on the command line (a problem is a failure) rather than found in a folder walk."""
-
-
 class Ingestor:
     """Runs ingestion into one workspace's store and index (the caller holds the workspace lock)."""
 
@@ -127,12 +123,15 @@ class Ingestor:
         prune: bool = False,
         progress: Progress | None = None,
         cancel: threading.Event | None = None,
+        follow_symlinks: bool = False,
     ) -> IngestReport:
+        """Ingest `paths`; symlinks out of the named folders are read only with
+        `follow_symlinks` (see `FolderWalk`)."""
         progress = progress or NullProgress()
         report = IngestReport()
         self._now = utcnow()
         self._near.load(self.store.signatures())
-        candidates = self._discover(paths, report)
+        candidates = self._discover(paths, report, follow_symlinks)
         progress.start("reading files", total=len(candidates))
         try:
             for cand in candidates:
@@ -148,45 +147,29 @@ class Ingestor:
             report.embedded = self.index.sync(progress=progress, cancel=cancel)
         report.documents = self.store.count_documents()
         report.passages = self.store.count_passages()
+        # The report is shown (CLI, TUI): a file name's newlines or bidi overrides must not
+        # rewrite the lines around it. The store keeps the real names.
+        report.skipped = [(printable(p), printable(r)) for p, r in report.skipped]
+        report.failed = [(printable(p), printable(r)) for p, r in report.failed]
+        report.date_flags = [(printable(p), printable(r)) for p, r in report.date_flags]
+        report.pruned = [printable(p) for p in report.pruned]
         return report
 
-    def _discover(self, paths: list[Path], report: IngestReport) -> list[_Candidate]:
-        found: list[_Candidate] = []
-        seen: set[Path] = set()
-
-        def add(p: Path, explicit: bool) -> None:
-            rp = p.resolve()
-            if rp not in seen:
-                seen.add(rp)
-                found.append(_Candidate(rp, explicit))
-            elif explicit:  # named on the command line as well as found in a folder
-                found[:] = [_Candidate(rp, True) if c.path == rp else c for c in found]
-
-        for raw in paths:
-            path = Path(raw).expanduser()
-            if path.is_dir():
-                for root, dirs, files in os.walk(path):
-                    dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                    for name in sorted(files):
-                        f = Path(root) / name
-                        if name.startswith("."):
-                            continue
-                        if Path(name).stem.lower() in _DOC_STEMS:
-                            report.skipped.append(
-                                (str(f.resolve()), "documentation file, not a source")
-                            )
-                            continue
-                        add(f, explicit=False)
-            elif path.is_file():
-                add(path, explicit=True)
-            elif path.exists():
-                report.failed.append((str(path), "not a regular file or folder"))
-            else:
-                report.failed.append((str(path), "no such file or folder"))
-        return found
+    def _discover(
+        self, paths: list[Path], report: IngestReport, follow_symlinks: bool
+    ) -> list[Found]:
+        walk = FolderWalk(paths, follow_symlinks=follow_symlinks)
+        found: dict[Path, Found] = {}
+        for f in walk.files():
+            # A file named on the command line as well as found in a folder counts as named.
+            if f.explicit or f.path not in found:
+                found[f.path] = f
+        report.skipped += walk.skipped
+        report.failed += walk.failed
+        return list(found.values())
 
     # --- one file ------------------------------------------------------------------------------
-    def _ingest_file(self, cand: _Candidate, report: IngestReport) -> None:
+    def _ingest_file(self, cand: Found, report: IngestReport) -> None:
         key = str(cand.path)
         try:
             data = read_checked(cand.path, self.settings.max_file_bytes)

@@ -1,7 +1,8 @@
 """What a file is and whether it can be read at all.
 
-`read_checked` refuses, before parsing, files that are too large (`max_file_bytes`, checked on
-the size on disk so a 2 GB file is never read), empty, or binary. `decode` turns bytes into text:
+`read_checked` refuses, before parsing, files that are not regular files (checked on the open
+file, opened without blocking), too large (`max_file_bytes`, checked on the size on disk so a
+2 GB file is never read), empty, or binary. `decode` turns bytes into text:
 UTF-8 (with or without BOM), UTF-16 with BOM, or the charset an XML/HTML file declares; anything
 else is a clear "not UTF-8" error rather than mojibake in the index. `sniff` picks the loader from
 the content first and the extension second, so a feed saved as `.txt` or a Telegram export
@@ -11,7 +12,10 @@ without its `.json` name still loads.
 from __future__ import annotations
 
 import codecs
+import errno
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Literal
 
@@ -61,19 +65,40 @@ def human_size(n: int) -> str:
 
 
 def read_checked(path: Path, max_bytes: int) -> bytes:
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise IngestError(
-            f"file is {human_size(size)}, over the {human_size(max_bytes)} limit "
-            "(setting max_file_bytes); not read"
-        )
-    data = path.read_bytes()
+    # O_NONBLOCK: opening a FIFO swapped in after the walk looked must not block the run, and
+    # O_NOFOLLOW: nor may a symlink swapped in for the (resolved) path. The type and size are
+    # checked on the open file, so what is read is what was checked.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise IngestError(
+                "the file was replaced by a symlink while ingest ran; not read"
+            ) from None
+        raise
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise IngestError("not a regular file (a pipe, device or socket); not read")
+        if st.st_size > max_bytes:
+            raise IngestError(_too_large(st.st_size, max_bytes))
+        data = fh.read(max_bytes + 1)  # a file growing while read still stops at the limit
+    if len(data) > max_bytes:
+        raise IngestError(_too_large(len(data), max_bytes))
     if not data.strip():
         raise IngestError("empty file" if not data else "file holds only whitespace")
     what = binary_kind(data)
     if what:
         raise IngestError(f"binary file ({what}), not a text format desk can ingest")
     return data
+
+
+def _too_large(size: int, max_bytes: int) -> str:
+    return (
+        f"file is {human_size(size)}, over the {human_size(max_bytes)} limit "
+        "(setting max_file_bytes); not read"
+    )
 
 
 def binary_kind(data: bytes) -> str | None:

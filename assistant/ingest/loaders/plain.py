@@ -33,12 +33,24 @@ UNATTRIBUTED = "unattributed"
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# Front matter is a small mapping of scalars. Anchors and aliases have no use in it, and a few
+# hundred bytes of nested aliases (a "billion laughs") expand to gigabytes once read as values.
+MAX_FRONT_MATTER_CHARS = 64 * 1024
+
+
 def split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str]:
     m = _FRONT.match(text)
     if not m:
         return {}, text
+    source = m.group(1)
+    if len(source) > MAX_FRONT_MATTER_CHARS:
+        raise IngestError(
+            f"front matter is {len(source) // 1024} KB, over the "
+            f"{MAX_FRONT_MATTER_CHARS // 1024} KB limit; it should hold a few keys and values"
+        )
     try:
-        meta = yaml.load(m.group(1), Loader=_YAML_LOADER) or {}  # noqa: S506 - a safe loader
+        _refuse_aliases(source)
+        meta = yaml.load(source, Loader=_YAML_LOADER) or {}  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""
@@ -48,6 +60,18 @@ def split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str]:
     if not isinstance(meta, dict):
         raise IngestError("front matter must be a YAML mapping of keys to values")
     return {str(k).lower(): v for k, v in meta.items()}, text[m.end() :]
+
+
+def _refuse_aliases(source: str) -> None:
+    # Parsing to events is cheap and never expands an alias; only loading the values does.
+    for event in yaml.parse(source, Loader=_YAML_LOADER):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            line = event.start_mark.line + 2 if event.start_mark is not None else None
+            raise IngestError(
+                "front matter uses a YAML anchor or alias (&name / *name)"
+                + (f" at line {line}" if line else "")
+                + "; desk does not expand them: write the values out"
+            )
 
 
 def markdown_to_text(body: str) -> tuple[str, str | None]:
