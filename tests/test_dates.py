@@ -182,24 +182,30 @@ def test_rfc_822_iso_8601_and_written_dates_with_a_zone_parse_exactly(raw, expec
     assert parse_date(raw) == (expected, None)
 
 
-def test_a_feed_date_without_a_zone_is_flagged_not_silently_utc(tmp_path):
+def test_feed_dates_go_through_the_one_parser_so_no_day_is_invented(tmp_path):
+    """feedparser's own parse turns `2026-06` into 1 June and `2026` into 1 January."""
     from assistant.ingest.loaders import load
     from assistant.ingest.sniff import decode, sniff
 
+    items = "".join(
+        f"<item><title>Talks {i}</title><link>https://wire.example/{i}</link>"
+        f"<description>Talks resumed in Ankara, report {i}.</description>"
+        f"<pubDate>{when}</pubDate></item>"
+        for i, when in enumerate(["2026-06", "2026", "Mon, 29 Jun 2026 21:26:00"])
+    )
     feed = tmp_path / "feed.xml"
     feed.write_text(
         '<?xml version="1.0"?><rss version="2.0"><channel><title>Desk test wire</title>'
-        "<link>https://wire.example/</link><description>d</description>"
-        "<item><title>Talks resume</title><link>https://wire.example/1</link>"
-        "<description>Talks resumed in Ankara.</description>"
-        "<pubDate>Mon, 29 Jun 2026 21:26:00</pubDate></item>"
-        "</channel></rss>",
+        f"<link>https://wire.example/</link><description>d</description>{items}</channel></rss>",
         encoding="utf-8",
     )
     text = decode(feed.read_bytes())
-    (item,) = load(feed, sniff(feed, text), text)
-    assert item.published_at == datetime(2026, 6, 29, 21, 26, tzinfo=UTC)
-    assert item.date_flag == "no time zone in source; read as UTC"
+    month, year, no_zone = load(feed, sniff(feed, text), text)
+    assert month.published_at is None and month.date_flag is not None
+    assert month.date_flag.startswith("incomplete date '2026-06'")
+    assert year.published_at is None and year.date_flag is not None
+    assert no_zone.published_at == datetime(2026, 6, 29, 21, 26, tzinfo=UTC)
+    assert no_zone.date_flag == "no time zone in source; read as UTC"
 
 
 _PUBDATE = re.compile(r"<pubDate>([^<]+)</pubDate>")
