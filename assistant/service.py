@@ -160,24 +160,11 @@ class DeskService:
 
     # --- provenance and rendering (issue: provenance footer) ---------------------------------
     def finalize(self, draft: Draft) -> Draft:
-        """Recompute metrics, provenance footer and desk note from the draft's citations.
+        """Recompute metrics, provenance footer and desk note from the draft's citations, with
+        every sentence verified (`assistant.provenance.finalize`)."""
+        from assistant.provenance.finalize import finalize
 
-        Disagreements between cited sources become cited sentences at the end of "What remains
-        genuinely uncertain" (rewritten on every call unless the editor locked or edited that
-        paragraph); then every sentence is verified, and the desk note and footer are computed
-        from the verified draft."""
-        from assistant.provenance.desk_note import build_desk_note, with_disagreements
-        from assistant.provenance.disagreements import find_disagreements
-        from assistant.provenance.footer import build_provenance
-
-        disagreements = find_disagreements(draft, self.store)
-        verified = self.verifier.verify_draft(with_disagreements(draft, disagreements))
-        return verified.model_copy(
-            update={
-                "desk_note": build_desk_note(verified, self.store, disagreements),
-                "provenance": build_provenance(verified, self.store),
-            }
-        )
+        return finalize(draft, self.store, self.verifier)
 
     @cached_property
     def renderer(self) -> Renderer:

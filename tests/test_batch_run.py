@@ -245,3 +245,107 @@ def test_cli_runs_unattended_for_a_local_day(demo_service, tmp_path):
     assert times and all("2025-08-15T23:00" <= t < "2025-08-16T23:00" for t in times)
     assert "INFO assistant.batch" in done.stderr  # logs go to stderr
     assert "run report:" in done.stdout
+
+
+# --- batch reads the core's parts and replaces nothing on the service -----------------------
+class ReadOnly:
+    """The service, for a run that may read any part of it but must not set or delete one."""
+
+    def __init__(self, target):
+        object.__setattr__(self, "_target", target)
+
+    def __getattr__(self, name):
+        return getattr(object.__getattribute__(self, "_target"), name)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"the batch run replaced the service's {name!r}")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"the batch run deleted the service's {name!r}")
+
+
+class MeasuredVerifier:
+    """The workspace's verifier, adding up the seconds its calls take (to check run.json)."""
+
+    def __init__(self, verifier):
+        self.verifier = verifier
+        self.seconds = 0.0
+        self.drafts = 0
+
+    def _timed(self, fn, *args):
+        import time
+
+        t0 = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            self.seconds += time.perf_counter() - t0
+
+    def verify_sentence(self, text, cited, context=None):
+        return self._timed(self.verifier.verify_sentence, text, cited, context)
+
+    def verify_draft(self, draft):
+        self.drafts += 1
+        return self._timed(self.verifier.verify_draft, draft)
+
+
+def _options(out: Path, stories: int):
+    from assistant.batch import BatchOptions, BatchWindow
+
+    return BatchOptions(
+        window=BatchWindow.resolve(**WINDOW), out_dir=out, min_sources=1, max_stories=stories
+    )
+
+
+def test_a_run_replaces_nothing_on_the_service(demo_service, tmp_path):
+    from assistant.batch import BatchRunner
+
+    before = dict(vars(demo_service))
+    report = BatchRunner(ReadOnly(demo_service), _options(tmp_path / "ro", 1)).run()
+    assert report.failures == [] and report.exit_code == 0
+    assert [s["synthesis"]["status"] for s in report.stories if s["selected"]] == ["ok"]
+    after = vars(demo_service)
+    assert all(after[k] is v for k, v in before.items())
+    assert not {"finalize", "draft", "render"} & set(after)
+
+
+def test_stage_timings_count_the_drafters_own_verification_as_verify(demo_service, tmp_path):
+    """A run built from the core's parts alone (no service): every second the verifier spends,
+    inside drafting or after it, is in run.json's verify stage, not in draft."""
+    from types import SimpleNamespace
+
+    from assistant.batch import BatchRunner
+
+    verifier = MeasuredVerifier(demo_service.verifier)
+    core = SimpleNamespace(
+        settings=demo_service.settings,
+        store=demo_service.store,
+        index=demo_service.index,
+        verifier=verifier,
+        renderer=demo_service.renderer,
+    )
+    report = BatchRunner(core, _options(tmp_path / "timed", 2)).run()
+    assert report.exit_code == 0
+    timings = report.run["run"]["timings_s"]
+    assert set(timings) == {"select", "cluster", "draft", "verify", "render"}
+    # Per story: the drafter's own check of the whole draft, then finalize's; then the digest's.
+    assert verifier.drafts == 2 * 2 + 1
+    assert timings["verify"] > 0 and timings["draft"] > 0 and timings["render"] > 0
+    assert timings["verify"] >= round(verifier.seconds, 3) - 0.001
+
+
+def test_nested_stages_are_charged_to_themselves_only():
+    from assistant.batch.clock import StageClock
+
+    now = [0.0]
+    clock = StageClock(["draft", "verify"], timer=lambda: now[0])
+    with clock.stage("draft"):
+        now[0] += 2.0
+        with clock.stage("verify"):
+            now[0] += 3.0
+        now[0] += 1.0
+    with clock.stage("verify"):
+        with clock.stage("verify"):
+            now[0] += 0.5
+        now[0] += 0.25
+    assert clock.seconds == {"draft": 3.0, "verify": 3.75}

@@ -25,6 +25,7 @@ CORE = [
     "assistant.draft_edits",
     "assistant.text",
     "assistant.progress",
+    "assistant.dates",
 ]
 OPTIONAL_CORE = [
     "assistant.ingest",

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS
 
-from assistant.ingest.dates import parse_date
+from assistant.dates import parse_date
 from assistant.ingest.loaders import load
 from assistant.ingest.sniff import decode, sniff
 

@@ -1,8 +1,9 @@
 """Batch: a window of the wire in, ranked stories, grounded syntheses and a day digest out.
 
-`window` resolves `--date/--since/--until` in a time zone; `clustering` groups documents into
-stories; `digest` builds the day digest; `outputs` writes files atomically with done markers;
-`runner` ties the stages together (used through `DeskService.batch`).
+`window` resolves `--date/--since/--until` in a time zone (through `assistant.dates`);
+`clustering` groups documents into stories; `digest` builds the day digest; `outputs` writes
+files atomically with done markers; `clock` times the stages; `runner` ties the stages together
+over the workspace's parts (`core.BatchCore`, which `DeskService.batch` passes).
 """
 
 from assistant.batch.clustering import ClusterParams, Story, StoryClusterer, rank_stories

@@ -2,8 +2,11 @@
 
 Stages, each timed into `run.json`: select (documents published in the window), cluster (embed
 title+lead, group lineages into stories, rank), then per selected story draft (the drafter's
-retrieval and composition), verify (`DeskService.finalize`: verification, provenance footer,
-desk note) and render (Markdown, HTML, JSON), and finally the digest.
+retrieval and composition), verify (every verifier call, the drafter's own included, and
+`assistant.provenance.finalize`: verification, provenance footer, desk note) and render
+(Markdown, HTML, JSON), and finally the digest. The run reads the workspace's parts through
+`BatchCore` (the service provides them) and builds its own drafter around a `TimedVerifier`,
+so stages are timed without replacing anything on the service.
 
 Unattended by design: no prompts; a story that fails is recorded with its reason and the
 others go on (`exit_code` 1); a story whose outputs are already complete is not redone, so an
@@ -19,12 +22,11 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.batch.clock import StageClock, TimedVerifier
 from assistant.batch.clustering import (
     ClusterParams,
     Story,
@@ -40,7 +42,8 @@ from assistant.models import Document, Draft, SearchFilters, utcnow
 from assistant.progress import Cancelled, NullProgress, Progress, check_cancel
 
 if TYPE_CHECKING:
-    from assistant.service import DeskService
+    from assistant.batch.core import BatchCore
+    from assistant.drafting.drafter import Drafter
 
 log = logging.getLogger("assistant.batch")
 
@@ -97,41 +100,57 @@ class BatchReport:
         return self.run["stories"]
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.seconds = dict.fromkeys(STAGES, 0.0)
-
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        t0 = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.seconds[name] += time.perf_counter() - t0
-
-
 class BatchRunner:
-    """Runs one batch over a service's workspace. Use `DeskService.batch(...)`."""
+    """Runs one batch over a workspace's parts (`core`, e.g. a `DeskService`); the service's
+    `batch(...)` is the usual way in."""
 
     def __init__(
         self,
-        service: DeskService,
+        core: BatchCore,
         options: BatchOptions,
         progress: Progress | None = None,
         cancel: threading.Event | None = None,
     ) -> None:
-        self.service = service
+        self.core = core
         self.options = options
         self.progress = progress or NullProgress()
         self.cancel = cancel
         self.outputs = BatchOutputs(options.out_dir)
-        self.clock = _Clock()
-        self.generator = options.generator or service.settings.generator
+        self.clock = StageClock(STAGES)
+        self.generator = options.generator or core.settings.generator
+        self._drafter: Drafter | None = None
+        self._verifier: TimedVerifier | None = None
+
+    @property
+    def verifier(self) -> TimedVerifier:
+        """The workspace's verifier, each call timed as the verify stage."""
+        if self._verifier is None:
+            self._verifier = TimedVerifier(self.core.verifier, self.clock)
+        return self._verifier
+
+    @property
+    def drafter(self) -> Drafter:
+        """The run's own drafter, verifying through the timed verifier (built on first draft:
+        it needs the index, which must not exist before clustering's imports)."""
+        if self._drafter is None:
+            from assistant.drafting.drafter import Drafter
+            from assistant.index.retriever import Retriever
+
+            core = self.core
+            retriever = Retriever(core.store, core.index, core.settings)
+            self._drafter = Drafter(core.store, retriever, self.verifier, core.settings)
+        return self._drafter
+
+    def finalize(self, draft: Draft) -> Draft:
+        from assistant.provenance.finalize import finalize
+
+        with self.clock.stage("verify"):
+            return finalize(draft, self.core.store, self.verifier)
 
     # --- stages ------------------------------------------------------------------------------
     def select(self) -> list[Document]:
         w = self.options.window
-        docs = self.service.store.documents(SearchFilters(since=w.since, until=w.until))
+        docs = self.core.store.documents(SearchFilters(since=w.since, until=w.until))
         if not docs:
             log.warning(
                 "no documents published in %s (%s): the digest will be empty", w.label, w.tz
@@ -148,13 +167,13 @@ class BatchRunner:
         import sklearn.cluster  # type: ignore[import-untyped]  # noqa: F401
 
         if self.options.vectors == "passages":
-            index = self.service.index
+            index = self.core.index
             _ = index.vectors
-            vectors = passage_vectors(self.service.store, index)
+            vectors = passage_vectors(self.core.store, index)
         else:
             from assistant.index.embedder import Embedder
 
-            vectors = title_lead_vectors(Embedder.for_settings(self.service.settings).encode)
+            vectors = title_lead_vectors(Embedder.for_settings(self.core.settings).encode)
         stories = StoryClusterer(vectors, self.options.cluster).cluster(docs)
         w = self.options.window
         ranked = rank_stories(stories, w.since, w.until)
@@ -174,7 +193,7 @@ class BatchRunner:
             self.generator,
             str(self.options.max_pins),
             str(self.options.max_exclude),
-            self.service.settings.model_dump_json(),
+            self.core.settings.model_dump_json(),
         ]
         return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
@@ -182,7 +201,7 @@ class BatchRunner:
         """Passages of the story's own items, pinned into every section's retrieval: each
         lineage's lead passage first (the central item's lineage first, then by time), then
         each one's next passage, and so on up to `max_pins`."""
-        store = self.service.store
+        store = self.core.store
         first_of: dict[str, Document] = {}
         for doc_id in story.doc_ids:
             d = store.get_document(doc_id)
@@ -204,7 +223,7 @@ class BatchRunner:
         return pins
 
     def _lineage_of(self, story: Story) -> str:
-        doc = self.service.store.get_document(story.central_doc_id)
+        doc = self.core.store.get_document(story.central_doc_id)
         return (doc.lineage_id or doc.id) if doc is not None else story.central_doc_id
 
     def filters(self, story: Story) -> SearchFilters:
@@ -217,7 +236,7 @@ class BatchRunner:
             since=story.start, until=story.end + timedelta(seconds=1), outlets=story.outlets
         )
         members = set(story.doc_ids)
-        store = self.service.store
+        store = self.core.store
         others = [d.id for d in store.documents(span) if d.id not in members]
         excluded: list[str] = []
         for doc_id in others:
@@ -227,19 +246,22 @@ class BatchRunner:
         return span.model_copy(update={"exclude_passages": tuple(sorted(excluded))})
 
     def draft_story(self, story: Story) -> Draft:
-        with self.clock.stage("draft"), _timed_finalize(self.service, self.clock):
-            draft = self.service.draft(
+        """Draft (its verifier calls timed as verify), then finalize (verify)."""
+        with self.clock.stage("draft"):
+            draft = self.drafter.draft(
                 story.title,
-                filters=self.filters(story),
-                generator=self.generator,
+                self.filters(story),
+                self.generator,
                 pinned=self.pins(story),
                 cancel=self.cancel,
             )
-        return draft.model_copy(update={"id": story.id})
+        return self.finalize(draft).model_copy(update={"id": story.id})
 
     def render(self, draft: Draft) -> dict[str, str]:
+        """Markdown, HTML and JSON of a finalised draft."""
+        renderer = self.core.renderer
         with self.clock.stage("render"):
-            return {fmt: self.service.render(draft, fmt) for fmt in FORMATS}
+            return {fmt: renderer.render(draft, fmt) for fmt in FORMATS}
 
     # --- the run -----------------------------------------------------------------------------
     def run(self) -> BatchReport:
@@ -344,8 +366,7 @@ class BatchRunner:
     ) -> tuple[dict[str, str], dict[str, Any] | None]:
         try:
             digest = DigestBuilder().build(done, self.options.window, self.generator)
-            with self.clock.stage("verify"):
-                digest = self.service.finalize(digest)
+            digest = self.finalize(digest)
             rendered = self.render(digest)
             rendered["md"] = link_markdown(
                 rendered["md"],
@@ -429,34 +450,3 @@ def _headline(draft: Draft, fallback: str) -> str:
     from assistant.batch.digest import headline_of
 
     return headline_of(draft, fallback)
-
-
-@contextmanager
-def _timed_finalize(service: DeskService, clock: _Clock) -> Iterator[None]:
-    """Time `service.finalize` (verification + provenance) inside `draft`, as the verify stage.
-
-    `DeskService.draft` ends with `self.finalize(draft)`; shadowing the bound method on this
-    instance for the duration of one call lets the run report drafting and verification
-    separately without changing the drafter. The draft stage's clock excludes it afterwards.
-    """
-    original = service.finalize
-    shadowed = service.__dict__.get("finalize")
-    spent = [0.0]
-
-    def timed(draft: Draft) -> Draft:
-        t0 = time.perf_counter()
-        try:
-            return original(draft)
-        finally:
-            spent[0] += time.perf_counter() - t0
-
-    service.finalize = timed  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        if shadowed is not None:
-            service.finalize = shadowed  # type: ignore[method-assign]
-        else:
-            del service.finalize
-        clock.seconds["verify"] += spent[0]
-        clock.seconds["draft"] -= spent[0]

@@ -2,7 +2,8 @@
 
 `--date 2025-08-15 --tz Europe/London` means that *local* day, midnight to midnight in London
 (so 23:00 UTC the evening before up to 23:00 UTC on the day in summer, and a 23- or 25-hour day
-when the clocks change). `--since/--until` accept a date or a date-time; a value without an
+when the clocks change). `--since/--until` mean what they mean everywhere (`assistant.dates`):
+a date-only `until` includes that day, so `--since D --until D` is the day D; a value without an
 offset is read in the given zone. The store compares times in UTC, so the window keeps both
 forms: the local labels for people and the UTC bounds for queries. `until` is exclusive.
 """
@@ -10,9 +11,10 @@ forms: the local labels for people and the UTC bounds for queries. `until` is ex
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
+from assistant import dates
 from assistant.errors import DeskError
 
 
@@ -22,24 +24,9 @@ class BatchConfigError(DeskError, ValueError):
 
 def zone(name: str) -> ZoneInfo:
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise BatchConfigError(
-            f"unknown time zone '{name}' (use an IANA name such as Europe/London)"
-        ) from exc
-
-
-def _parse_local(value: str, tz: ZoneInfo, what: str) -> datetime:
-    text = value.strip()
-    try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time(0), tzinfo=tz)
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise BatchConfigError(
-            f"{what} '{value}' is not a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM[+HH:MM])"
-        ) from exc
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=tz)
+        return dates.zone(name)
+    except dates.DateError as exc:
+        raise BatchConfigError(str(exc)) from exc
 
 
 @dataclass(frozen=True)
@@ -64,25 +51,22 @@ class BatchWindow:
         zi = zone(tz)
         if day is not None and (since is not None or until is not None):
             raise BatchConfigError("give either --date or --since/--until, not both")
-        if day is not None:
-            try:
-                d = date.fromisoformat(day.strip())
-            except ValueError as exc:
-                raise BatchConfigError(
-                    f"--date '{day}' is not a date in the form YYYY-MM-DD"
-                ) from exc
-            # Midnight to next midnight in local time: DST days are 23 or 25 hours long.
-            start = datetime.combine(d, time(0), tzinfo=zi)
-            end = datetime.combine(d + timedelta(days=1), time(0), tzinfo=zi)
-            return cls(start.astimezone(UTC), end.astimezone(UTC), tz, d.isoformat())
-        if since is None or until is None:
+        if day is None and (since is None or until is None):
             raise BatchConfigError("give --date YYYY-MM-DD, or both --since and --until")
-        start, end = _parse_local(since, zi, "--since"), _parse_local(until, zi, "--until")
-        if end <= start:
-            raise BatchConfigError(f"--until {until} is not after --since {since}")
-        a = start.astimezone(zi).isoformat(timespec="minutes")
-        label = f"{a}..{end.astimezone(zi).isoformat(timespec='minutes')}"
-        return cls(start.astimezone(UTC), end.astimezone(UTC), tz, label)
+        try:
+            if day is not None:
+                w = dates.Window.day(day, tz)
+                label = dates.parse_day(day).isoformat()
+            else:
+                w = dates.Window.parse(since, until, tz)
+                label = ""
+        except dates.DateError as exc:
+            raise BatchConfigError(str(exc)) from exc
+        assert w.since is not None and w.until is not None
+        if not label:
+            a, b = (t.astimezone(zi).isoformat(timespec="minutes") for t in (w.since, w.until))
+            label = f"{a}..{b}"
+        return cls(w.since, w.until, tz, label)
 
     def contains(self, when: datetime | None) -> bool:
         return when is not None and self.since <= when.astimezone(UTC) < self.until

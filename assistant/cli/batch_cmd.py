@@ -40,7 +40,11 @@ def _install_stop_handlers(cancel: threading.Event) -> None:
     metavar="WHEN",
     help="Window start: date or date-time (local to --tz unless it has an offset).",
 )
-@click.option("--until", metavar="WHEN", help="Window end (exclusive).")
+@click.option(
+    "--until",
+    metavar="WHEN",
+    help="Window end, exclusive; a date includes that day (--since D --until D is day D).",
+)
 @click.option(
     "--tz",
     default=None,

@@ -63,10 +63,10 @@ def draft_cmd(
 ) -> None:
     """Draft a desk synthesis on TOPIC from the workspace's sources; every sentence is cited
     and verified."""
-    filters = build_filters(since, until, sources, kinds)
     wanted = [s.strip() for s in sections.split(",") if s.strip()] if sections else None
     service = open_service(ctx)
     try:
+        filters = build_filters(since, until, sources, kinds, tz=service.settings.timezone)
         if service.store.count_passages() == 0:
             raise click.ClickException(
                 f"the workspace {service.workspace.root} holds no passages yet; "

@@ -1,37 +1,31 @@
 """The editor's filters on the command line, shared by `desk search` and `desk draft`.
 
-`--since` / `--until` take a date (`2026-06-29`) or an ISO datetime; a value without a UTC
-offset is taken as UTC. A date-only `--until` includes that whole day.
+`--since` / `--until` mean what they mean everywhere (`assistant.dates`): a date or a date-time,
+read in the workspace's `timezone` setting (UTC unless configured) when it has no offset; a
+date-only `--until` includes that whole day, so `--since D --until D` is the day D.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar, get_args
 
 import click
 
+from assistant.dates import DateError, Window, parse_bound
 from assistant.models import SearchFilters, SourceKind
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def parse_when(value: str, *, end_of_day: bool = False) -> datetime:
-    """A date or ISO datetime as aware UTC; naive values are UTC. `end_of_day` turns a bare date
-    into the next midnight, so an exclusive `until` still covers the day."""
-    text = value.strip()
+def parse_when(value: str, *, end_of_day: bool = False, tz: str = "UTC") -> datetime:
+    """A date or ISO datetime as aware UTC (`assistant.dates.parse_bound`); `end_of_day` makes a
+    bare date the next midnight, so an exclusive `until` still covers the day."""
     try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            return start + timedelta(days=1) if end_of_day else start
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(
-            f"'{value}' is not a date (YYYY-MM-DD) or ISO datetime (YYYY-MM-DDTHH:MM[:SS][+HH:MM])"
-        ) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        return parse_bound(value, end=end_of_day, tz=tz, what="")
+    except DateError as exc:
+        raise click.BadParameter(str(exc).strip()) from None
 
 
 def filter_options(what: str) -> Callable[[F], F]:
@@ -41,7 +35,9 @@ def filter_options(what: str) -> Callable[[F], F]:
         for option in reversed(
             [
                 click.option(
-                    "--since", help=f"Only {what} published at or after this date/time (UTC)."
+                    "--since",
+                    help=f"Only {what} published at or after this date/time (a date: from the "
+                    "start of that day; zone: the `timezone` setting, UTC by default).",
                 ),
                 click.option(
                     "--until",
@@ -71,15 +67,18 @@ def build_filters(
     sources: tuple[str, ...],
     kinds: tuple[str, ...],
     languages: tuple[str, ...] = (),
+    tz: str = "UTC",
 ) -> SearchFilters:
-    """SearchFilters from the options; a window that ends before it starts is a usage error."""
-    filters = SearchFilters(
-        since=parse_when(since) if since else None,
-        until=parse_when(until, end_of_day=True) if until else None,
+    """SearchFilters from the options, the window read in `tz`; a window that ends before it
+    starts is a usage error."""
+    try:
+        window = Window.parse(since, until, tz)
+    except DateError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return SearchFilters(
+        since=window.since,
+        until=window.until,
         outlets=sources,
         kinds=kinds,  # type: ignore[arg-type]
         languages=languages,
     )
-    if filters.since and filters.until and filters.since >= filters.until:
-        raise click.BadParameter("--since must be before --until")
-    return filters

@@ -36,9 +36,11 @@ def search_cmd(
     as_json: bool,
 ) -> None:
     """Search the workspace's index (dense + BM25, fused) for QUERY."""
-    filters = build_filters(since, until, sources, kinds, languages)
     service = open_service(ctx)
     try:
+        filters = build_filters(
+            since, until, sources, kinds, languages, tz=service.settings.timezone
+        )
         if service.store.count_passages() == 0:
             raise click.ClickException(
                 f"the workspace {service.workspace.root} holds no passages yet; "

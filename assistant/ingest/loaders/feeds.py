@@ -6,11 +6,10 @@ so the store never holds a silently shortened feed.
 
 from __future__ import annotations
 
-import calendar
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
-from assistant.ingest.dates import parse_date
+from assistant.dates import parse_date
 from assistant.ingest.items import IngestError, Item, clean_line, clean_text
 from assistant.ingest.kinds import guess_kind
 
@@ -37,11 +36,8 @@ def html_to_text(fragment: str) -> str:
 
 
 def _entry_date(entry) -> tuple[datetime | None, str | None]:
-    for key in ("published", "updated", "created"):
-        parsed = entry.get(f"{key}_parsed")
-        if parsed:
-            # feedparser normalises to UTC struct_time
-            return datetime.fromtimestamp(calendar.timegm(parsed), UTC), None
+    # The feed's own text through our one date parser: feedparser's `*_parsed` fills in what a
+    # date leaves out (a missing zone as UTC, a two-digit year's century) without saying so.
     raw = entry.get("published") or entry.get("updated") or entry.get("created")
     return parse_date(raw)
 

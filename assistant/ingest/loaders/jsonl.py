@@ -22,7 +22,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from assistant.ingest.dates import parse_date
+from assistant.dates import parse_date
 from assistant.ingest.items import IngestError, Item, clean_line, clean_text
 from assistant.ingest.kinds import VALID_KINDS, guess_kind
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml  # type: ignore[import-untyped]
 
-from assistant.ingest.dates import parse_date
+from assistant.dates import parse_date
 from assistant.ingest.items import IngestError, Item, clean_line, clean_text
 from assistant.ingest.kinds import VALID_KINDS, guess_kind
 

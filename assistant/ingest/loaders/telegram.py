@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from assistant.ingest.dates import from_unix, parse_date
+from assistant.dates import from_unix, parse_date
 from assistant.ingest.items import IngestError, Item, clean_line, clean_text
 
 _USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")

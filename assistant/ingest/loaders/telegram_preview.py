@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.ingest.dates import parse_date
+from assistant.dates import parse_date
 from assistant.ingest.items import IngestError, Item, clean_line, clean_text
 
 

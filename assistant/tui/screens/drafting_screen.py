@@ -77,7 +77,7 @@ class DraftingScreen(Screen[None]):
         yield Header(show_clock=False)
         with Horizontal(id="main"):
             with Vertical(id="left"):
-                yield BriefForm(id="brief")
+                yield BriefForm(id="brief", tz=self.service.settings.timezone)
                 yield PassageTable(id="passages")
             with TabbedContent(id="tabs", initial="tab-draft"):
                 with TabPane("Draft", id="tab-draft"):

@@ -1,10 +1,10 @@
-"""`BriefForm`: what the editor asks for — topic, time window (UTC), outlets/channels, kinds,
-generator and model. Posts `BriefChanged` with parsed values, or `BriefInvalid` naming the field.
+"""`BriefForm`: what the editor asks for — topic, time window (read as `assistant.dates` reads
+it everywhere, in the workspace's zone), outlets/channels, kinds, generator and model. Posts
+`BriefChanged` with parsed values, or `BriefInvalid` naming the field.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, cast, get_args
 
 from textual.containers import Horizontal, Vertical
@@ -12,35 +12,15 @@ from textual.message import Message
 from textual.widgets import Input, Select
 
 from assistant.config import GeneratorName
+from assistant.dates import DateError, Window, bound_text
 from assistant.models import SearchFilters, SourceKind
 
 KINDS = get_args(SourceKind)
 GENERATORS = get_args(GeneratorName)
 
 
-def parse_time(value: str, field: str) -> datetime | None:
-    """`2026-06-29` or `2026-06-29 14:05` (UTC) -> aware datetime; empty -> None."""
-    value = value.strip()
-    if not value:
-        return None
-    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(value, fmt).replace(tzinfo=UTC)
-        except ValueError:
-            continue
-    raise ValueError(f"{field}: '{value}' is not a UTC time like 2026-06-29 or 2026-06-29 14:05")
-
-
 def _split(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
-
-
-def _fmt_time(dt: datetime | None) -> str:
-    if dt is None:
-        return ""
-    return (
-        dt.strftime("%Y-%m-%d") if (dt.hour, dt.minute) == (0, 0) else dt.strftime("%Y-%m-%d %H:%M")
-    )
 
 
 class BriefForm(Vertical):
@@ -59,8 +39,10 @@ class BriefForm(Vertical):
             super().__init__()
             self.problem = problem
 
-    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, tz: str = "UTC", **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(**kwargs)
+        self.tz = tz
+        """The zone the since/until fields are read in (the workspace's `timezone` setting)."""
         self._filling = False
         self._ready = False
         """Set once a session's brief is shown: widgets' own mount-time events are not edits."""
@@ -86,8 +68,8 @@ class BriefForm(Vertical):
         self._filling = True
         values = {
             "topic": topic,
-            "since": _fmt_time(filters.since),
-            "until": _fmt_time(filters.until),
+            "since": bound_text(filters.since, end=False, tz=self.tz),
+            "until": bound_text(filters.until, end=True, tz=self.tz),
             "outlets": ", ".join(filters.outlets),
             "kinds": ", ".join(filters.kinds),
             "model": model or "",
@@ -106,9 +88,12 @@ class BriefForm(Vertical):
     def read(self) -> tuple[str, SearchFilters, str, str | None]:
         """The brief as values; raises ValueError naming the field that does not parse."""
         get = lambda key: self.query_one(f"#{key}", Input).value  # noqa: E731
-        since, until = parse_time(get("since"), "since"), parse_time(get("until"), "until")
-        if since and until and until <= since:
-            raise ValueError("until must be after since")
+        try:
+            window = Window.parse(
+                get("since").strip(), get("until").strip(), self.tz, names=("since", "until")
+            )
+        except DateError as exc:
+            raise ValueError(str(exc)) from None
         kinds = _split(get("kinds"))
         unknown = [k for k in kinds if k not in KINDS]
         if unknown:
@@ -116,7 +101,10 @@ class BriefForm(Vertical):
                 f"kinds: unknown kind {', '.join(unknown)} (known: {', '.join(KINDS)})"
             )
         filters = SearchFilters(
-            since=since, until=until, outlets=_split(get("outlets")), kinds=cast(Any, kinds)
+            since=window.since,
+            until=window.until,
+            outlets=_split(get("outlets")),
+            kinds=cast(Any, kinds),
         )
         generator = str(self.query_one("#generator", Select).value)
         return get("topic").strip(), filters, generator, get("model").strip() or None
