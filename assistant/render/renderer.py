@@ -5,7 +5,9 @@ Templates are jinja2 files (`draft.md.j2`, `draft.html.j2`) looked up first in t
 folder (setting `templates_dir`), then in the packaged `templates/` (`assistant.paths`), so a user
 may override one template and keep the other. `StrictUndefined` makes a template bug fail
 loudly; HTML templates are autoescaped, and the view built here hands them only plain strings,
-so everything that came from a source is escaped (nothing is marked safe). JSON is the draft's
+so everything that came from a source is escaped (nothing is marked safe). Markdown templates
+escape source text with the `md` filter and make links only with `md_link` (http(s) only), both
+from `assistant.provenance.markdown`. JSON is the draft's
 own lossless serialisation (`Draft.model_validate_json` reads it back).
 """
 
@@ -21,7 +23,7 @@ from typing import Any
 from assistant.errors import DeskError
 from assistant.models import Draft, ProvenanceEntry, Sentence
 from assistant.provenance.footer import utc_label
-from assistant.provenance.markdown import DEFAULT_TITLES
+from assistant.provenance.markdown import DEFAULT_TITLES, md_escape, md_link
 
 FORMATS = ("md", "html", "json")
 TEMPLATES = {"md": "draft.md.j2", "html": "draft.html.j2"}
@@ -275,6 +277,9 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self.env.filters["utc"] = utc_label
+        # Markdown has no autoescape: templates pass source text through these two by hand.
+        self.env.filters["md"] = md_escape
+        self.env.filters["md_link"] = md_link
 
     def render(self, draft: Draft, fmt: str) -> str:
         """`draft` as `md`, `html` or `json`."""
