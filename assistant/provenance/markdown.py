@@ -51,8 +51,10 @@ _SAFE_SCHEMES = ("http://", "https://")
 def md_escape(text: object) -> str:
     """`text` (from a source: a sentence, title, outlet name) as Markdown that shows exactly it.
 
-    Line breaks become spaces, so nothing in it can start a block of its own."""
+    Line breaks become spaces and leading indentation one space, so nothing in it can start a
+    block of its own (a heading, a quote, an indented code block)."""
     flat = re.sub(r"\s*[\r\n\v\f\x85\u2028\u2029]\s*", " ", str(text))
+    flat = re.sub(r"^\s{2,}", " ", flat)
     out = _ALWAYS.sub(lambda m: "\\" + m.group(0), flat)
     out = _LINKISH.sub(lambda m: "\\" + m.group(0), out)
     # `1.` stays a number with its dot escaped; a marker character gets its own backslash.
