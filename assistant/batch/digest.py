@@ -160,4 +160,3 @@ def link_html(text: str, digest: Draft, links: Mapping[str, str]) -> str:
             text.replace("</body>", block + "\n</body>", 1) if "</body>" in text else text + block
         )
     return text
-

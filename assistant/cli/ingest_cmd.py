@@ -41,16 +41,19 @@ def ingest_cmd(
         style = "red" if name == "failed" and value else None
         table.add_row(name, str(value), style=style)
     out_console.print(table)
+    from rich.text import Text
+
+    # File names and reasons quote the sources: Text, so `[x]` or `:x:` in them is not markup.
     for where, flag in report.date_flags[:_MAX_DATE_LINES]:
-        out_console.print(f"[yellow]date[/] {where}: {flag}", highlight=False)
+        out_console.print(Text.assemble(("date", "yellow"), f" {where}: {flag}"))
     if len(report.date_flags) > _MAX_DATE_LINES:
         more = len(report.date_flags) - _MAX_DATE_LINES
         out_console.print(f"[yellow]date[/] ... and {more} more documents with flagged dates")
     for path in report.pruned:
-        out_console.print(f"[yellow]pruned[/] {path}", highlight=False)
+        out_console.print(Text.assemble(("pruned", "yellow"), f" {path}"))
     for path, reason in report.skipped:
-        out_console.print(f"[yellow]skipped[/] {path}: {reason}", highlight=False)
+        out_console.print(Text.assemble(("skipped", "yellow"), f" {path}: {reason}"))
     for path, reason in report.failed:
-        err_console.print(f"[bold red]failed[/] {path}: {reason}", highlight=False)
+        err_console.print(Text.assemble(("failed", "bold red"), f" {path}: {reason}"))
     if report.failed:
         ctx.exit(1)

@@ -41,9 +41,7 @@ _ALWAYS = re.compile(r"([\\`*\[\]<>|~]|(?<![^\W_])_|_(?![^\W_])|&(?=#?\w+;))")
 _LEADING = re.compile(r"^(\s*)([#>+=-]|\d{1,9}(?=[.)]))")
 # What linkify (and GFM's autolinks) would turn into a link: `scheme://`, `//host`, `www.`,
 # `host.tld`, `mailto:`; escaping the separator leaves the text as it is and the link unmade.
-_LINKISH = re.compile(
-    r"(?i)(?<=[a-z0-9]):(?=//)|(?<=mailto):|/(?=/)|(?<=[^\W_])\.(?=[^\W\d_]{2})"
-)
+_LINKISH = re.compile(r"(?i)(?<=[a-z0-9]):(?=//)|(?<=mailto):|/(?=/)|(?<=[^\W_])\.(?=[^\W\d_]{2})")
 _UNESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _SAFE_SCHEMES = ("http://", "https://")
 

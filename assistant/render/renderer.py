@@ -52,12 +52,30 @@ class UnsafePathError(DeskError, ValueError):
 
 
 # --- output paths ------------------------------------------------------------------------------
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {
+    f"{d}{i}" for d in ("COM", "LPT") for i in range(10)
+}
+
+
+def _keep(ch: str) -> bool:
+    # Letters, digits and combining marks of any script (a Devanagari vowel sign is a mark).
+    return ch in "._-" or unicodedata.category(ch)[0] in "LNM"
+
+
 def slugify(name: str, max_length: int = 120) -> str:
-    """A file-name component safe on every filesystem: ASCII letters, digits, `.`, `_`, `-`."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name).strip("-.")
-    slug = re.sub(r"-{2,}", "-", slug)
-    return slug[:max_length].rstrip("-.")
+    """A file-name component safe on every filesystem: letters and digits of any script, `.`,
+    `_`, `-`; no path separator, control or Windows-reserved character, no leading dot, no
+    Windows device name (`CON`, `lpt1.md`), at most `max_length` characters and 240 bytes."""
+    text = unicodedata.normalize("NFKC", name)
+    slug = "".join(ch if _keep(ch) else "-" for ch in text)
+    slug = re.sub(r"-{2,}", "-", slug).strip("-.")
+    slug = slug[:max_length]
+    while len(slug.encode("utf-8")) > 240:  # ext4, APFS and NTFS allow 255 bytes a name
+        slug = slug[:-1]
+    slug = slug.rstrip("-.")
+    if slug.split(".", 1)[0].upper() in _WINDOWS_RESERVED:
+        slug = f"_{slug}"
+    return slug
 
 
 def safe_output_path(base_dir: str | Path, name: str) -> Path:
