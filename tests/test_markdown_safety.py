@@ -11,8 +11,6 @@ from html.parser import HTMLParser
 import pytest
 from _hostile_sources import hostile_exports
 
-from assistant.provenance.markdown import md_escape, md_link, md_unescape
-
 pytestmark = pytest.mark.slow
 
 
@@ -98,6 +96,8 @@ def test_footer_links_only_http_source_urls(exports):
     ],
 )
 def test_md_escape_shows_exactly_the_text(text):
+    from assistant.provenance.markdown import md_escape, md_unescape
+
     escaped = md_escape(text)
     page = elements(escaped)
     assert page.tags == ["p"], (escaped, page.tags)
@@ -119,6 +119,8 @@ def test_md_escape_shows_exactly_the_text(text):
     ],
 )
 def test_md_link_links_only_http_urls(url, href):
+    from assistant.provenance.markdown import md_link
+
     page = elements(md_link(url))
     assert page.hrefs == ([href] if href else [])
     assert "script" not in page.tags
