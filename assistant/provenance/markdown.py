@@ -72,6 +72,18 @@ def md_link(url: object, label: object | None = None) -> str:
     return f"<{target}>" if label is None else f"[{md_escape(label)}](<{target}>)"
 
 
+_CARRIED = re.compile(r"^(?P<outlet>.*) <(?P<url>[^<>\s]*)>(?P<rest>(?: \([^<>]*\))?)$", re.S)
+
+
+def md_carried(text: object) -> str:
+    """One "also carried by" line of the footer (`Outlet <url> (details)`, see
+    `assistant.provenance.footer`): the outlet escaped, the URL through `md_link`."""
+    m = _CARRIED.match(str(text))
+    if m is None:
+        return md_escape(text)
+    return f"{md_escape(m['outlet'])} {md_link(m['url'])}{md_escape(m['rest'])}"
+
+
 def md_unescape(text: str) -> str:
     """The text `md_escape` was given (for text read back from the house Markdown)."""
     return _UNESCAPE.sub(r"\1", text)

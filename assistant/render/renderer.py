@@ -23,7 +23,7 @@ from typing import Any
 from assistant.errors import DeskError
 from assistant.models import Draft, ProvenanceEntry, Sentence
 from assistant.provenance.footer import utc_label
-from assistant.provenance.markdown import DEFAULT_TITLES, md_escape, md_link
+from assistant.provenance.markdown import DEFAULT_TITLES, md_carried, md_escape, md_link
 
 FORMATS = ("md", "html", "json")
 TEMPLATES = {"md": "draft.md.j2", "html": "draft.html.j2"}
@@ -298,6 +298,7 @@ class Renderer:
         # Markdown has no autoescape: templates pass source text through these two by hand.
         self.env.filters["md"] = md_escape
         self.env.filters["md_link"] = md_link
+        self.env.filters["md_carried"] = md_carried
 
     def render(self, draft: Draft, fmt: str) -> str:
         """`draft` as `md`, `html` or `json`."""
