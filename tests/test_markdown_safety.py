@@ -124,3 +124,24 @@ def test_md_link_links_only_http_urls(url, href):
     page = elements(md_link(url))
     assert page.hrefs == ([href] if href else [])
     assert "script" not in page.tags
+
+
+@pytest.mark.parametrize(
+    "carried, href",
+    [
+        ("Reuters <https://reuters.com/x> (repost, 2026-06-29 18:40 UTC)", "https://reuters.com/x"),
+        ("<b>Evil</b> <javascript:alert(1)> (repost)", None),
+        ("An outlet without a URL", None),
+    ],
+)
+def test_also_carried_by_links_only_http_urls_and_escapes_the_outlet(carried, href):
+    from assistant.provenance.markdown import md_carried
+
+    page = elements(md_carried(carried))
+    assert page.hrefs == ([href] if href else [])
+    assert "b" not in page.tags
+    assert (
+        "".join(page.text)
+        .replace("<javascript:alert(1)>", "javascript:alert(1)")
+        .startswith(carried.split(" <")[0])
+    )
