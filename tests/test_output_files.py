@@ -14,7 +14,6 @@ from _provenance_data import rendered_draft
 from click.testing import CliRunner
 
 from assistant.cli import cli
-from assistant.files import atomic_write
 
 
 def mode(path: Path) -> int:
@@ -67,6 +66,8 @@ def service_draft(path: Path):
 
 
 def test_atomic_write_gives_0644_minus_the_umask_and_leaves_no_temp_file(tmp_path):
+    from assistant.files import atomic_write
+
     old = os.umask(0o027)
     try:
         path = atomic_write(tmp_path / "sub" / "x.md", "é\n")
