@@ -81,6 +81,7 @@ def test_footer_links_only_http_source_urls(exports):
         "see www.evil.example, https://evil.example/a, <http://evil.example> or a@evil.example",
         "//evil.example/x and mailto:a@b.example",
         "# not a heading",
+        "ranked #1 ##",
         "> not a quote",
         "- not a list",
         "+ not a list",

@@ -24,7 +24,7 @@ from assistant.models import Draft, Paragraph, Section, Sentence
 from assistant.text import sentence_spans, strip_markers
 
 _MARKERS = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")  # an escaped `\#` is text
 _FOOTER = re.compile(r"^#{1,6}\s+wire provenance\s*$", re.IGNORECASE)
 _NOTE = re.compile(r"^\*\*desk note:?\*\*", re.IGNORECASE)
 DEFAULT_TITLES = {  # printed titles of the fixed house sections when a section carries none
@@ -55,6 +55,8 @@ def md_escape(text: object) -> str:
     flat = re.sub(r"^\s{2,}", " ", flat)
     out = _ALWAYS.sub(lambda m: "\\" + m.group(0), flat)
     out = _LINKISH.sub(lambda m: "\\" + m.group(0), out)
+    # A heading's closing `#`s are dropped by the viewer: a title ending in ` #` keeps its own.
+    out = re.sub(r"(?<=\s)#(?=#*\s*$)", r"\\#", out)
     # `1.` stays a number with its dot escaped; a marker character gets its own backslash.
     return _LEADING.sub(
         lambda m: m[1] + (m[2] + "\\" if m[2][0].isdigit() else "\\" + m[2]), out, count=1
@@ -85,7 +87,7 @@ def md_carried(text: object) -> str:
 
 
 def md_unescape(text: str) -> str:
-    """The text `md_escape` was given (for text read back from the house Markdown)."""
+    """The text `md_escape` was given, line breaks aside (for the house Markdown read back)."""
     return _UNESCAPE.sub(r"\1", text)
 
 

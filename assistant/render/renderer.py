@@ -7,8 +7,8 @@ may override one template and keep the other. `StrictUndefined` makes a template
 loudly; HTML templates are autoescaped, and the view built here hands them only plain strings,
 so everything that came from a source is escaped (nothing is marked safe). Markdown templates
 escape source text with the `md` filter and make links only with `md_link` (http(s) only), both
-from `assistant.provenance.markdown`. JSON is the draft's
-own lossless serialisation (`Draft.model_validate_json` reads it back).
+from `assistant.provenance.markdown`. JSON is the draft's own lossless serialisation
+(`Draft.model_validate_json` reads it back).
 """
 
 from __future__ import annotations
@@ -295,7 +295,7 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self.env.filters["utc"] = utc_label
-        # Markdown has no autoescape: templates pass source text through these two by hand.
+        # Markdown has no autoescape: templates pass source text through these by hand.
         self.env.filters["md"] = md_escape
         self.env.filters["md_link"] = md_link
         self.env.filters["md_carried"] = md_carried
