@@ -312,25 +312,11 @@ class DeskService:
     def export(self, draft: Draft, fmt: str, name: str) -> Path:
         """Render `draft` as `fmt` into the workspace's exports folder, atomically; returns the
         path. `name` is reduced to a safe file name (it may come from a session or a topic)."""
-        import os
-        import re
-        import tempfile
+        from assistant.files import atomic_write
+        from assistant.render.renderer import safe_output_path, slugify
 
         if fmt not in ("md", "html", "json"):
             raise ValueError(f"unknown export format '{fmt}' (md, html or json)")
         text = self.render(draft, fmt)
-        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "draft"
-        out_dir = self.workspace.exports_dir
-        out_dir.mkdir(parents=True, exist_ok=True)
-        path = out_dir / f"{slug}.{fmt}"
-        fd, tmp = tempfile.mkstemp(prefix=f".{slug}.", suffix=".tmp", dir=out_dir)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        slug = slugify(name.lower(), 60) or "draft"
+        return atomic_write(safe_output_path(self.workspace.exports_dir, f"{slug}.{fmt}"), text)

@@ -17,7 +17,6 @@ import json
 import os
 import re
 import secrets
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -251,19 +250,9 @@ class SessionStore:
         if touch:
             session.updated_at = utcnow()
         path = self.path_of(session.id)
-        data = session.model_dump_json().encode("utf-8")
-        fd, tmp = tempfile.mkstemp(prefix=f".{session.id}.", suffix=".tmp", dir=self.root)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        _fsync_dir(self.root)
-        return path
+        from assistant.files import atomic_write
+
+        return atomic_write(path, session.model_dump_json())
 
     def rename(self, session_id: str, name: str) -> Session:
         name = name.strip()

@@ -125,3 +125,44 @@ def test_weak_and_unsupported_sentences_are_visibly_marked(page):
     )
     legend = driver.find_element(By.CSS_SELECTOR, ".legend").text
     assert "weakly supported" in legend and "not supported" in legend
+
+
+@pytest.fixture(scope="module")
+def markdown_pages(browser, tmp_path_factory):
+    """Each Markdown export of the hostile sources (ingested through the real pipeline) as a
+    Markdown viewer shows it: markdown-it with raw HTML and linkify on, in a page of its own."""
+    from _hostile_sources import hostile_exports
+    from markdown_it import MarkdownIt
+
+    folder = tmp_path_factory.mktemp("markdown-pages")
+    viewer = MarkdownIt("commonmark", {"html": True, "linkify": True}).enable(
+        ["linkify", "table", "strikethrough"]
+    )
+    pages = {}
+    for name, path in hostile_exports(folder).items():
+        page = folder / f"{name}.html"
+        body = viewer.render(path.read_text(encoding="utf-8"))
+        page.write_text(f"<!DOCTYPE html><meta charset='utf-8'><body>{body}</body>", "utf-8")
+        pages[name] = page
+    return browser, pages
+
+
+@pytest.mark.parametrize("name", ["draft", "render", "digest", "story"])
+def test_markdown_export_in_a_viewer_shows_hostile_text_and_runs_nothing(markdown_pages, name):
+    from selenium.webdriver.common.by import By
+
+    driver, pages = markdown_pages
+    driver.get(pages[name].as_uri())
+    assert driver.execute_script("return window.pwned === undefined")
+    assert driver.find_elements(By.TAG_NAME, "script") == []
+    assert driver.find_elements(By.TAG_NAME, "img") == []
+    handlers = driver.execute_script(
+        "return [...document.querySelectorAll('*')].flatMap(e => [...e.attributes]"
+        ".filter(a => a.name.startsWith('on')).map(a => e.tagName + ' ' + a.name))"
+    )
+    assert handlers == []
+    hrefs = [a.get_attribute("href") for a in driver.find_elements(By.TAG_NAME, "a")]
+    assert all(h.startswith(("https://", "http://", "file://")) for h in hrefs), hrefs
+    assert not any("evil.example" in h for h in hrefs)
+    body = driver.find_element(By.TAG_NAME, "body").text
+    assert "<script>window.pwned=" in body

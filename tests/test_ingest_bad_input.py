@@ -228,3 +228,20 @@ def test_front_matter_over_64_kb_is_refused_with_its_size(workspace, tmp_path):
         )
     ]
     assert len(docs) == 1
+
+
+def test_a_broken_jsonl_line_is_reported_with_its_column_in_plain_words(workspace, tmp_path):
+    wire = tmp_path / "wire.jsonl"
+    wire.write_text(
+        '{"text": "Talks resumed.", "outlet": "A"}\n'
+        '{"text": "Talks stalled, "outlet": "B"}\n'
+        '{"text": "Talks ended.", "outlet": "C"}\n',
+        encoding="utf-8",
+    )
+    report, _, _ = run(workspace, wire)
+    ((_, reason),) = report.failed
+    assert reason == "line 2: invalid JSON (Expecting ',' delimiter at column 27)"
+    wire.write_text('{"text": "ok"}\n{"text": "Talks stalled\n{"text": "x"}\n', encoding="utf-8")
+    report, _, _ = run(workspace, wire)
+    ((_, reason),) = report.failed
+    assert reason == "line 2: invalid JSON (Unterminated string starting at column 10)"

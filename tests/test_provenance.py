@@ -261,6 +261,10 @@ def test_allsides_coverage_one_entry_per_outlet_with_kinds(store, data_dir):
         ("https://t.me/s/OSINTdefender/101", "https://t.me/OSINTdefender/101"),
         ("HTTPS://www.Reuters.com/world/x/?utm_source=tw#top", "https://reuters.com/world/x"),
         ("http://telegram.me/rybar/5/", "https://t.me/rybar/5"),
+        # courlan's part: query order, default ports, its wider list of tracking parameters.
+        ("https://x.com/a?b=2&id=1", "https://x.com/a?id=1&b=2"),
+        ("https://Example.com:443/a/", "https://example.com/a"),
+        ("https://x.com/a?id=1&fbclid=q&mc_cid=w&gclid=e", "https://x.com/a?id=1"),
     ],
 )
 def test_canonical_url_treats_trivial_variants_as_one_page(a, b):

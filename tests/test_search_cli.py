@@ -89,3 +89,15 @@ def test_dates_are_taken_as_utc():
         "2026-06-29T18:26:00+00:00"
     )
     assert parse_when("2026-06-29T18:26:00Z").isoformat() == "2026-06-29T18:26:00+00:00"
+
+
+def test_source_text_in_the_table_is_shown_as_written(tmp_path):
+    """`:x:` is not an emoji, `[Blog](...)` and `[bold]` are not markup: they are the source's."""
+    from _hostile_sources import hostile_workspace
+
+    ws = hostile_workspace(tmp_path)
+    result = run(ws, "harbour ferry deal costs", "-k", "5")
+    assert result.exit_code == 0, result.output
+    flat = " ".join(result.output.split())
+    assert "deal :x: and" in flat and "❌" not in flat
+    assert "Harbour [Blog](javascript:window.pwned=8)" in "".join(result.output.split("│"))

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from assistant.batch.clustering import Story
 from assistant.batch.window import BatchWindow
 from assistant.models import Citation, Draft, Paragraph, SearchFilters, Section, Sentence
+from assistant.provenance.markdown import md_escape
 
 # Where a story's digest paragraph is taken from, in order of preference.
 _SOURCE_SECTIONS = ("lede", "body_1", "body_2", "body_3", "dek")
@@ -119,11 +120,12 @@ def link_markdown(text: str, digest: Draft, links: Mapping[str, str]) -> str:
         target = links.get(section.id)
         if target is None:
             continue
-        heading = f"## {section.title}\n"
+        # The title is a source's headline: the template wrote it escaped, and so is the link.
+        heading = f"## {md_escape(section.title)}\n"
         if heading in text:
             text = text.replace(heading, f"{heading}\n[Full synthesis]({target})\n", 1)
         else:
-            missing.append(f"- [{_md_escape(section.title or section.id)}]({target})")
+            missing.append(f"- [{md_escape(section.title or section.id)}]({target})")
     if missing:
         text = text.rstrip("\n") + "\n\n## Full syntheses\n\n" + "\n".join(missing) + "\n"
     return text
@@ -158,7 +160,3 @@ def link_html(text: str, digest: Draft, links: Mapping[str, str]) -> str:
             text.replace("</body>", block + "\n</body>", 1) if "</body>" in text else text + block
         )
     return text
-
-
-def _md_escape(text: str) -> str:
-    return re.sub(r"([\\`*_\[\]<>])", r"\\\1", text)

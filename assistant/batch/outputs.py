@@ -7,8 +7,9 @@ Layout under the output directory:
     stories/<story-id>.md|html|json
     stories/<story-id>.done       written last: the story's outputs are complete
 
-Every file is written to a temporary name beside it and renamed into place, so a run killed
-at any moment leaves either the old file or the new one, never half of one. The done marker
+Every file is written with `assistant.files.atomic_write` (a temporary name beside it, renamed
+into place), so a run killed at any moment leaves either the old file or the new one, never
+half of one. The done marker
 records a fingerprint of what produced the story (members, generator, settings) and the
 sha256 of each output, so a resumed run skips a story only when its outputs are complete,
 intact and were made the same way. Paths are built with the renderer's `safe_output_path`,
@@ -19,10 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from assistant.files import atomic_write
 
 FORMATS = ("md", "html", "json")
 
@@ -31,22 +32,6 @@ def _safe_path(base: Path, name: str) -> Path:
     from assistant.render.renderer import safe_output_path
 
     return safe_output_path(base, name)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to `path` via a temporary file and an atomic rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are meant to be shared/published
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def dumps(value: Any) -> bytes:

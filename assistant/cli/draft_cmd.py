@@ -11,7 +11,7 @@ from rich.console import Console
 
 from assistant.cli.common import RichProgress, err_console, open_service, out_console
 from assistant.cli.filters import build_filters, filter_options
-from assistant.models import Draft, Sentence
+from assistant.models import Draft
 
 _FLAG = {"supported": "", "weak": "WEAK", "unsupported": "UNSUPPORTED", "uncited": "UNCITED"}
 
@@ -96,8 +96,8 @@ def draft_cmd(
                 )
         except (GeneratorError, FileNotFoundError) as exc:
             raise click.ClickException(str(exc)) from None
-        text = _render(service, draft, fmt)
-        json_text = _render(service, draft, "json") if also_json else None
+        text = service.render(draft, fmt)
+        json_text = service.render(draft, "json") if also_json else None
     finally:
         service.close()
     if out:
@@ -112,57 +112,20 @@ def draft_cmd(
     _report(draft, out_console)
 
 
-def _render(service: object, draft: Draft, fmt: str) -> str:
-    try:
-        return service.render(draft, fmt)  # type: ignore[attr-defined, no-any-return]
-    except NotImplementedError:  # the renderer has not landed: a plain rendering of our own
-        return draft.model_dump_json(indent=2) if fmt == "json" else plain_markdown(draft)
-
-
 def _write(path: Path, text: str) -> None:
+    from assistant.files import atomic_write
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        atomic_write(path, text if text.endswith("\n") else text + "\n")
     except OSError as exc:
-        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from None
-    err_console.print(f"wrote {path}", highlight=False)
-
-
-def plain_markdown(draft: Draft) -> str:
-    """Markdown with `[n]` markers and a numbered source list (used when no renderer is there)."""
-    lines: list[str] = []
-    for section in draft.sections:
-        body = [" ".join(_sentence(s) for s in p.sentences) for p in section.paragraphs]
-        if section.id == "headline":
-            lines += [f"# {' '.join(body)}", ""]
-            continue
-        if section.id == "dek":
-            lines += [f"*{' '.join(body)}*", ""]
-            continue
-        if section.title:
-            lines += [f"## {section.title}", ""]
-        for para in body:
-            lines += [para, ""]
-    lines += ["## Sources", ""]
-    for c in draft.citations:
-        when = c.published_at.strftime("%Y-%m-%d %H:%M UTC") if c.published_at else "undated"
-        lines.append(f"[{c.n}] {c.outlet}, {when}" + (f" — {c.url}" if c.url else ""))
-    return "\n".join(lines)
-
-
-def _sentence(s: Sentence) -> str:
-    marks = "".join(f"[{n}]" for n in s.citations)
-    text = s.text
-    if marks:
-        end = len(text.rstrip(".!?\"'”’"))
-        text = f"{text[:end]} {marks}{text[end:]}"
-    return text
+        raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
+    err_console.print(f"wrote {path}", highlight=False, markup=False, emoji=False)
 
 
 def _report(draft: Draft, console: Console) -> None:
     """The flagged sentences with the verifier's reasons, then the metrics."""
-    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     flagged = Table(title="Sentences the verifier flagged", show_lines=False, expand=False)
     flagged.add_column("section")
@@ -178,9 +141,10 @@ def _report(draft: Draft, console: Console) -> None:
                     continue
                 count += 1
                 reasons = "; ".join(s.verdict.reasons) if s.verdict else "not verified"
-                flagged.add_row(section.id, _FLAG[label], escape(s.text), escape(reasons))
+                # Text, not markup: `[x]` or `:x:` in a source sentence is shown as written.
+                flagged.add_row(section.id, _FLAG[label], Text(s.text), Text(reasons))
             for note in p.repaired:
-                console.print(f"[dim]repair in {section.id}: {escape(note)}[/]")
+                console.print(Text(f"repair in {section.id}: {note}", style="dim"))
     if count:
         console.print(flagged)
     m = draft.metrics

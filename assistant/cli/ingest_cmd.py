@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
 from assistant.cli.common import RichProgress, err_console, open_service, out_console
@@ -56,22 +55,25 @@ def ingest_cmd(
         style = "red" if name == "failed" and value else None
         table.add_row(name, str(value), style=style)
     out_console.print(table)
+    from rich.text import Text
+
+    # File names and reasons quote the sources: Text, so `[x]` or `:x:` in them is not markup.
     for where, flag in report.date_flags[:_MAX_DATE_LINES]:
-        out_console.print(f"[yellow]date[/] {_shown(where)}: {_shown(flag)}", highlight=False)
+        out_console.print(
+            Text.assemble(("date", "yellow"), f" {printable(where)}: {printable(flag)}")
+        )
     if len(report.date_flags) > _MAX_DATE_LINES:
         more = len(report.date_flags) - _MAX_DATE_LINES
         out_console.print(f"[yellow]date[/] ... and {more} more documents with flagged dates")
     for path in report.pruned:
-        out_console.print(f"[yellow]pruned[/] {_shown(path)}", highlight=False)
+        out_console.print(Text.assemble(("pruned", "yellow"), f" {printable(path)}"))
     for path, reason in report.skipped:
-        out_console.print(f"[yellow]skipped[/] {_shown(path)}: {_shown(reason)}", highlight=False)
+        out_console.print(
+            Text.assemble(("skipped", "yellow"), f" {printable(path)}: {printable(reason)}")
+        )
     for path, reason in report.failed:
-        err_console.print(f"[bold red]failed[/] {_shown(path)}: {_shown(reason)}", highlight=False)
+        err_console.print(
+            Text.assemble(("failed", "bold red"), f" {printable(path)}: {printable(reason)}")
+        )
     if report.failed:
         ctx.exit(1)
-
-
-def _shown(text: str) -> str:
-    """A file name (or a reason quoting one) as the terminal must show it: newlines, bidi
-    overrides and other invisible characters escaped, and no `[...]` taken as rich markup."""
-    return escape(printable(text))

@@ -4,8 +4,6 @@ wire provenance footer of a draft JSON or of an editor's hand-edited Markdown)."
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import click
@@ -26,19 +24,18 @@ def _load_draft(path: Path) -> Draft:
 
 def _write(path: Path, text: str) -> None:
     """Atomically, so an interrupted write never leaves half a file behind."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    from assistant.files import atomic_write
+
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        atomic_write(path, text)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _output_path(out: str | None, out_dir: str | None, default_name: str) -> Path | None:
     """`--out FILE` (its name checked inside its folder) or `--out-dir DIR` with a name derived
-    from the draft (which came from sources, so it is slugified and kept inside DIR)."""
+    from the draft (which came from sources, so it is slugified and kept inside DIR; a name
+    already taken there gets a `-2`, `-3` ... suffix instead of being overwritten)."""
     from assistant.render.renderer import UnsafePathError, safe_output_path
 
     try:
@@ -51,7 +48,10 @@ def _output_path(out: str | None, out_dir: str | None, default_name: str) -> Pat
         if out_dir is not None:
             folder = Path(out_dir).expanduser()
             folder.mkdir(parents=True, exist_ok=True)
-            return safe_output_path(folder, default_name)
+            # Two drafts whose topics make the same name must not overwrite each other.
+            from assistant.files import unique_path
+
+            return unique_path(safe_output_path(folder, default_name))
     except UnsafePathError as exc:
         raise click.ClickException(str(exc)) from exc
     return None
@@ -67,7 +67,7 @@ def _output_path(out: str | None, out_dir: str | None, default_name: str) -> Pat
     "--out-dir",
     type=click.Path(file_okay=False),
     default=None,
-    help="Write into this folder under a name made from the draft's topic.",
+    help="Write into this folder under a name made from the draft's topic (a taken name gets -2).",
 )
 @click.pass_context
 def render_cmd(
@@ -77,7 +77,7 @@ def render_cmd(
     from assistant.render.renderer import slugify
 
     draft = _load_draft(draft_file)
-    target = _output_path(out, out_dir, f"{slugify(draft.topic)[:60] or draft.id}.{fmt}")
+    target = _output_path(out, out_dir, f"{slugify(draft.topic, 60) or draft.id}.{fmt}")
     service = open_service(ctx)
     try:
         text = service.render(draft, fmt)

@@ -57,9 +57,12 @@ def search_cmd(
     if not hits:
         out_console.print("No passages match.")
         return
-    from rich.markup import escape
+    from rich.style import Style
     from rich.table import Table
+    from rich.text import Text
 
+    # Source text goes in as `Text`, never as a markup string: `[bold]` or `:x:` in a passage
+    # is what the source wrote, not rich markup or an emoji code.
     table = Table(show_lines=True, expand=True)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("score", justify="right", no_wrap=True)
@@ -68,9 +71,17 @@ def search_cmd(
     for h in hits:
         p = h.passage
         versions = f"\n{h.lineage_size} versions" if h.lineage_size > 1 else ""
-        where = f"{escape(p.outlet)}\n{_utc(p.published_at)}{versions}"
+        where = Text(p.outlet)
+        where.append(f"\n{_utc(p.published_at)}{versions}")
         if p.url:
-            where += f"\n[link={escape(p.url)}]{escape(p.url)}[/link]"
-        title = f"[bold]{escape(p.title)}[/bold]\n" if p.title else ""
-        table.add_row(str(h.rank), f"{h.score:.4f}", where, title + escape(p.text))
+            # Only an http(s) URL becomes a terminal hyperlink; `javascript:` stays text.
+            link = p.url.lower().startswith(("http://", "https://"))
+            where.append("\n")
+            where.append(p.url, style=Style(link=p.url) if link else None)
+        passage = Text()
+        if p.title:
+            passage.append(p.title, style="bold")
+            passage.append("\n")
+        passage.append(p.text)
+        table.add_row(str(h.rank), f"{h.score:.4f}", where, passage)
     out_console.print(table)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -38,6 +38,11 @@ class HouseSection(SectionSpec):
 
     def retrieval_query(self, topic: str) -> str:
         return f"{topic} {self.query}".strip()
+
+    @classmethod
+    def of(cls, spec: SectionSpec) -> HouseSection:
+        """`spec` itself, or a plain `SectionSpec` (a caller's own) with the house defaults."""
+        return spec if isinstance(spec, HouseSection) else cls(**asdict(spec))
 
 
 @dataclass(frozen=True)

@@ -155,11 +155,6 @@ class PromptSet:
             f"no prompt for section '{section_id}' in {self.directory} (tried {tried})"
         )
 
-    def used_versions(self, section_id: str) -> dict[str, str]:
-        """Versions of the files a section's prompt is built from (system, section, repair)."""
-        section = self.section_file(section_id)
-        return {pid: self.files[pid].version for pid in (SYSTEM_ID, section.id, REPAIR_ID)}
-
     def chat_template(
         self, section_id: str, repair: bool = False, attempt: bool = False
     ) -> ChatPromptTemplate:

@@ -1,5 +1,11 @@
-"""`read_markdown(text, draft)`: an editor's hand-edited Markdown read back as a draft, so its
+"""The house Markdown both ways: `md_escape` / `md_link`, the one place text from sources is made
+safe to write into Markdown (the renderer registers them as the `md` and `md_link` filters);
+`read_markdown(text, draft)`, an editor's hand-edited Markdown read back as a draft, so its
 provenance footer can be regenerated; and `check_draft_markers(draft)` for a draft JSON.
+
+Escaped text renders as the same characters in any CommonMark viewer, also with raw HTML and
+linkify on: no tag, no entity, no emphasis, no link of its own. Only `md_link` makes links, and
+only for http(s) URLs.
 
 The Markdown is the house format `draft.md.j2` writes: `# headline`, an italic dek, the lede,
 `## Title` sections, a `**Desk note:**` paragraph, then `## Wire provenance` (not read as text:
@@ -12,12 +18,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from assistant.models import Draft, Paragraph, Section, Sentence
 from assistant.text import sentence_spans, strip_markers
 
 _MARKERS = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")  # an escaped `\#` is text
 _FOOTER = re.compile(r"^#{1,6}\s+wire provenance\s*$", re.IGNORECASE)
 _NOTE = re.compile(r"^\*\*desk note:?\*\*", re.IGNORECASE)
 DEFAULT_TITLES = {  # printed titles of the fixed house sections when a section carries none
@@ -25,6 +32,63 @@ DEFAULT_TITLES = {  # printed titles of the fixed house sections when a section 
     "uncertain": "What remains genuinely uncertain",
     "serious_point": "The serious point",
 }
+
+
+# Characters that format wherever they stand: backslash, code, emphasis, links, HTML, tables,
+# strikethrough. `_` only formats at a word's edge, so `snake_case` keeps its underscore bare.
+_ALWAYS = re.compile(r"([\\`*\[\]<>|~]|(?<![^\W_])_|_(?![^\W_])|&(?=#?\w+;))")
+# At the start of a line: headings, quotes, lists, thematic breaks, setext underlines.
+_LEADING = re.compile(r"^(\s*)([#>+=-]|\d{1,9}(?=[.)]))")
+# What linkify (and GFM's autolinks) would turn into a link: `scheme://`, `//host`, `www.`,
+# `host.tld`, `mailto:`; escaping the separator leaves the text as it is and the link unmade.
+_LINKISH = re.compile(r"(?i)(?<=[a-z0-9]):(?=//)|(?<=mailto):|/(?=/)|(?<=[^\W_])\.(?=[^\W\d_]{2})")
+_UNESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_SAFE_SCHEMES = ("http://", "https://")
+
+
+def md_escape(text: object) -> str:
+    """`text` (from a source: a sentence, title, outlet name) as Markdown that shows exactly it.
+
+    Line breaks become spaces and leading indentation one space, so nothing in it can start a
+    block of its own (a heading, a quote, an indented code block)."""
+    flat = re.sub(r"\s*[\r\n\v\f\x85\u2028\u2029]\s*", " ", str(text))
+    flat = re.sub(r"^\s{2,}", " ", flat)
+    out = _ALWAYS.sub(lambda m: "\\" + m.group(0), flat)
+    out = _LINKISH.sub(lambda m: "\\" + m.group(0), out)
+    # A heading's closing `#`s are dropped by the viewer: a title ending in ` #` keeps its own.
+    out = re.sub(r"(?<=\s)#(?=#*\s*$)", r"\\#", out)
+    # `1.` stays a number with its dot escaped; a marker character gets its own backslash.
+    return _LEADING.sub(
+        lambda m: m[1] + (m[2] + "\\" if m[2][0].isdigit() else "\\" + m[2]), out, count=1
+    )
+
+
+def md_link(url: object, label: object | None = None) -> str:
+    """`url` as a link when it is http(s) (`<https://...>`, or `[label](<https://...>)`),
+    percent-encoded so no character in it can end the link early; any other URL (`javascript:`,
+    `data:`, one with spaces or control characters) as plain escaped text."""
+    raw = str(url).strip()
+    if not raw.lower().startswith(_SAFE_SCHEMES) or re.search(r"[\x00-\x20\x7f]", raw):
+        return md_escape(raw if label is None else label)
+    target = quote(raw, safe="/:?#[]@!$&*+,;=%-._~")
+    return f"<{target}>" if label is None else f"[{md_escape(label)}](<{target}>)"
+
+
+_CARRIED = re.compile(r"^(?P<outlet>.*) <(?P<url>[^<>\s]*)>(?P<rest>(?: \([^<>]*\))?)$", re.S)
+
+
+def md_carried(text: object) -> str:
+    """One "also carried by" line of the footer (`Outlet <url> (details)`, see
+    `assistant.provenance.footer`): the outlet escaped, the URL through `md_link`."""
+    m = _CARRIED.match(str(text))
+    if m is None:
+        return md_escape(text)
+    return f"{md_escape(m['outlet'])} {md_link(m['url'])}{md_escape(m['rest'])}"
+
+
+def md_unescape(text: str) -> str:
+    """The text `md_escape` was given, line breaks aside (for the house Markdown read back)."""
+    return _UNESCAPE.sub(r"\1", text)
 
 
 @dataclass(frozen=True)
@@ -112,10 +176,10 @@ def read_markdown(text: str, draft: Draft) -> tuple[Draft, list[DanglingMarker]]
         heading = _HEADING.match(line)
         if heading:
             flush()
-            level, title = len(heading.group(1)), heading.group(2)
+            level, title = len(heading.group(1)), md_unescape(heading.group(2))
             if level == 1:
                 current = _section(sections, "headline", None)
-                current.paragraphs.append(_paragraph(title, current, known))
+                current.paragraphs.append(_paragraph(heading.group(2), current, known))
             else:
                 sid = by_title.get(title.casefold()) or _slug(title)
                 current = _section(sections, sid, title)
@@ -156,7 +220,9 @@ def _section(sections: list[Section], sid: str, title: str | None) -> Section:
 def _paragraph(text: str, section: Section, known: set[int]) -> Paragraph:
     sentences = []
     for a, b in sentence_spans(text):
+        # Markers first, on the escaped text: an escaped `\[3\]` is source text, not a marker.
         clean, ns = strip_markers(text[a:b])
+        clean = md_unescape(clean)
         if clean:
             sentences.append(Sentence(text=clean, citations=[n for n in ns if n in known]))
     return Paragraph(

@@ -13,33 +13,38 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from assistant.models import Citation, Document, Draft, SourceKind
 from assistant.store import Store
 
 _TG_HOSTS = {"t.me", "telegram.me", "telegram.dog"}
-_TRACKING = re.compile(r"^(utm_|fbclid$|gclid$|ref$|ref_src$)")
 
 
 def canonical_url(url: str | None) -> str | None:
-    """The form two URLs are compared in: scheme/host case, `www.`, fragments, tracking
-    parameters and trailing slashes do not make a different page; `t.me/s/<ch>/<id>` (the web
-    preview) is the permalink `t.me/<ch>/<id>`."""
+    """The form two URLs are compared in: scheme/host case, default ports, `www.`, fragments,
+    tracking parameters (courlan's list: `utm_*`, `fbclid`, `ref` ...), query order and
+    trailing slashes do not make a different page; `http` is `https`; `t.me/s/<ch>/<id>` (the
+    web preview) is the permalink `t.me/<ch>/<id>`."""
     if not url or not url.strip():
         return None
-    parts = urlsplit(url.strip())
+    raw = url.strip()
+    parts = urlsplit(raw)
     if not parts.scheme or not parts.netloc:
-        return url.strip()
+        return raw
+    from courlan import normalize_url
+
+    try:
+        parts = urlsplit(normalize_url(parts))
+    except ValueError:  # e.g. a port that is not a number: compare it as written
+        pass
     host = parts.netloc.lower().removeprefix("www.")
-    path = parts.path.rstrip("/") or ""
+    path = parts.path.rstrip("/")
     if host in _TG_HOSTS:
         host = "t.me"
         path = re.sub(r"^/s/", "/", path)
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k)])
-    return urlunsplit(
-        ("https" if parts.scheme in ("http", "https") else parts.scheme, host, path, query, "")
-    )
+    scheme = "https" if parts.scheme in ("http", "https") else parts.scheme
+    return urlunsplit((scheme, host, path, parts.query, ""))
 
 
 def display_url(

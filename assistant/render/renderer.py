@@ -5,8 +5,10 @@ Templates are jinja2 files (`draft.md.j2`, `draft.html.j2`) looked up first in t
 folder (setting `templates_dir`), then in the packaged `templates/` (`assistant.paths`), so a user
 may override one template and keep the other. `StrictUndefined` makes a template bug fail
 loudly; HTML templates are autoescaped, and the view built here hands them only plain strings,
-so everything that came from a source is escaped (nothing is marked safe). JSON is the draft's
-own lossless serialisation (`Draft.model_validate_json` reads it back).
+so everything that came from a source is escaped (nothing is marked safe). Markdown templates
+escape source text with the `md` filter and make links only with `md_link` (http(s) only), both
+from `assistant.provenance.markdown`. JSON is the draft's own lossless serialisation
+(`Draft.model_validate_json` reads it back).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 from assistant.errors import DeskError
 from assistant.models import Draft, ProvenanceEntry, Sentence
 from assistant.provenance.footer import utc_label
-from assistant.provenance.markdown import DEFAULT_TITLES
+from assistant.provenance.markdown import DEFAULT_TITLES, md_carried, md_escape, md_link
 
 FORMATS = ("md", "html", "json")
 TEMPLATES = {"md": "draft.md.j2", "html": "draft.html.j2"}
@@ -50,12 +52,30 @@ class UnsafePathError(DeskError, ValueError):
 
 
 # --- output paths ------------------------------------------------------------------------------
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {
+    f"{d}{i}" for d in ("COM", "LPT") for i in range(10)
+}
+
+
+def _keep(ch: str) -> bool:
+    # Letters, digits and combining marks of any script (a Devanagari vowel sign is a mark).
+    return ch in "._-" or unicodedata.category(ch)[0] in "LNM"
+
+
 def slugify(name: str, max_length: int = 120) -> str:
-    """A file-name component safe on every filesystem: ASCII letters, digits, `.`, `_`, `-`."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name).strip("-.")
-    slug = re.sub(r"-{2,}", "-", slug)
-    return slug[:max_length].rstrip("-.")
+    """A file-name component safe on every filesystem: letters and digits of any script, `.`,
+    `_`, `-`; no path separator, control or Windows-reserved character, no leading dot, no
+    Windows device name (`CON`, `lpt1.md`), at most `max_length` characters and 240 bytes."""
+    text = unicodedata.normalize("NFKC", name)
+    slug = "".join(ch if _keep(ch) else "-" for ch in text)
+    slug = re.sub(r"-{2,}", "-", slug).strip("-.")
+    slug = slug[:max_length]
+    while len(slug.encode("utf-8")) > 240:  # ext4, APFS and NTFS allow 255 bytes a name
+        slug = slug[:-1]
+    slug = slug.rstrip("-.")
+    if slug.split(".", 1)[0].upper() in _WINDOWS_RESERVED:
+        slug = f"_{slug}"
+    return slug
 
 
 def safe_output_path(base_dir: str | Path, name: str) -> Path:
@@ -275,6 +295,10 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self.env.filters["utc"] = utc_label
+        # Markdown has no autoescape: templates pass source text through these by hand.
+        self.env.filters["md"] = md_escape
+        self.env.filters["md_link"] = md_link
+        self.env.filters["md_carried"] = md_carried
 
     def render(self, draft: Draft, fmt: str) -> str:
         """`draft` as `md`, `html` or `json`."""

@@ -28,6 +28,7 @@ from assistant.drafting.generators.base import (
     SectionSpec,
     TokenCallback,
 )
+from assistant.drafting.house_format import HouseSection
 from assistant.progress import check_cancel
 from assistant.text import STOPWORDS, content_words, normalize_for_hash, sentence_spans, words
 
@@ -169,8 +170,8 @@ class ExtractiveGenerator:
         on_token: TokenCallback | None = None,
         cancel: threading.Event | None = None,
     ) -> list[str]:
-        spec = request.section
-        prefer = getattr(spec, "prefer", "central")
+        spec = HouseSection.of(request.section)
+        prefer = spec.prefer
         check_cancel(cancel)
         chosen = self.choose(request)
         if not chosen:
@@ -188,7 +189,7 @@ class ExtractiveGenerator:
             parts: list[str] = []
             for c in chosen[start : start + per]:
                 text = c.text
-                if getattr(spec, "attribution", False):
+                if spec.attribution:
                     text = attribute(text, c.np, with_date=not one_day)
                 sentence = with_marker(text, c.n)
                 parts.append(sentence)
@@ -202,8 +203,8 @@ class ExtractiveGenerator:
     # --- choosing sentences ------------------------------------------------------------------
     def choose(self, request: SectionRequest) -> list[_Candidate]:
         """The source sentences for one section, best first (MMR order)."""
-        spec = request.section
-        prefer = getattr(spec, "prefer", "central")
+        spec = HouseSection.of(request.section)
+        prefer = spec.prefer
         cands = self._candidates(request.passages, spec, request.previous)
         if not cands:
             return []
@@ -266,8 +267,7 @@ class ExtractiveGenerator:
             for c in cands:
                 c.score = c.rel + 0.3 * rank.get(_ts(c), 0.0)
         elif prefer == "aspect":
-            query = getattr(request.section, "retrieval_query", None)
-            qtext = query(request.topic) if callable(query) else request.topic
+            qtext = HouseSection.of(request.section).retrieval_query(request.topic)
             qvec = self._embed([qtext])[0]
             for c, v in zip(cands, vecs @ qvec, strict=True):
                 c.score = 0.5 * c.rel + 0.5 * float(v)
@@ -286,7 +286,7 @@ class ExtractiveGenerator:
     def _candidates(
         self, passages: Sequence[NumberedPassage], spec: SectionSpec, previous: Sequence[str]
     ) -> list[_Candidate]:
-        prefer = getattr(spec, "prefer", "central")
+        prefer = HouseSection.of(spec).prefer
         short = spec.id in ("headline", "dek")
         max_words = 25 if spec.id == "headline" else 40 if spec.id == "dek" else 60
         used = [normalize_for_hash(p) for p in previous]

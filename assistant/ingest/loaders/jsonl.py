@@ -73,7 +73,10 @@ def load_jsonl(path: Path, text: str) -> list[Item]:
         except json.JSONDecodeError as exc:
             last = all(not x.strip() for x in lines[n:])
             what = "truncated" if last else "invalid JSON"
-            raise IngestError(f"line {n}: {what} ({exc.msg} at column {exc.colno})") from None
+            # Some of json's messages end in "at" ("Unterminated string starting at"): the
+            # column completes them instead of doubling the word.
+            at = "" if exc.msg.endswith(" at") else " at"
+            raise IngestError(f"line {n}: {what} ({exc.msg}{at} column {exc.colno})") from None
         if not isinstance(obj, dict):
             raise IngestError(f"line {n}: expected a JSON object, got {type(obj).__name__}")
         items.append(wire_item(obj, n))
