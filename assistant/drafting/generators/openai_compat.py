@@ -95,12 +95,12 @@ class OpenAICompatGenerator:
         with self._lock:
             if self._chat is None:
                 from langchain_openai import ChatOpenAI
-                from pydantic import SecretStr
 
                 self._chat = ChatOpenAI(
                     base_url=self.base_url,
                     model=self.model or self.settings.openai_model,
-                    api_key=SecretStr(self.settings.openai_api_key),
+                    # Stays a SecretStr: the one place the key leaves us is the client's header.
+                    api_key=self.settings.openai_api_key,
                     timeout=self.settings.llm_timeout_s,
                     max_retries=MAX_RETRIES,
                     temperature=self.settings.llm_temperature,
