@@ -19,6 +19,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlparse
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic.fields import FieldInfo
@@ -172,6 +173,21 @@ class Settings(BaseSettings):
             raise ValueError(f"expected a number, got the boolean {str(value).lower()}")
         return value
 
+    @field_validator("chroma_url")
+    @classmethod
+    def _chroma_url_is_a_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parsed = urlparse(value if "://" in value else f"http://{value}")
+        try:
+            parsed.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError:
+            parsed = parsed._replace(netloc="")
+        host = parsed.hostname or ""
+        if parsed.scheme not in ("http", "https") or not host or any(c.isspace() for c in value):
+            raise ValueError(f"'{value}' is not a URL; expected http://host:port")
+        return value
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -267,7 +283,8 @@ def load_settings(
             origin = "defaults"
         if err["type"] == "extra_forbidden":
             raise ConfigError(f"unknown setting '{key}' in {origin}{_did_you_mean(key)}") from exc
-        raise ConfigError(f"bad value for setting '{key}' (from {origin}): {err['msg']}") from exc
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"bad value for setting '{key}' (from {origin}): {msg}") from exc
     finally:
         _LAYERS.reset(token)
 
