@@ -247,10 +247,11 @@ def test_a_plain_json_completion_is_used(demo_service, endpoint, tmp_path):
         env={"DESK_OPENAI_BASE_URL": url, "DESK_OPENAI_API_KEY": "sk-test-123"},
     )
     assert proc.returncode == 0, proc.stderr
-    text = " ".join(
-        p["text"] for s in json.loads(out.read_text())["sections"] for p in s["paragraphs"]
-    )
-    assert "NATO leaders met in Ankara for the summit" in text
+    draft = json.loads(out.read_text(encoding="utf-8"))
+    (lede,) = [s for s in draft["sections"] if s["id"] == "lede"]
+    said = [s["text"] for p in lede["paragraphs"] for s in p["sentences"]]
+    assert said == ["NATO leaders met in Ankara for the summit."]  # the endpoint's answer
+    assert lede["paragraphs"][0]["repaired"] == []
     # The key reached the endpoint (unwrapped for the client) and was never printed.
     assert handler.seen_auth and set(handler.seen_auth) == {"Bearer sk-test-123"}
     assert "sk-test-123" not in proc.stdout + proc.stderr
