@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -290,7 +291,9 @@ def load_settings(
 
 
 def _toml_value(value: Any) -> str:
-    # JSON's string, number and boolean literals are valid TOML literals too.
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    # JSON's string, finite number and boolean literals are valid TOML literals too.
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -299,8 +302,8 @@ def settings_as_toml(settings: Settings) -> str:
     ones with an example). Uncommenting any `# key = value` line gives valid TOML and a valid
     setting. Secrets are never written: the key line is left empty."""
     lines = [
-        "# desk-assistant workspace settings. Layers: defaults < this file < DESK_* env < flags.",
-        "# Uncomment a line to change a setting.",
+        "## desk-assistant workspace settings. Layers: defaults < this file < DESK_* env < flags.",
+        "## Uncomment a `# key = value` line to change that setting.",
     ]
     for name, info in Settings.model_fields.items():
         value = getattr(settings, name)
