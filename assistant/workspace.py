@@ -110,7 +110,7 @@ class Workspace:
         if not cls.exists_at(root):
             if not create:
                 raise WorkspaceError(f"no workspace at {root}; create one with `desk init {root}`")
-            return cls.init(root)
+            cls.init(root)
         for sub in ("index", "sessions", "exports"):
             (root / sub).mkdir(exist_ok=True)
         settings = load_settings(root / "desk.toml", overrides)
