@@ -127,7 +127,10 @@ def test_desk_init_then_the_same_command_works(tmp_path):
     made = desk(ws, "init")
     assert made.returncode == 0 and (ws / "desk.toml").is_file(), made.stderr
     proc = desk(ws, "search", "Ankara")
-    assert proc.returncode == 1 and "holds no passages yet" in proc.stderr
+    assert proc.returncode == 1
+    assert one_error_line(proc) == (
+        f"desk: error: the workspace {ws} holds no passages yet; run `desk ingest PATH`"
+    )
 
 
 # --- an unexpected exception --------------------------------------------------------------------
@@ -277,6 +280,7 @@ def test_an_html_answer_is_one_line_naming_the_endpoint(demo_service, endpoint):
     )
     assert proc.returncode == 1
     line = one_error_line(proc)
+    assert line.startswith("desk: error: the endpoint at ")
     assert url in line and "Welcome to nginx!" in line
     assert "not answer as an OpenAI-compatible chat API" in line
 

@@ -47,9 +47,11 @@ def run_cli(group: click.Group) -> None:
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("aborted", err=True)
         sys.exit(130)
-    except click.ClickException as exc:
+    except click.UsageError as exc:  # click's own wording, with the usage line and --help hint
         exc.show()
         sys.exit(exc.exit_code)
+    except click.ClickException as exc:  # a command's own failure: worded like a DeskError
+        fail(f"error: {exc.format_message()}", exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except DeskError as exc:
