@@ -30,7 +30,7 @@ so scripts can tell "desk is broken" from "the input is wrong" (1) and "the usag
 
 
 def fail(message: str, code: int) -> NoReturn:
-    """Print `desk: error: <message>` on stderr as one unwrapped line and exit with `code`."""
+    """Print `desk: <message>` on stderr as one unwrapped line and exit with `code`."""
     click.echo(f"desk: {message}", err=True)
     sys.exit(code)
 
