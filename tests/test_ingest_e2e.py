@@ -140,8 +140,8 @@ def test_second_ingest_is_refused_and_a_killed_ingest_is_completed_by_the_next(t
     try:
         deadline = time.monotonic() + 300
         while (
-            f"pid {first.pid}" not in ws.lock_path.read_text(encoding="utf-8")
-            if ws.lock_path.exists()
+            f"pid {first.pid}" not in ws.holder_path.read_text(encoding="utf-8")
+            if ws.holder_path.exists()
             else True
         ):
             assert first.poll() is None and time.monotonic() < deadline, first.communicate()
@@ -185,7 +185,7 @@ def test_cli_reports_failures_by_file_and_exits_1(tmp_path):
     bad = tmp_path / "broken.json"
     bad.write_text('{"messages": [{"id": 1, "type": "message", "text": "Ankara', encoding="utf-8")
     readme = CORPUS / "README.md"  # named explicitly, so it is read: Markdown, one document
-    proc = _desk(tmp_path / "ws", "ingest", str(bad), str(readme))
+    proc = _desk(Workspace.init(tmp_path / "ws").root, "ingest", str(bad), str(readme))
     out, err = proc.communicate(timeout=600)
     assert proc.returncode == 1
     assert "Ingest summary" in out

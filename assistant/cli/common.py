@@ -1,18 +1,20 @@
-"""Helpers shared by the CLI commands: opening the service, errors as messages, rich progress."""
+"""Helpers shared by the CLI commands: opening the service, errors as one-line messages (and
+the exit statuses: 1 failed, 2 usage or settings, 70 internal error, 130 interrupted), rich
+progress."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from assistant.config import ConfigError
+from assistant.crash_log import CrashLog
+from assistant.errors import DeskError
 from assistant.service import DeskService
-from assistant.workspace import WorkspaceError
 
 err_console = Console(stderr=True)
 out_console = Console()
@@ -22,24 +24,47 @@ def open_service(ctx: click.Context, overrides: Mapping[str, Any] | None = None)
     return DeskService.open((ctx.obj or {}).get("workspace"), overrides)
 
 
+INTERNAL_ERROR_EXIT = 70
+"""Exit status of a bug (an exception that is not a `DeskError`): EX_SOFTWARE from sysexits.h,
+so scripts can tell "desk is broken" from "the input is wrong" (1) and "the usage is wrong" (2)."""
+
+
+def fail(message: str, code: int) -> NoReturn:
+    """Print `desk: <message>` on stderr as one unwrapped line and exit with `code`."""
+    click.echo(f"desk: {message}", err=True)
+    sys.exit(code)
+
+
 def run_cli(group: click.Group) -> None:
-    """Run the click group; known failures print one clear line and exit 2, never a traceback."""
+    """Run the click group. A `DeskError` prints `desk: error: <message>` and exits with its
+    `exit_code`; any other exception prints `desk: internal error: ...` with the path of the
+    log file holding its traceback, and exits 70. Never a traceback on the terminal."""
     try:
         # standalone_mode=False makes click *return* the code of `ctx.exit(n)`; pass it on.
         code = group.main(standalone_mode=False)
         if isinstance(code, int) and code:
             sys.exit(code)
-    except click.exceptions.Abort:
-        err_console.print("aborted")
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("aborted", err=True)
         sys.exit(130)
-    except click.ClickException as exc:
+    except click.UsageError as exc:  # click's own wording, with the usage line and --help hint
         exc.show()
         sys.exit(exc.exit_code)
-    except (ConfigError, WorkspaceError, FileNotFoundError) as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-        sys.exit(2)
+    except click.ClickException as exc:  # a command's own failure: worded like a DeskError
+        fail(f"error: {exc.format_message()}", exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except DeskError as exc:
+        fail(f"error: {one_line(exc)}", exc.exit_code)
+    except FileNotFoundError as exc:  # a missing packaged model or data folder: says which
+        fail(f"error: {one_line(exc)}", 2)
+    except Exception as exc:  # noqa: BLE001 - a bug: one line here, the traceback in a file
+        fail(CrashLog.write(exc).message(), INTERNAL_ERROR_EXIT)
+
+
+def one_line(exc: BaseException) -> str:
+    """The exception's message with its line breaks folded, so the error stays one line."""
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 class RichProgress:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from assistant.errors import DeskError
 from assistant.index.model_identity import ModelIdentity
 from assistant.models import Passage, SearchFilters
 
@@ -78,6 +79,10 @@ class DenseHit:
     """Cosine similarity to the query (vectors are normalised)."""
 
 
+class ChromaUnavailableError(DeskError, RuntimeError):
+    """The Chroma server named by `chroma_url` cannot be reached; the message names the URL."""
+
+
 class VectorStore:
     """A thin wrapper over one Chroma collection (cosine space, no embedding function)."""
 
@@ -89,14 +94,22 @@ class VectorStore:
         if url:
             parsed = urlparse(url if "://" in url else f"http://{url}")
             if not parsed.hostname:
-                raise ValueError(f"chroma_url '{url}' has no host; expected http://host:port")
+                raise ChromaUnavailableError(
+                    f"chroma_url '{url}' has no host; expected http://host:port"
+                )
             self.location = url
-            self._client = chromadb.HttpClient(
-                host=parsed.hostname,
-                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-                ssl=parsed.scheme == "https",
-                settings=chroma_settings,
-            )
+            try:  # the client checks the server at once; chromadb says so with a bare ValueError
+                self._client = chromadb.HttpClient(
+                    host=parsed.hostname,
+                    port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                    ssl=parsed.scheme == "https",
+                    settings=chroma_settings,
+                )
+            except Exception as exc:
+                reason = " ".join(str(exc).split()) or type(exc).__name__
+                raise ChromaUnavailableError(
+                    f"cannot reach the Chroma server at chroma_url '{url}': {reason}"
+                ) from exc
         else:
             if path is None:
                 raise ValueError("an embedded Chroma needs a directory")

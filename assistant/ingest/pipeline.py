@@ -20,6 +20,7 @@ as it was.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -347,8 +348,23 @@ class Ingestor:
 
     # --- prune ---------------------------------------------------------------------------------
     def _prune(self, report: IngestReport) -> None:
+        # A file is pruned only when it is known to be gone: if a folder on its way cannot be
+        # read (permissions, a folder turned into a file, a dead mount), it is kept and the
+        # folder reported, so a chmod never costs the documents behind it.
+        folders = _FolderCheck()
+        kept: dict[Path, tuple[str, int]] = {}
         for key in self.store.known_files():
-            if Path(key).exists():
+            try:
+                os.stat(key)
+                continue  # still there
+            except FileNotFoundError:
+                missing = True
+            except OSError:
+                missing = False
+            problem = folders.unreadable(Path(key))
+            if problem is not None or not missing:
+                folder, reason = problem or (Path(key).parent, "cannot check the file")
+                kept[folder] = (reason, kept.get(folder, ("", 0))[1] + 1)
                 continue
             with self.store.transaction():
                 docs = self.store.file_documents(key)
@@ -361,6 +377,40 @@ class Ingestor:
             report.pruned.append(key)
             if removed_ids and self.index is not None:
                 self.index.delete(removed_ids)
+        for folder, (reason, files) in kept.items():
+            report.failed.append(
+                (
+                    printable(str(folder)),
+                    f"folder cannot be read ({reason}); the documents of its {files} ingested "
+                    f"file{'s' if files != 1 else ''} are kept, not pruned",
+                )
+            )
+
+
+class _FolderCheck:
+    """Which folders can be listed, remembered across the files of one prune."""
+
+    def __init__(self) -> None:
+        self._seen: dict[Path, str | None] = {}
+
+    def unreadable(self, path: Path) -> tuple[Path, str] | None:
+        """The first folder on the way to `path` that cannot be listed, and why; `None` when
+        every one can, or when one no longer exists (then the file really is gone)."""
+        for folder in reversed(path.parents):  # from the root down to the file's folder
+            if folder not in self._seen:
+                try:
+                    with os.scandir(folder):
+                        self._seen[folder] = None
+                except FileNotFoundError:
+                    self._seen[folder] = "gone"
+                except OSError as exc:
+                    self._seen[folder] = exc.strerror or type(exc).__name__
+            state = self._seen[folder]
+            if state == "gone":
+                return None
+            if state is not None:
+                return folder, state
+        return None
 
 
 def _earlier(a: datetime | None, b: datetime | None) -> bool:

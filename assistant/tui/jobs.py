@@ -35,13 +35,9 @@ def guarded(job: str, target: MessagePump, fn: Callable[[], None]) -> None:
     try:
         fn()
     except Exception as exc:  # noqa: BLE001 - shown to the editor as a notification
-        target.post_message(
-            WorkFailed(
-                job,
-                describe_error(exc),
-                "warning" if "cancelled" in describe_error(exc) else "error",
-            )
-        )
+        # Described once: for a bug, describing writes the traceback's log file.
+        text = describe_error(exc)
+        target.post_message(WorkFailed(job, text, "warning" if "cancelled" in text else "error"))
     finally:
         target.post_message(WorkFinished(job))
 

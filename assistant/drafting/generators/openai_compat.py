@@ -91,23 +91,23 @@ class OpenAICompatGenerator:
         self._chat: Any = None
         self._lock = threading.Lock()
 
-    def _client(self) -> Any:
+    def _client(self, streaming: bool = True) -> Any:
         with self._lock:
             if self._chat is None:
                 from langchain_openai import ChatOpenAI
-                from pydantic import SecretStr
 
                 self._chat = ChatOpenAI(
                     base_url=self.base_url,
                     model=self.model or self.settings.openai_model,
-                    api_key=SecretStr(self.settings.openai_api_key),
+                    # Stays a SecretStr: the one place the key leaves us is the client's header.
+                    api_key=self.settings.openai_api_key,
                     timeout=self.settings.llm_timeout_s,
                     max_retries=MAX_RETRIES,
                     temperature=self.settings.llm_temperature,
                     seed=SEED,
                     streaming=True,
                 )
-            return self._chat
+            return self._chat if streaming else self._chat.model_copy(update={"streaming": False})
 
     def prompt_versions(self) -> dict[str, str]:
         from assistant.drafting.prompts import PromptSet
@@ -137,9 +137,33 @@ class OpenAICompatGenerator:
             else {"extra_body": {"max_tokens": max_tokens}}
         )
         try:
-            raw = stream_text(
-                self._client(), messages, on_token, cancel, max_chars=max_tokens * 8, **limit
-            )
+            try:
+                raw = stream_text(
+                    self._client(), messages, on_token, cancel, max_chars=max_tokens * 8, **limit
+                )
+            except ValueError as exc:
+                if "no generation chunks" not in str(exc).lower():
+                    raise
+                # The endpoint answered without server-sent events: ask once more without
+                # streaming; a server that ignores `stream` then gives its whole answer.
+                raw = self._complete_once(messages, on_token, **limit)
         except openai.OpenAIError as exc:
             raise GeneratorError(describe_error(exc, self.base_url, self.model or "")) from exc
         return postprocess(raw, request, prompts.instruction_text(request.section.id))
+
+    def _complete_once(self, messages: Any, on_token: TokenCallback | None, **limit: Any) -> str:
+        """One non-streamed completion; an answer that is not a chat completion (an HTML page,
+        a proxy's error) becomes a `GeneratorError` quoting the start of what came back."""
+        try:
+            answer = self._client(streaming=False).invoke(list(messages), **limit)
+        except ValueError as exc:  # langchain-openai: "Unexpected response type ... got str: ..."
+            got = str(exc).split("got str:", 1)[-1].strip().strip("'\"")
+            snippet = " ".join(got.split())[:120]
+            raise GeneratorError(
+                f"the endpoint at {self.base_url} did not answer as an OpenAI-compatible chat "
+                f"API (no streamed tokens, and a plain request got: {snippet!r})"
+            ) from exc
+        text = answer.content if isinstance(answer.content, str) else ""
+        if text and on_token is not None:
+            on_token(text)
+        return text
