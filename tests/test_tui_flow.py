@@ -302,3 +302,21 @@ async def test_sessions_dialog_shows_files_that_cannot_be_opened(service) -> Non
         assert "2 session file(s) cannot be opened" in shown
         assert "s-cut.json: not valid JSON" in shown
         assert "s-newer.json: desk.session/9 was written by a newer desk" in shown
+
+
+async def test_every_brief_hint_fits_its_field_at_160_columns(service) -> None:
+    from rich.cells import cell_len
+
+    from assistant.tui.widgets.brief_form import BriefForm
+
+    app = make_app(service, new_session=True, warm_up=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        inputs = list(app.drafting.query_one(BriefForm).query(Input).results(Input))
+        assert {i.id for i in inputs} == {"topic", "since", "until", "outlets", "kinds", "model"}
+        shown = screen_text(app)
+        for field in inputs:
+            width = field.content_region.width
+            assert cell_len(field.placeholder) <= width, (field.id, field.placeholder, width)
+            assert field.placeholder in shown, (field.id, field.placeholder)
+            assert field.tooltip, field.id  # the full explanation, shown on hover
