@@ -108,3 +108,38 @@ def test_search_and_draft_while_an_updated_file_is_reingested(service, tmp_path)
         assert d.metrics.sentences > 3 and d.citations
         stored = service.store.get_passages(c.passage_id for c in d.citations)
         assert all(c.passage_id in stored for c in d.citations)
+
+
+@pytest.mark.slow
+def test_a_search_answers_while_an_ingest_is_embedding(service) -> None:
+    from assistant.progress import NullProgress
+
+    assert not service.ingest([CORPUS]).failed
+    assert service.search("Ankara NATO summit")
+    embedding, searched = threading.Event(), threading.Event()
+    held: list[bool] = []
+
+    class HoldInEmbedding(NullProgress):
+        """Keeps the ingest inside its embedding stage until the search has answered."""
+
+        task: str | None = None
+
+        def start(self, task: str, total: int | None = None) -> None:
+            self.task = task
+
+        def advance(self, n: int = 1) -> None:
+            if self.task == "embedding" and not held:
+                embedding.set()
+                held.append(searched.wait(60))
+
+    feeds = shared_data() / "rss"
+    ingest = threading.Thread(target=lambda: service.ingest([feeds], progress=HoldInEmbedding()))
+    ingest.start()
+    try:
+        assert embedding.wait(120), "the ingest never reached its embedding stage"
+        hits = service.search("Ankara NATO summit")
+    finally:
+        searched.set()
+        ingest.join()
+    assert held == [True], "the search waited for the ingest's embedding to finish"
+    assert hits and any("Ankara" in h.passage.text for h in hits)
