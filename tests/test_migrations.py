@@ -237,3 +237,16 @@ def test_desk_sessions_shows_sessions_and_the_unreadable_ones(tmp_path) -> None:
     for name, words in expected.items():
         line = next(ln for ln in lines if name in ln)
         assert str(sessions.root / name) in line and words in line
+
+
+def test_desk_render_refuses_a_draft_newer_than_the_code(tmp_path) -> None:
+    from assistant.cli import cli
+
+    root = tmp_path / "ws"
+    Workspace.init(root)
+    raw = json.loads((FIXTURE / "exports" / "draft-v1.json").read_text(encoding="utf-8"))
+    newer = tmp_path / "newer.json"
+    newer.write_text(json.dumps({**raw, "schema_version": "desk.draft/2"}), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--workspace", str(root), "render", str(newer)])
+    assert result.exit_code != 0
+    assert f"{newer}: desk.draft/2 was written by a newer desk" in result.output
