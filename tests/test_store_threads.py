@@ -143,3 +143,38 @@ def test_a_search_answers_while_an_ingest_is_embedding(service) -> None:
         ingest.join()
     assert held == [True], "the search waited for the ingest's embedding to finish"
     assert hits and any("Ankara" in h.passage.text for h in hits)
+
+
+def test_connections_of_finished_threads_are_closed(tmp_path) -> None:
+    import os
+
+    from assistant.store import Store
+
+    store = Store(tmp_path / "desk.sqlite")
+
+    def open_files() -> int:
+        fds = Path("/proc/self/fd")
+        if not fds.is_dir():
+            pytest.skip("needs /proc to count open files")
+        db = str(tmp_path / "desk.sqlite")
+        count = 0
+        for fd in fds.iterdir():
+            try:
+                count += os.readlink(fd) == db
+            except OSError:
+                continue
+        return count
+
+    def run_workers(n: int) -> None:
+        for _ in range(n):  # the TUI starts a thread per job
+            worker = threading.Thread(target=store.count_documents)
+            worker.start()
+            worker.join()
+
+    run_workers(5)
+    after_few = open_files()
+    run_workers(40)
+    # Bounded, not one per thread ever started (SQLite may keep a closed file open for reuse).
+    assert open_files() == after_few <= 4
+    store.close()
+    assert open_files() == 0
