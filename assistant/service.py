@@ -8,10 +8,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any
 
 from assistant.models import Draft, Hit, SearchFilters
 from assistant.progress import NullProgress, Progress
+from assistant.shared_part import SharedPart
 from assistant.store import Store
 from assistant.workspace import Workspace, resolve_workspace_path
 
@@ -25,54 +26,15 @@ if TYPE_CHECKING:
     from assistant.verify.verifier import Verifier
 
 
-_T = TypeVar("_T")
-
-
-class _built_once(Generic[_T]):  # noqa: N801 - used like `cached_property`
-    """A part of the service built on first use, once, even when threads ask for it together
-    (the TUI's workers do). Unlike `functools.cached_property` it does not rely on a lock that
-    Python 3.12 removed: each part has its own lock (built under the service's), so a slow part
-    (the embedding model) does not hold up a quick one (the store). Parts only depend on parts
-    declared above them, so the locks are always taken in one order."""
-
-    def __init__(self, build: Callable[[Any], _T]) -> None:
-        self.build = build
-        self.name = build.__name__
-        self.__doc__ = build.__doc__
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    @overload
-    def __get__(self, service: None, owner: type | None = None) -> _built_once[_T]: ...
-    @overload
-    def __get__(self, service: DeskService, owner: type | None = None) -> _T: ...
-    def __get__(
-        self, service: DeskService | None, owner: type | None = None
-    ) -> _T | _built_once[_T]:
-        if service is None:
-            return self
-        # Once built the value sits in the instance dict, which Python reads before a
-        # non-data descriptor: this method only runs until then.
-        with service._lock:
-            lock = service._part_locks.setdefault(self.name, threading.RLock())
-        with lock:
-            if self.name not in service.__dict__:
-                service.__dict__[self.name] = self.build(service)
-            value: _T = service.__dict__[self.name]
-            return value
-
-
 class DeskService:
     """Everything an editor can do with a workspace, as plain method calls. One service may be
-    shared by threads (the TUI's workers): its parts are built once, the store gives each thread
-    its own connection, and the index and verifier lock their own caches."""
+    shared by threads (the TUI's workers): its parts are built once (`SharedPart`), the store
+    gives each thread its own connection, and the index and verifier lock their own caches."""
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self.settings = workspace.settings
         self._lock = threading.RLock()
-        self._part_locks: dict[str, threading.RLock] = {}
 
     @classmethod
     def open(
@@ -81,11 +43,11 @@ class DeskService:
         return cls(Workspace.open(resolve_workspace_path(path), overrides))
 
     # --- shared parts, built on first use ---------------------------------------------------
-    @_built_once
+    @SharedPart
     def store(self) -> Store:
         return Store(self.workspace.db_path)
 
-    @_built_once
+    @SharedPart
     def index(self) -> PassageIndex:
         from assistant.index.passage_index import PassageIndex
 
@@ -165,7 +127,7 @@ class DeskService:
         )
         return self.finalize(draft)
 
-    @_built_once
+    @SharedPart
     def verifier(self) -> Verifier:
         """One verifier per service: it caches analysed passages and their vectors."""
         from assistant.index.embedder import Embedder
@@ -173,7 +135,7 @@ class DeskService:
 
         return Verifier(Embedder.for_settings(self.settings))
 
-    @_built_once
+    @SharedPart
     def drafter(self) -> Drafter:
         """The drafter (keeps its generators, so an LLM loads once); also used for
         `draft_section` / `regenerate_paragraph` followed by `finalize`."""
@@ -208,7 +170,7 @@ class DeskService:
             }
         )
 
-    @_built_once
+    @SharedPart
     def renderer(self) -> Renderer:
         """The renderer for the workspace's templates (`templates_dir`, else the packaged ones)."""
         from assistant.render.renderer import Renderer
@@ -264,7 +226,7 @@ class DeskService:
         return BatchRunner(self, options, progress=progress, cancel=cancel).run()
 
     # --- sessions and editing (issue: the drafting TUI) --------------------------------------
-    @_built_once
+    @SharedPart
     def sessions(self) -> SessionStore:
         """The workspace's saved drafting sessions."""
         from assistant.sessions import SessionStore
