@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from assistant.migrations.documents import DRAFT, PROVENANCE
 
 SourceKind = Literal["wire", "official", "outlet", "telegram", "blog"]
 """Who published it: a wire/agency, an official body, a news outlet, a Telegram channel, a blog."""
@@ -262,7 +264,14 @@ class ProvenanceEntry(_Frozen):
 
 
 class Provenance(_Frozen):
-    schema_version: str = "desk.provenance/1"
+    schema_version: str = PROVENANCE.version
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: Any) -> Any:
+        # Older stored versions are migrated before validation (`assistant.migrations`).
+        return PROVENANCE.upgrade(data)
+
     as_of: datetime | None = None
     entries: tuple[ProvenanceEntry, ...] = ()
 
@@ -286,7 +295,7 @@ class Draft(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    schema_version: str = "desk.draft/1"
+    schema_version: str = DRAFT.version
     id: str
     topic: str
     filters: SearchFilters = Field(default_factory=SearchFilters)
@@ -300,6 +309,12 @@ class Draft(BaseModel):
     metrics: Metrics = Field(default_factory=Metrics)
     desk_note: DeskNote | None = None
     provenance: Provenance | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: Any) -> Any:
+        # Older stored versions are migrated before validation (`assistant.migrations`).
+        return DRAFT.upgrade(data)
 
     def section(self, section_id: str) -> Section | None:
         return next((s for s in self.sections if s.id == section_id), None)

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.models import Draft, Hit, SearchFilters
 from assistant.progress import NullProgress, Progress
+from assistant.shared_part import SharedPart
 from assistant.store import Store
 from assistant.workspace import Workspace, resolve_workspace_path
 
@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 
 
 class DeskService:
-    """Everything an editor can do with a workspace, as plain method calls."""
+    """Everything an editor can do with a workspace, as plain method calls. One service may be
+    shared by threads (the TUI's workers): its parts are built once (`SharedPart`), the store
+    gives each thread its own connection, and the index and verifier lock their own caches."""
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
@@ -41,11 +43,11 @@ class DeskService:
         return cls(Workspace.open(resolve_workspace_path(path), overrides))
 
     # --- shared parts, built on first use ---------------------------------------------------
-    @cached_property
+    @SharedPart
     def store(self) -> Store:
         return Store(self.workspace.db_path)
 
-    @cached_property
+    @SharedPart
     def index(self) -> PassageIndex:
         from assistant.index.passage_index import PassageIndex
 
@@ -136,7 +138,7 @@ class DeskService:
         )
         return self.finalize(draft)
 
-    @cached_property
+    @SharedPart
     def verifier(self) -> Verifier:
         """One verifier per service: it caches analysed passages and their vectors."""
         from assistant.index.embedder import Embedder
@@ -144,7 +146,7 @@ class DeskService:
 
         return Verifier(Embedder.for_settings(self.settings))
 
-    @cached_property
+    @SharedPart
     def drafter(self) -> Drafter:
         """The drafter (keeps its generators, so an LLM loads once); also used for
         `draft_section` / `regenerate_paragraph` followed by `finalize`."""
@@ -166,7 +168,7 @@ class DeskService:
 
         return finalize(draft, self.store, self.verifier)
 
-    @cached_property
+    @SharedPart
     def renderer(self) -> Renderer:
         """The renderer for the workspace's templates (`templates_dir`, else the packaged ones)."""
         from assistant.render.renderer import Renderer
@@ -222,7 +224,7 @@ class DeskService:
         return BatchRunner(self, options, progress=progress, cancel=cancel).run()
 
     # --- sessions and editing (issue: the drafting TUI) --------------------------------------
-    @cached_property
+    @SharedPart
     def sessions(self) -> SessionStore:
         """The workspace's saved drafting sessions."""
         from assistant.sessions import SessionStore

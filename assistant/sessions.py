@@ -14,6 +14,7 @@ No UI library is imported: the TUI and tests both use this.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import secrets
@@ -22,15 +23,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from assistant.draft_edits import apply_locks, locks_of
 from assistant.errors import DeskError
+from assistant.migrations import FormatTooNewError
+from assistant.migrations.documents import SESSION
 from assistant.models import Draft, Hit, SearchFilters, utcnow
 
 if TYPE_CHECKING:
     from assistant.store import Store
     from assistant.workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 UNDO_LIMIT = 50
 """Drafts kept for undo (and redo); older ones are dropped so a session file stays small."""
@@ -47,7 +52,7 @@ class Session(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
-    schema_version: str = "desk.session/1"
+    schema_version: str = SESSION.version
     id: str
     name: str
     topic: str = ""
@@ -72,6 +77,12 @@ class Session(BaseModel):
     """Where the editor's cursor was (`section_id/paragraph_id/sentence_index`)."""
     undo_stack: list[Draft] = Field(default_factory=list)
     redo_stack: list[Draft] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: Any) -> Any:
+        # Older stored versions are migrated before validation; its drafts follow (`Draft`).
+        return SESSION.upgrade(data)
 
     # --- filters used for retrieval: the editor's filters plus the exclusions ---------------
     def search_filters(self) -> SearchFilters:
@@ -149,6 +160,65 @@ class SessionSummary:
 
 
 @dataclass(frozen=True)
+class UnreadableSession:
+    """A session file that cannot be opened, and why; shown to the editor, never skipped."""
+
+    path: Path
+    reason: str
+
+
+@dataclass(frozen=True)
+class SessionListing:
+    """`SessionStore.scan()`: the sessions that open and the files that do not."""
+
+    sessions: tuple[SessionSummary, ...]
+    unreadable: tuple[UnreadableSession, ...] = ()
+
+
+class _Unreadable(Exception):
+    """Why one session file cannot be listed (becomes an `UnreadableSession`)."""
+
+
+def _summary(path: Path) -> SessionSummary:
+    """The list entry of one session file, read without validating whole drafts; raises
+    `_Unreadable` with the reason an editor would need."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise _Unreadable(f"cannot read: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise _Unreadable(f"not UTF-8 text (byte {exc.start})") from exc
+    except json.JSONDecodeError as exc:
+        raise _Unreadable(
+            f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from exc
+    if not isinstance(raw, dict):
+        raise _Unreadable("not a session (the file holds no JSON object)")
+    try:
+        SESSION.version_of(raw)
+    except (FormatTooNewError, ValueError) as exc:
+        raise _Unreadable(str(exc)) from exc
+    for key in ("id", "updated_at"):
+        if not isinstance(raw.get(key), str):
+            raise _Unreadable(f"not a session (no '{key}')")
+    if raw["id"] != path.stem:
+        raise _Unreadable(f"its id '{raw['id']}' does not match the file name")
+    try:
+        updated_at = datetime.fromisoformat(raw["updated_at"])
+    except ValueError as exc:
+        raise _Unreadable(f"updated_at {raw['updated_at']!r} is not a date and time") from exc
+    name, topic = raw.get("name", raw["id"]), raw.get("topic", "")
+    return SessionSummary(
+        id=raw["id"],
+        name=name if isinstance(name, str) else raw["id"],
+        topic=topic if isinstance(topic, str) else "",
+        updated_at=updated_at,
+        has_draft=raw.get("draft") is not None,
+        path=path,
+    )
+
+
+@dataclass(frozen=True)
 class ChangedCitation:
     n: int
     passage_id: str
@@ -204,24 +274,25 @@ class SessionStore:
         return self.root / f"{session_id}.json"
 
     def list(self) -> list[SessionSummary]:
-        """Every readable session, most recently changed first (unreadable files are skipped)."""
+        """Every readable session, most recently changed first. The unreadable ones are in
+        `scan().unreadable` (and logged): callers that show sessions to an editor use `scan`."""
+        return list(self.scan().sessions)
+
+    def scan(self) -> SessionListing:
+        """Every session file: the readable ones (most recently changed first) and, never
+        hidden, the ones that cannot be opened with the file and the reason."""
         out: list[SessionSummary] = []
-        for path in self.root.glob("*.json"):
+        unreadable: list[UnreadableSession] = []
+        for path in sorted(self.root.glob("*.json")):
             try:
-                raw = json.loads(path.read_text(encoding="utf-8"))
-                out.append(
-                    SessionSummary(
-                        id=raw["id"],
-                        name=raw.get("name", raw["id"]),
-                        topic=raw.get("topic", ""),
-                        updated_at=datetime.fromisoformat(raw["updated_at"]),
-                        has_draft=raw.get("draft") is not None,
-                        path=path,
-                    )
-                )
-            except (OSError, ValueError, KeyError, TypeError):
-                continue
-        return sorted(out, key=lambda s: (s.updated_at, s.id), reverse=True)
+                out.append(_summary(path))
+            except _Unreadable as exc:
+                log.warning("session file %s cannot be read: %s", path, exc)
+                unreadable.append(UnreadableSession(path, str(exc)))
+        return SessionListing(
+            tuple(sorted(out, key=lambda s: (s.updated_at, s.id), reverse=True)),
+            tuple(unreadable),
+        )
 
     def create(self, name: str | None = None, topic: str = "", **fields: Any) -> Session:
         session = Session(
@@ -240,6 +311,8 @@ class SessionStore:
             raise SessionError(f"{path}: cannot read: {exc.strerror}") from exc
         try:
             return Session.model_validate_json(text)
+        except FormatTooNewError as exc:
+            raise SessionError(f"{path}: {exc}") from exc
         except ValidationError as exc:
             err = exc.errors()[0]
             where = ".".join(str(p) for p in err["loc"]) or "file"

@@ -5,63 +5,31 @@ and the near-duplicate signatures live here. The vector store (Chroma) and the B
 *derived* from it: every passage has an `embedded` flag that is set only after its vector is
 stored, so an ingest killed at any point leaves the store consistent and the next run embeds
 exactly what is missing. Each file's documents are written in one transaction.
+
+Threads: the TUI runs an ingest beside drafting and verify workers on one `Store`, so each thread
+gets its own connection (WAL mode, so readers see the last committed state and never wait for the
+writer, and never see a writer's half-done transaction). Writers take SQLite's write lock with
+`BEGIN IMMEDIATE` and wait up to `BUSY_TIMEOUT_MS` for it. Per-thread connections were chosen over
+one writer thread because the store's writes already come from one place at a time (the ingest,
+under the workspace lock) and its readers are many: isolation is what they lacked, not ordering.
+The schema is versioned and migrated on open (`assistant.migrations.store`).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from assistant.migrations.store import StoreMigrations
 from assistant.models import Document, Passage, SearchFilters, Sighting, SourceLocation
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS documents (
-    id TEXT PRIMARY KEY,
-    lineage_id TEXT NOT NULL,
-    published_at TEXT,
-    outlet TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    language TEXT,
-    body TEXT NOT NULL            -- Document as JSON
-);
-CREATE INDEX IF NOT EXISTS documents_lineage ON documents(lineage_id);
-CREATE INDEX IF NOT EXISTS documents_published ON documents(published_at);
-CREATE TABLE IF NOT EXISTS sightings (
-    doc_id TEXT NOT NULL,
-    path TEXT NOT NULL,
-    item TEXT NOT NULL DEFAULT '',
-    body TEXT NOT NULL,           -- Sighting as JSON
-    PRIMARY KEY (doc_id, path, item)
-);
-CREATE INDEX IF NOT EXISTS sightings_path ON sightings(path);
-CREATE TABLE IF NOT EXISTS passages (
-    id TEXT PRIMARY KEY,
-    doc_id TEXT NOT NULL,
-    lineage_id TEXT NOT NULL,
-    embedded INTEGER NOT NULL DEFAULT 0,
-    body TEXT NOT NULL            -- Passage as JSON
-);
-CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
-CREATE INDEX IF NOT EXISTS passages_embedded ON passages(embedded);
-CREATE TABLE IF NOT EXISTS files (
-    path TEXT PRIMARY KEY,
-    sha256 TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    ingested_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS signatures (
-    doc_id TEXT PRIMARY KEY,
-    signature BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS meta (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-"""
+BUSY_TIMEOUT_MS = 10_000
+"""How long a writer waits for another connection's write transaction before failing."""
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -69,32 +37,80 @@ def _iso(value: datetime | None) -> str | None:
 
 
 class Store:
-    """Typed access to the workspace's SQLite database. One instance per process/thread."""
+    """Typed access to the workspace's SQLite database; safe to share between threads (each
+    thread uses its own connection, opened on first use)."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._open: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        self._open_lock = threading.Lock()
+        self._closed = False
+        migrations = StoreMigrations(self.path)
+        self._local.db = self._connect(check=migrations.check)
+        migrations.run(self._db)
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection."""
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = self._connect()
+        return db
+
+    def _connect(
+        self, check: Callable[[sqlite3.Connection], object] | None = None
+    ) -> sqlite3.Connection:
         # isolation_level=None: we manage transactions explicitly with BEGIN IMMEDIATE.
-        self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=10000")
-        self._db.executescript(_SCHEMA)
+        # check_same_thread=False only so close() may close every thread's connection.
+        db = sqlite3.connect(
+            str(self.path),
+            isolation_level=None,
+            check_same_thread=False,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+        )
+        if check is not None:
+            # Before the journal mode is set: that would already write to a newer file.
+            try:
+                check(db)
+            except BaseException:
+                db.close()
+                raise
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS:d}")
+        with self._open_lock:
+            if self._closed:
+                db.close()
+                raise sqlite3.ProgrammingError(f"{self.path}: the store is closed")
+            # Worker threads come and go; their connections go with them, not at exit.
+            for _, old in [(t, c) for t, c in self._open if not t.is_alive()]:
+                old.close()
+            self._open = [(t, c) for t, c in self._open if t.is_alive()]
+            self._open.append((threading.current_thread(), db))
+        return db
 
     def close(self) -> None:
-        self._db.close()
+        with self._open_lock:
+            self._closed = True
+            for _, db in self._open:
+                db.close()
+            self._open = []
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All-or-nothing: a crash inside leaves the database as it was before."""
-        self._db.execute("BEGIN IMMEDIATE")
+        """All-or-nothing: a crash inside leaves the database as it was before. Other threads
+        see none of it until it commits."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
         try:
             yield
         except BaseException:
-            self._db.execute("ROLLBACK")
+            db.execute("ROLLBACK")
             raise
         else:
-            self._db.execute("COMMIT")
+            db.execute("COMMIT")
 
     # --- generation: bumps on every change of passages, so derived indexes know they are stale
     def generation(self) -> int:

@@ -283,3 +283,40 @@ async def test_help_and_command_palette_list_the_actions(service) -> None:
         await pilot.press(*"Help", "enter")
         await pilot.pause(0.3)
         assert "keys" in screen_text(app)
+
+
+async def test_sessions_dialog_shows_files_that_cannot_be_opened(service) -> None:
+    store = service.sessions
+    kept = store.create(name="Older desk", topic="Anchorage")
+    (store.root / "s-cut.json").write_text('{"id": "s-cut", "name": ', encoding="utf-8")
+    (store.root / "s-newer.json").write_text(
+        '{"schema_version": "desk.session/9", "id": "s-newer"}', encoding="utf-8"
+    )
+    app = make_app(service, new_session=True, warm_up=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        table = app.screen.query_one(DataTable)
+        assert kept.id in {str(k.value) for k in table.rows}
+        shown = screen_text(app)
+        assert "2 session file(s) cannot be opened" in shown
+        assert "s-cut.json: not valid JSON" in shown
+        assert "s-newer.json: desk.session/9 was written by a newer desk" in shown
+
+
+async def test_every_brief_hint_fits_its_field_at_160_columns(service) -> None:
+    from rich.cells import cell_len
+
+    from assistant.tui.widgets.brief_form import BriefForm
+
+    app = make_app(service, new_session=True, warm_up=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        inputs = list(app.drafting.query_one(BriefForm).query(Input).results(Input))
+        assert {i.id for i in inputs} == {"topic", "since", "until", "outlets", "kinds", "model"}
+        shown = screen_text(app)
+        for field in inputs:
+            width = field.content_region.width
+            assert cell_len(field.placeholder) <= width, (field.id, field.placeholder, width)
+            assert field.placeholder in shown, (field.id, field.placeholder)
+            assert field.tooltip, field.id  # the full explanation, shown on hover

@@ -3,6 +3,8 @@ stale-index detection with re-verify, streaming and cancelling a draft."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from _tui_support import SESSION_ID, install_snapshot_session, put_passage
 from test_tui_flow import SIZE, notes, screen_text, wait_idle, wait_until
@@ -341,3 +343,71 @@ async def test_one_editing_session_is_one_undo_step_however_often_typing_pauses(
         await pilot.press("ctrl+y")
         assert "dissolved by 2031" in text_now()
         await pilot.press("ctrl+q")
+
+
+@pytest.mark.slow
+async def test_ingest_beside_a_running_draft_both_finish(service, monkeypatch) -> None:
+    from conftest import CORPUS, shared_data
+
+    feeds = shared_data() / "rss"
+    assert not service.ingest([CORPUS]).failed
+    before = service.store.count_documents()
+    # The draft waits after its first streamed piece until the ingest has begun, so the two
+    # really run at once on the one service (a quiet machine would otherwise finish the draft
+    # before the editor reaches the ingest screen).
+    ingest_started = threading.Event()
+    real_ingest, real_draft = service.ingest, service.draft
+
+    def ingest(*args, **kwargs):
+        ingest_started.set()
+        return real_ingest(*args, **kwargs)
+
+    def draft(*args, **kwargs):
+        on_token, waited = kwargs.get("on_token"), []
+
+        def token(section: str, text: str) -> None:
+            if on_token is not None:
+                on_token(section, text)
+            if not waited:
+                waited.append(ingest_started.wait(60))
+
+        kwargs["on_token"] = token
+        return real_draft(*args, **kwargs)
+
+    monkeypatch.setattr(service, "ingest", ingest)
+    monkeypatch.setattr(service, "draft", draft)
+    app = make_app(service, new_session=True, warm_up=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        drafting = app.drafting
+        await pilot.click("#topic")
+        await pilot.press(*"Anchorage talks and the Ankara NATO summit")
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: drafting.query_one("#stream", Log).line_count > 1)
+        assert drafting.busy
+        await pilot.press("f2")
+        await pilot.pause()
+        assert isinstance(app.screen, IngestScreen)
+        ingesting = app.screen
+        await pilot.press(*str(feeds), "enter")
+        await wait_until(
+            pilot,
+            lambda: (
+                ingesting.report is not None
+                or "stopped" in str(ingesting.query_one("#ingest-stage", Label).render())
+            ),
+        )
+        report = ingesting.report
+        assert report is not None, str(ingesting.query_one("#ingest-stage", Label).render())
+        assert not report.failed and report.new >= 200
+        await pilot.press("escape")
+        await wait_idle(pilot, drafting)
+        assert not [n for n in app._notifications if n.severity == "error"], notes(app)
+        made = drafting.session.draft
+        assert made is not None and made.metrics.sentences > 5
+        assert made.metrics.citation_recall >= 0.9
+        # Every citation points at a passage the store holds, with the text it quotes.
+        stored = service.store.get_passages(c.passage_id for c in made.citations)
+        assert all(stored[c.passage_id].content_hash == c.content_hash for c in made.citations)
+        await pilot.press("ctrl+q")
+    assert service.store.count_documents() >= before + 200
+    assert service.sessions.load(drafting.session.id).draft == made

@@ -39,6 +39,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "batch": ("assistant.cli.batch_cmd", "batch_cmd", "Summarise a day's wire unattended."),
     "tui": ("assistant.cli.tui_cmd", "tui_cmd", "Open the drafting TUI."),
+    "sessions": (
+        "assistant.cli.sessions_cmd",
+        "sessions_cmd",
+        "List saved sessions and any that cannot be opened.",
+    ),
 }
 
 

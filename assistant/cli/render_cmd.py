@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from assistant.cli.common import open_service
+from assistant.migrations import FormatTooNewError
 from assistant.models import Draft
 
 
@@ -17,6 +18,8 @@ def _load_draft(path: Path) -> Draft:
         return Draft.model_validate_json(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise click.ClickException(f"{path}: cannot read: {exc.strerror}") from exc
+    except FormatTooNewError as exc:
+        raise click.ClickException(f"{path}: {exc}") from exc
     except ValueError as exc:
         first = str(exc).splitlines()
         raise click.ClickException(f"{path}: not a draft JSON: {' '.join(first[:3])}") from exc

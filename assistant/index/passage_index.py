@@ -117,6 +117,11 @@ class PassageIndex:
 
     @property
     def vectors(self) -> VectorStore:
+        vectors = self._vectors
+        if vectors is not None:
+            # Chroma's client is safe to share; a search must not queue behind an ingest's
+            # embedding, which holds the lock for its whole run.
+            return vectors
         with self._lock:
             if self._vectors is None:
                 self._vectors = VectorStore(
@@ -369,9 +374,15 @@ class PassageIndex:
     # --- reads ---------------------------------------------------------------------------------
     def lexical(self) -> LexicalIndex:
         """The BM25 index for searching. A stale one is used as is (results are checked against
-        the store; `sync()` rebuilds it); a missing one is built now."""
-        with self._lock:
-            generation = self.store.generation()
+        the store; `sync()` rebuilds it); a missing one is built now. While an ingest holds
+        the lock (embedding, rebuilding), the one in memory answers at once."""
+        current, generation = self._lexical, self.store.generation()
+        if current is not None and current.generation == generation:
+            return current
+        if not self._lock.acquire(blocking=current is None):
+            assert current is not None
+            return current
+        try:
             if self._lexical is None or self._lexical.generation != generation:
                 target = self.workspace.lexical_dir
                 on_disk = LexicalIndex.stored_generation(target)
@@ -383,6 +394,8 @@ class PassageIndex:
                     self._refresh_lexical(generation, NullProgress())
             assert self._lexical is not None
             return self._lexical
+        finally:
+            self._lock.release()
 
     def embed_query(self, text: str) -> np.ndarray:
         self.check_model()

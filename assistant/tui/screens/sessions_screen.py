@@ -1,4 +1,5 @@
-"""`SessionsScreen`: the workspace's sessions — open, create, rename, duplicate, delete.
+"""`SessionsScreen`: the workspace's sessions — open, create, rename, duplicate, delete — and,
+under the table, the session files that cannot be opened and why.
 
 Dismisses with the id of the session to open (or `None` to stay in the current one).
 """
@@ -36,6 +37,7 @@ class SessionsScreen(ModalScreen[str | None]):
         with Vertical(classes="dialog wide"):
             yield Label("Sessions", classes="dialog-title")
             yield DataTable(id="sessions-table", cursor_type="row", zebra_stripes=True)
+            yield Label("", id="sessions-unreadable")
             yield Label(
                 "enter open · n new · r rename · d duplicate · del delete · esc close",
                 classes="dialog-hint",
@@ -50,7 +52,14 @@ class SessionsScreen(ModalScreen[str | None]):
     def reload(self, select: str | None = None) -> None:
         table = self.query_one(DataTable)
         table.clear()
-        for s in self.store.list():
+        listing = self.store.scan()
+        problems = self.query_one("#sessions-unreadable", Label)
+        problems.display = bool(listing.unreadable)
+        problems.update(
+            f"⚠ {len(listing.unreadable)} session file(s) cannot be opened:\n"
+            + "\n".join(f"  {bad.path.name}: {bad.reason}" for bad in listing.unreadable)
+        )
+        for s in listing.sessions:
             table.add_row(
                 "●" if s.id == self.current else " ",
                 snippet(s.name, 28),

@@ -48,20 +48,44 @@ class BriefForm(Vertical):
         """Set once a session's brief is shown: widgets' own mount-time events are not edits."""
 
     def compose(self):  # type: ignore[no-untyped-def]
+        # Placeholders fit the left column's fields (17 cells for the half-width ones, 40 for
+        # the topic); the full explanation of each field is its tooltip.
         yield Input(
-            placeholder="Topic, e.g. Anchorage talks and the Ankara NATO summit", id="topic"
+            placeholder="Topic, e.g. Ankara NATO summit",
+            tooltip="What to draft about, e.g. Anchorage talks and the Ankara NATO summit",
+            id="topic",
         )
         with Horizontal(classes="brief-row"):
-            yield Input(placeholder="since (UTC) YYYY-MM-DD", id="since")
-            yield Input(placeholder="until (UTC)", id="until")
+            yield Input(
+                placeholder="since (UTC date)",
+                tooltip="Start of the window, UTC: 2026-06-29 or 2026-06-29 14:05",
+                id="since",
+            )
+            yield Input(
+                placeholder="until (UTC date)",
+                tooltip="End of the window (not included), UTC: 2026-06-30 or 2026-06-30 06:00",
+                id="until",
+            )
         with Horizontal(classes="brief-row"):
-            yield Input(placeholder="outlets/channels, comma-separated", id="outlets")
-            yield Input(placeholder="kinds: " + ",".join(KINDS), id="kinds")
+            yield Input(
+                placeholder="outlets/channels",
+                tooltip="Outlets or Telegram channels, comma-separated; blank = all",
+                id="outlets",
+            )
+            yield Input(
+                placeholder="kinds, e.g. wire",
+                tooltip="Kinds, comma-separated: " + ", ".join(KINDS) + "; blank = all",
+                id="kinds",
+            )
         with Horizontal(classes="brief-row"):
             yield Select(
                 [(g, g) for g in GENERATORS], value="extractive", allow_blank=False, id="generator"
             )
-            yield Input(placeholder="model (path/name; blank = default)", id="model")
+            yield Input(
+                placeholder="model (default)",
+                tooltip="GGUF path (llama-cpp) or model name (openai); blank = workspace setting",
+                id="model",
+            )
 
     def fill(self, topic: str, filters: SearchFilters, generator: str, model: str | None) -> None:
         """Show a session's brief without echoing change events back."""
