@@ -22,8 +22,23 @@ $(VENV)/.base-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-$(VENV)/.all-installed: pyproject.toml | $(BIN)/python
-	# llama-cpp-python compiles from source (~5 min on 2 cores the first time; pip caches the wheel).
+# llama-cpp-python compiles from source (~5 min on 2 cores). A native build (-march=native) uses
+# every instruction the CPU lists, AMX included, and a VM that lists AMX without granting it dies
+# with "Illegal instruction" at the first decode; so the build targets AVX2 (x86-64-v3), which
+# every machine here has. pip's own wheel cache ignores CMAKE_ARGS, so our wheel is cached in a
+# folder named after the flags and the version range.
+LLAMA_SPEC := llama-cpp-python[server]>=0.3,<0.4
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+	-DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
+LLAMA_WHEELS := $(HOME)/.cache/desk-assistant/wheels/$(shell echo '$(LLAMA_SPEC) $(LLAMA_CMAKE_ARGS)' | sha1sum | cut -c1-12)
+
+$(VENV)/.all-installed: pyproject.toml Makefile | $(BIN)/python
+	@if ! ls $(LLAMA_WHEELS)/llama_cpp_python-*.whl >/dev/null 2>&1; then \
+		echo "building llama-cpp-python for AVX2 (about 5 minutes, once per machine)"; \
+		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip wheel --quiet --no-deps --no-cache-dir \
+			-w $(LLAMA_WHEELS) '$(LLAMA_SPEC)'; \
+	fi
+	$(BIN)/pip install --quiet --force-reinstall --no-deps $(LLAMA_WHEELS)/llama_cpp_python-*.whl
 	$(BIN)/pip install --quiet -e '.[llm,test]'
 	touch $@ $(VENV)/.base-installed
 
