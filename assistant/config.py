@@ -35,7 +35,7 @@ from assistant.errors import DeskError
 
 ENV_PREFIX = "DESK_"
 # Environment variables with the prefix that are not settings (they choose *which* workspace).
-_ENV_NOT_SETTINGS = {"DESK_WORKSPACE"}
+_ENV_NOT_SETTINGS = {"DESK_WORKSPACE", "DESK_CACHE_DIR"}
 
 GeneratorName = Literal["extractive", "llama-cpp", "openai"]
 
@@ -116,6 +116,10 @@ class Settings(BaseSettings):
     path to a sentence-transformers model. Nothing is ever downloaded."""
     embedding_batch_size: int = Field(64, ge=1)
     """Passages embedded per model call; lower it to use less memory."""
+    embedding_backend: Literal["torch", "onnx"] = "torch"
+    """What runs the embedding model: `torch` (sentence-transformers) or `onnx` (ONNX Runtime on
+    the same weights, exported once into the cache folder; vectors agree to cosine ≥ 0.9999, so
+    switching needs no reindex)."""
     chroma_url: str | None = Field(None, examples=["http://127.0.0.1:8000"])
     """Unset uses an embedded Chroma in the workspace; `http://host:port` uses a Chroma server."""
     chroma_collection: str = "desk_passages"

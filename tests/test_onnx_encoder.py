@@ -18,7 +18,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def onnx_cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("onnx-cache")
+    """Laid out as `DESK_CACHE_DIR/models`, so a workspace set to `onnx` finds the export."""
+    return tmp_path_factory.mktemp("desk-cache") / "models"
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +94,25 @@ def test_onnx_path_never_imports_torch_once_exported(encoders, onnx_cache):
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "False"
+
+
+def test_a_workspace_switched_to_onnx_searches_its_torch_index_without_reindex(
+    tmp_path, encoders, onnx_cache, monkeypatch
+):
+    from assistant.service import DeskService
+    from assistant.workspace import Workspace
+
+    monkeypatch.setenv("DESK_CACHE_DIR", str(onnx_cache.parent))
+    ws = Workspace.init(tmp_path / "ws")
+    first = DeskService(ws)
+    assert not first.ingest([REPO / "corpus"]).failed
+    query = "Kremlin statement before the Ankara summit"
+    torch_hits = [h.passage.id for h in first.search(query)]
+    first.close()
+    second = DeskService(Workspace.open(ws.root, {"embedding_backend": "onnx"}))
+    try:
+        assert second.index.embedder.backend == "onnx"
+        onnx_hits = [h.passage.id for h in second.search(query)]
+    finally:
+        second.close()
+    assert onnx_hits[:3] == torch_hits[:3]

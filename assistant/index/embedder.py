@@ -95,10 +95,12 @@ class Embedder:
     @classmethod
     def for_settings(cls, settings: Settings) -> Embedder:
         path = resolve_model_path(settings.embedding_model)
-        key = str(path)
+        key = f"{path}|{settings.embedding_backend}"
         with _CACHE_LOCK:
             if key not in _CACHE:
-                _CACHE[key] = cls(path, settings.embedding_batch_size)
+                _CACHE[key] = cls(
+                    path, settings.embedding_batch_size, backend=settings.embedding_backend
+                )
             return _CACHE[key]
 
     @classmethod

@@ -141,13 +141,13 @@ class PassageIndex:
     def configured_model(self, load: bool = True) -> ModelIdentity:
         """The identity of the configured `embedding_model`. `load=False` hashes its files but
         does not load it, leaving the dimension 0 (enough to compare with a recorded one)."""
-        from assistant.index.embedder import Embedder, resolve_model_path
+        from assistant.index.embedder import resolve_model_path
 
         path = resolve_model_path(self.settings.embedding_model)
         return ModelIdentity(
             weights=self._model_digest(),
             dimension=self.embedder.dimension if load else 0,
-            backend=Embedder.backend,
+            backend=self.settings.embedding_backend,
             model=str(path),
         )
 
