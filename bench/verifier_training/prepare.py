@@ -1,0 +1,213 @@
+"""The training set: every pair's premise cut by `Premise.select` (the inference-time evidence
+selection, without the optional similarity, exactly as the entailment verifier calls it), rows
+that touch the evaluation data removed, per-source caps, labels balanced, and a seeded train/dev
+split by source document.
+
+    python -m bench.verifier_training prepare [--seed N] [--sample N] [--out DIR]
+
+Writes `DIR/pairs.jsonl` (one row per pair: source, file, group, premise, hypothesis, label,
+split) and `DIR/stats.json` (counts per source and label, files and rows read, what was dropped
+and why), which the data card is built from.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.paths import repo_root
+from assistant.text import sentence_spans
+from assistant.verify.premise import Premise
+from bench.verifier_training.pairs import Pair, evaluation_texts, read_all, shared_data_dir
+from bench.verifier_training.synthetic import make_pairs, read_stories
+
+SEED = 20261201
+MAX_PREMISE_TOKENS = 160
+DEV_SHARE = 0.04
+CAPS: dict[str, int] = {"mnli": 9000, "fever": 9000}
+"""MNLI and FEVER are short, general-domain and plentiful: capped so that news-like and
+document-level data (FactCG, SummEdits, MCTest, our corpora) weigh more in a 90-minute run."""
+
+
+def default_out() -> Path:
+    return repo_root() / "bench" / "results" / "verifier_training"
+
+
+@dataclass(frozen=True)
+class Row:
+    """A pair ready for training: the premise as the model will read it."""
+
+    source: str
+    file: str
+    group: str
+    premise: str
+    hypothesis: str
+    label: int
+    split: str
+
+
+def _key(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def touches_evaluation(premise: str, hypothesis: str, hyps: set[str], sents: set[str]) -> bool:
+    """Is the hypothesis an evaluation claim, or any long sentence of the premise an evaluation
+    document's sentence?"""
+    if _key(hypothesis) in hyps:
+        return True
+    for a, b in sentence_spans(premise):
+        if len(premise[a:b].split()) >= 8 and _key(premise[a:b]) in sents:
+            return True
+    return False
+
+
+def cut(pair: Pair) -> str:
+    """The premise the model reads for `pair`: the same call the entailment verifier makes."""
+    return Premise.select(pair.hypothesis, list(pair.passages), max_tokens=MAX_PREMISE_TOKENS).text
+
+
+def build(
+    seed: int = SEED, sample: int | None = None, data: Path | None = None
+) -> tuple[list[Row], dict]:
+    """(rows, stats). `sample` keeps that many pairs (balanced) for a smoke run."""
+    data = data or shared_data_dir()
+    rng = random.Random(seed)
+    pairs = read_all(data)
+    stories = read_stories(data)
+    synthetic = list(make_pairs(stories, seed))
+    files = Counter(p.file for p in [*pairs, *synthetic])
+    read_counts = Counter((p.source, p.label) for p in [*pairs, *synthetic])
+    everything = [*pairs, *synthetic]
+
+    # Caps first (cheap), then the premise cut only for what may be kept.
+    by_source: dict[str, list[Pair]] = {}
+    for p in everything:
+        by_source.setdefault(p.source, []).append(p)
+    kept: list[Pair] = []
+    for source in sorted(by_source):
+        group = by_source[source]
+        cap = CAPS.get(source)
+        if cap is not None and len(group) > cap:
+            group = _stratified(group, cap, rng)
+        kept.extend(group)
+    if sample is not None:
+        kept = _stratified(kept, min(len(kept), int(sample * 1.3)), rng)
+
+    hyps, sents = evaluation_texts(data)
+    dropped: Counter[str] = Counter()
+    cut_pairs: list[tuple[Pair, str]] = []
+    for p in kept:
+        premise = cut(p)
+        if not premise.strip():
+            dropped["empty premise"] += 1
+            continue
+        if touches_evaluation(premise, p.hypothesis, hyps, sents) or any(
+            touches_evaluation(t, "", hyps, sents) for t in p.passages
+        ):
+            dropped[f"overlaps the evaluation data ({p.source})"] += 1
+            continue
+        cut_pairs.append((p, premise))
+
+    balanced = _balance(cut_pairs, rng)
+    if sample is not None:
+        balanced = balanced[:sample]
+    groups = sorted({p.group for p, _ in balanced})
+    random.Random(f"{seed}:split").shuffle(groups)
+    dev_groups = set(groups[: max(1, round(len(groups) * DEV_SHARE))])
+    rows = [
+        Row(
+            p.source,
+            p.file,
+            p.group,
+            premise,
+            p.hypothesis,
+            p.label,
+            "dev" if p.group in dev_groups else "train",
+        )
+        for p, premise in balanced
+    ]
+    assert_no_overlap(rows, hyps, sents)
+    stats = {
+        "seed": seed,
+        "sample": sample,
+        "max_premise_tokens": MAX_PREMISE_TOKENS,
+        "caps": CAPS,
+        "files": dict(sorted(files.items())),
+        "read": {f"{s}|{lab}": n for (s, lab), n in sorted(read_counts.items())},
+        "dropped": dict(dropped),
+        "used": {
+            f"{s}|{lab}|{sp}": n
+            for (s, lab, sp), n in sorted(
+                Counter((r.source, r.label, r.split) for r in rows).items()
+            )
+        },
+        "labels": dict(Counter(str(r.label) for r in rows)),
+        "splits": dict(Counter(r.split for r in rows)),
+    }
+    return rows, stats
+
+
+def assert_no_overlap(rows: Iterable[Row], hyps: set[str], sents: set[str]) -> None:
+    bad = [r for r in rows if touches_evaluation(r.premise, r.hypothesis, hyps, sents)]
+    if bad:
+        raise AssertionError(
+            f"{len(bad)} training rows overlap the evaluation data, e.g. {bad[0].hypothesis!r}"
+        )
+
+
+def _stratified(pairs: Sequence[Pair], n: int, rng: random.Random) -> list[Pair]:
+    """`n` pairs keeping the label mix (seeded)."""
+    by_label: dict[int, list[Pair]] = {}
+    for p in pairs:
+        by_label.setdefault(p.label, []).append(p)
+    out: list[Pair] = []
+    for label in sorted(by_label):
+        group = by_label[label]
+        k = round(n * len(group) / len(pairs))
+        out.extend(rng.sample(group, min(k, len(group))))
+    rng.shuffle(out)
+    return out
+
+
+def _balance(pairs: list[tuple[Pair, str]], rng: random.Random) -> list[tuple[Pair, str]]:
+    """Equal labels: the majority label is thinned at random (seeded), every source alike."""
+    pos = [x for x in pairs if x[0].label == 1]
+    neg = [x for x in pairs if x[0].label == 0]
+    n = min(len(pos), len(neg))
+    out = rng.sample(pos, n) + rng.sample(neg, n)
+    rng.shuffle(out)
+    return out
+
+
+def write(rows: Sequence[Row], stats: dict, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / "pairs.jsonl.tmp"
+    with tmp.open("w", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(json.dumps(r.__dict__, ensure_ascii=False) + "\n")
+    tmp.replace(out / "pairs.jsonl")
+    (out / "stats.json").write_text(json.dumps(stats, indent=1), encoding="utf-8")
+
+
+def read_rows(path: Path) -> list[Row]:
+    with path.open(encoding="utf-8") as fh:
+        return [Row(**json.loads(line)) for line in fh if line.strip()]
+
+
+def counts_table(stats: dict) -> str:
+    """Per source: rows used (train + dev) by label."""
+    per: dict[str, Counter[str]] = {}
+    for key, n in stats["used"].items():
+        source, label, _split = key.split("|")
+        per.setdefault(source, Counter())[label] += n
+    lines = [f"{'source':30s} {'label 1':>8s} {'label 0':>8s}"]
+    for source in sorted(per):
+        lines.append(f"{source:30s} {per[source]['1']:8d} {per[source]['0']:8d}")
+    lines.append(
+        f"{'total':30s} {sum(c['1'] for c in per.values()):8d} {sum(c['0'] for c in per.values()):8d}"
+    )
+    return "\n".join(lines)
