@@ -28,9 +28,9 @@ from bench.verifier_training.synthetic import make_pairs, read_stories
 SEED = 20261201
 MAX_PREMISE_TOKENS = 160
 DEV_SHARE = 0.04
-CAPS: dict[str, int] = {"mnli": 9000, "fever": 9000}
-"""MNLI and FEVER are short, general-domain and plentiful: capped so that news-like and
-document-level data (FactCG, SummEdits, MCTest, our corpora) weigh more in a 90-minute run."""
+CAPS: dict[str, int] = {"mnli": 14000, "fever": 14000}
+"""MNLI and FEVER are short, general-domain and plentiful: capped (label mix kept) so that
+news-like and document-level data (FactCG, SummEdits, MCTest, our corpora) weigh more."""
 
 
 def default_out() -> Path:
@@ -95,7 +95,7 @@ def build(
             group = _stratified(group, cap, rng)
         kept.extend(group)
     if sample is not None:
-        kept = _stratified(kept, min(len(kept), int(sample * 1.3)), rng)
+        kept = _stratified(kept, min(len(kept), int(sample * 1.6)), rng)
 
     hyps, sents = evaluation_texts(data)
     dropped: Counter[str] = Counter()
@@ -174,13 +174,46 @@ def _stratified(pairs: Sequence[Pair], n: int, rng: random.Random) -> list[Pair]
 
 
 def _balance(pairs: list[tuple[Pair, str]], rng: random.Random) -> list[tuple[Pair, str]]:
-    """Equal labels: the majority label is thinned at random (seeded), every source alike."""
-    pos = [x for x in pairs if x[0].label == 1]
-    neg = [x for x in pairs if x[0].label == 0]
-    n = min(len(pos), len(neg))
-    out = rng.sample(pos, n) + rng.sample(neg, n)
+    """Equal labels. The majority label is thinned by water-filling over sources: the sources
+    with the most rows of that label give way first (MNLI and FEVER negatives), so the scarce
+    hard cases (synthetic swaps, FactCG, SummEdits, FactCC) are kept whole where possible."""
+    by_label: dict[int, dict[str, list[tuple[Pair, str]]]] = {0: {}, 1: {}}
+    for x in pairs:
+        by_label[x[0].label].setdefault(x[0].source, []).append(x)
+    sizes = {lab: sum(len(v) for v in d.values()) for lab, d in by_label.items()}
+    n = min(sizes.values())
+    out: list[tuple[Pair, str]] = []
+    for lab, per_source in by_label.items():
+        counts = {s: len(v) for s, v in per_source.items()}
+        quota = _water_fill(counts, n)
+        for source in sorted(per_source):
+            group = per_source[source]
+            out.extend(rng.sample(group, quota[source]) if quota[source] < len(group) else group)
     rng.shuffle(out)
     return out
+
+
+def _water_fill(counts: dict[str, int], total: int) -> dict[str, int]:
+    """Per-source quotas summing to `total` (≤ the sum of counts): every source keeps
+    min(count, level) for the highest level that fits, the remainder spread over the largest."""
+    if sum(counts.values()) <= total:
+        return dict(counts)
+    lo, hi = 0, max(counts.values())
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if sum(min(c, mid) for c in counts.values()) <= total:
+            lo = mid
+        else:
+            hi = mid - 1
+    quota = {s: min(c, lo) for s, c in counts.items()}
+    left = total - sum(quota.values())
+    for s in sorted(counts, key=lambda s: (-counts[s], s)):
+        if left <= 0:
+            break
+        if quota[s] < counts[s]:
+            quota[s] += 1
+            left -= 1
+    return quota
 
 
 def write(rows: Sequence[Row], stats: dict, out: Path) -> None:

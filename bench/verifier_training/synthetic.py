@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.paths import repo_root
-from assistant.text import sentence_spans, words
+from assistant.text import STOPWORDS, sentence_spans, words
 from assistant.verify import signals as sg
 from bench.verifier_training.pairs import Pair, doc_group
 
@@ -91,6 +91,10 @@ _ANTONYMS = {
     "allies": "rivals",
 }
 _ANTONYMS |= {v: k for k, v in list(_ANTONYMS.items()) if v not in _ANTONYMS}
+_TITLES = frozenset(
+    "mr mrs ms dr sen rep gov gen col lt sgt capt pres prof judge president senator "
+    "minister secretary speaker chairman chair rev st sir lord lady".split()
+)
 _PRONOUN_START = re.compile(r"^(?:he|she|it|they|this|that|these|those|his|her|its|their)\b", re.I)
 
 
@@ -140,15 +144,12 @@ def read_wire_archive(data: Path) -> list[Story]:
         for line in fh:
             row = json.loads(line)
             desc = _clean(re.sub(r"<[^>]+>", " ", html.unescape(row.get("description") or "")))
-            title = _clean(html.unescape(row.get("title") or ""))
-            if len(desc.split()) < 12:
+            # The standfirst only: titles are headline case and restate it, which makes fused
+            # "positives" that say one fact twice and name swaps of headline words. A
+            # standfirst not ending a sentence carries a section label ("... in prison Markets").
+            if len(desc.split()) < 12 or not desc.endswith((".", "!", "?", '"', "”")):
                 continue
-            text = (
-                f"{title}. {desc}"
-                if title and not title.endswith((".", "?", "!"))
-                else f"{title} {desc}"
-            )
-            out.append(Story(f"wire:{row['id']}", "wire-archive/items.jsonl", (text.strip(),)))
+            out.append(Story(f"wire:{row['id']}", "wire-archive/items.jsonl", (desc,)))
     return out
 
 
@@ -179,8 +180,21 @@ def sentences(text: str) -> list[str]:
 
 
 def _usable(s: str) -> bool:
-    n = len(s.split())
-    return 8 <= n <= 45 and '"' not in s and "“" not in s and s[0].isupper() and s[-1] in ".!?"
+    """A plain declarative sentence: 8–45 words, no quotation, no headline case or `|`."""
+    toks = s.split()
+    if not 8 <= len(toks) <= 45 or '"' in s or "“" in s or "|" in s:
+        return False
+    # AllSides bodies stop mid-sentence with "...": not a statement anyone could check.
+    if not (s[0].isupper() and s[-1] in ".!?") or s.endswith(("...", "…")):
+        return False
+    capitals = sum(1 for t in toks if t[0].isupper())
+    return capitals <= 0.5 * len(toks)
+
+
+def _distinct(a: str, b: str) -> bool:
+    """Do two sentences state different facts (content words overlap under half)?"""
+    x, y = set(sg.content_tokens(words(a))), set(sg.content_tokens(words(b)))
+    return bool(x and y) and len(x & y) / len(x | y) < 0.5
 
 
 def coverage(sentence: str, evidence: str) -> float:
@@ -197,8 +211,9 @@ def fuse(a: str, b: str) -> str | None:
     if _PRONOUN_START.match(b):
         return None  # "..., and he said" would leave the reader no way to resolve "he"
     first = b.split()[0]
-    keep_case = first in sg.names(b) or first.isupper() or first in ("I",)
-    b2 = b if keep_case else b[0].lower() + b[1:]
+    # Lower-case only a function word ("The", "But"): "Wednesday's" or "Economists" may be a
+    # name, and a wrongly lower-cased name is a worse tell than a capital after "and".
+    b2 = b[0].lower() + b[1:] if first.lower() in STOPWORDS and first != "I" else b
     return f"{a.rstrip('.!? ')}, and {b2}"
 
 
@@ -273,7 +288,12 @@ def _full_names(text: str) -> list[str]:
         parts = run.split()
         while parts and parts[0] not in names:
             parts = parts[1:]
-        if parts and all(p not in _WEEKDAYS and p not in _MONTHS for p in parts):
+        while parts and (parts[0].rstrip(".").lower() in _TITLES or parts[0].endswith(".")):
+            parts = parts[1:]  # "Sen.", "Judge", "Mr." are titles, not the name
+        if parts and all(
+            p not in _WEEKDAYS and p not in _MONTHS and not any(ch.isdigit() for ch in p)
+            for p in parts
+        ):
             name = " ".join(parts)
             if name not in out and len(name) > 2:
                 out.append(name)
@@ -309,12 +329,12 @@ def make_pairs(stories: Sequence[Story], seed: int, per_passage: int = 10) -> It
         for pi, passage in enumerate(story.passages):
             sents = sentences(passage)
             usable = [i for i, s in enumerate(sents) if _usable(s)]
-            if len(sents) < 2 or not usable:
+            if not usable:
                 continue
             group = doc_group(story.key)
             made = 0
             tries = 0
-            wanted = max(1, min(per_passage, len(usable) // 2))
+            wanted = max(1, min(per_passage, len(usable)))
             while made < wanted and tries < 4 * wanted:
                 tries += 1
                 recipe = rng.choice(_RECIPES)
@@ -332,6 +352,8 @@ def _copy(story, pi, sents, usable, pool, rng):
 
 
 def _deleted(story, pi, sents, usable, pool, rng):
+    if len(sents) < 2:
+        return None
     i = rng.choice(usable)
     rest = " ".join(s for j, s in enumerate(sents) if j != i)
     others = [p for k, p in enumerate(story.passages) if k != pi]
@@ -376,7 +398,7 @@ def _fused_missing(story, pi, sents, usable, pool, rng):
     if len(usable) < 2:
         return None
     i, j = rng.sample(usable, 2)
-    claim = fuse(sents[i], sents[j])
+    claim = fuse(sents[i], sents[j]) if _distinct(sents[i], sents[j]) else None
     rest = " ".join(s for k, s in enumerate(sents) if k != j)
     if claim is None or coverage(sents[j], rest) >= 0.6:
         return None
@@ -389,13 +411,13 @@ def _fused(story, pi, sents, usable, pool, rng):
         other = [s for s in sentences(story.passages[qi]) if _usable(s)]
         if other:
             a, b = rng.choice([sents[k] for k in usable]), rng.choice(other)
-            claim = fuse(a, b)
+            claim = fuse(a, b) if _distinct(a, b) else None
             if claim:
                 return "fused_cited", (" ".join(sents), story.passages[qi]), claim, 1
     if len(usable) < 2:
         return None
     i, j = sorted(rng.sample(usable, 2))
-    claim = fuse(sents[i], sents[j])
+    claim = fuse(sents[i], sents[j]) if _distinct(sents[i], sents[j]) else None
     return ("fused", (" ".join(sents),), claim, 1) if claim else None
 
 
