@@ -33,7 +33,7 @@ def _make_artefact(out: Path) -> list[float]:
     model, tokenizer = build_base()
     names = add_lora(model, rank=4, alpha=8.0, seed=1)
     with torch.no_grad():
-        for name, p in model.named_parameters():
+        for p in model.parameters():
             if p.requires_grad:
                 p.copy_(torch.randn_like(p) * 0.05)
     model.eval()

@@ -43,8 +43,10 @@ def render(stats: dict[str, Any], config: dict[str, Any] | None = None) -> str:
         + (f" (smoke sample of {stats['sample']} pairs)" if stats.get("sample") else ""),
         f"- Premises: cut to about {stats['max_premise_tokens']} tokens by "
         "`assistant.verify.premise.Premise.select`, the evidence selection used at inference.",
-        f"- Caps before balancing: {', '.join(f'{k} {v:,}' for k, v in stats['caps'].items())}; "
-        "then the majority label thinned at random to balance the labels.",
+        "- Caps before balancing: "
+        + (", ".join(f"{k} {v:,}" for k, v in stats["caps"].items()) or "none")
+        + "; then each two-label source balanced in itself, and the labels overall equalised "
+        "by thinning the sources with the most rows of the majority label first.",
         f"- Labels used: {stats['labels'].get('1', 0):,} supported, {stats['labels'].get('0', 0):,} not; "
         f"split by source document: {stats['splits'].get('train', 0):,} train, "
         f"{stats['splits'].get('dev', 0):,} dev.",
