@@ -95,6 +95,11 @@ _TITLES = frozenset(
     "mr mrs ms dr sen rep gov gen col lt sgt capt pres prof judge president senator "
     "minister secretary speaker chairman chair rev st sir lord lady".split()
 )
+_LINK_START = re.compile(
+    r"^(?:and|but|so|yet|or|nor|however|meanwhile|still|also|instead|then|thus|therefore|"
+    r"moreover|indeed|yes|no)\b",
+    re.I,
+)
 _PRONOUN_START = re.compile(r"^(?:he|she|it|they|this|that|these|those|his|her|its|their)\b", re.I)
 
 
@@ -208,8 +213,9 @@ def coverage(sentence: str, evidence: str) -> float:
 
 def fuse(a: str, b: str) -> str | None:
     """One claim from two sentences: `A, and b.` (b's first word lower-cased unless a name)."""
-    if _PRONOUN_START.match(b):
-        return None  # "..., and he said" would leave the reader no way to resolve "he"
+    if _PRONOUN_START.match(b) or _LINK_START.match(b):
+        # "..., and he said" leaves "he" unresolved; "..., and but" is no sentence.
+        return None
     first = b.split()[0]
     # Lower-case only a function word ("The", "But"): "Wednesday's" or "Economists" may be a
     # name, and a wrongly lower-cased name is a worse tell than a capital after "and".
@@ -320,7 +326,9 @@ def antonym(s: str, rng: random.Random) -> str | None:
 
 
 # --- recipes ---------------------------------------------------------------------------------
-def make_pairs(stories: Sequence[Story], seed: int, per_passage: int = 10) -> Iterator[Pair]:
+def make_pairs(
+    stories: Sequence[Story], seed: int, per_passage: int = 10, fused_per_passage: int = 3
+) -> Iterator[Pair]:
     """About one pair per two usable sentences of a passage (at least 1, at most `per_passage`),
     recipes drawn at random (seeded)."""
     rng = random.Random(seed)
@@ -344,6 +352,17 @@ def make_pairs(stories: Sequence[Story], seed: int, per_passage: int = 10) -> It
                 kind, passages, hyp, label = pair
                 yield Pair(f"synthetic:{kind}", story.file, group, passages, hyp, label)
                 made += 1
+            # Syntheses are the case the model exists for, and the rarest: a few more fused
+            # positives per multi-sentence passage, each from a different pair of sentences.
+            seen: set[str] = set()
+            for _ in range(2 * fused_per_passage):
+                if len(seen) >= fused_per_passage:
+                    break
+                pair = _fused(story, pi, sents, usable, pool, rng)
+                if pair is not None and pair[2] not in seen:
+                    seen.add(pair[2])
+                    kind, passages, hyp, label = pair
+                    yield Pair(f"synthetic:{kind}", story.file, group, passages, hyp, label)
 
 
 def _copy(story, pi, sents, usable, pool, rng):
