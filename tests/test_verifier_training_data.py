@@ -188,3 +188,16 @@ def test_fused_negatives_miss_their_second_fact(synthetic):
         premise = cut(p)
         assert coverage(first, premise) >= 0.9
         assert coverage(second, premise) < 0.6
+
+
+def test_the_data_card_names_every_file_with_its_licence_and_the_seed(sample):
+    from bench.verifier_training.card import render
+
+    _, stats = sample
+    card = render(stats, None)
+    assert f"Seed: {stats['seed']}" in card
+    for file in stats["files"]:
+        line = next(x for x in card.splitlines() if f"`{file}`" in x)
+        assert "see the file's README" not in line, line
+    assert "attributionbench" not in "".join(stats["files"]).lower()
+    assert "Not trained yet." in card

@@ -53,10 +53,15 @@ def render(stats: dict[str, Any], config: dict[str, Any] | None = None) -> str:
         "- Never trained on: `../shared/data/verify/` (SummEdits news, QAGS) and AttributionBench "
         "dev; any pair whose hypothesis or premise sentence appears there is dropped, and the "
         f"build asserts none is left (dropped: {sum(stats['dropped'].values())}).",
+        "- Climate-FEVER mapping: a SUPPORTS / REFUTES / NOT_ENOUGH_INFO claim against its five "
+        "evidence sentences together, SUPPORTS → 1, the others → 0 (evidence that does not "
+        "settle a claim does not support it); a DISPUTED claim only per evidence sentence, "
+        "SUPPORTS → 1, REFUTES → 0. FactCG labels from `orig_label`; CG2C_musique only rows with "
+        "a document; FactCC minus documents shared with QAGS-XSum.",
         "",
         "## Files read",
         "",
-        "| file | pairs read | licence |",
+        "| file | pairs read (nli) or made (our corpora) | licence |",
         "|---|---:|---|",
     ]
     for file, n in stats["files"].items():
