@@ -296,8 +296,12 @@ def _full_names(text: str) -> list[str]:
             parts = parts[1:]
         while parts and (parts[0].rstrip(".").lower() in _TITLES or parts[0].endswith(".")):
             parts = parts[1:]  # "Sen.", "Judge", "Mr." are titles, not the name
+        # "U.S." and "D.C." are abbreviations whose dots the swap would strand ("Refinitiv.").
         if parts and all(
-            p not in _WEEKDAYS and p not in _MONTHS and not any(ch.isdigit() for ch in p)
+            p not in _WEEKDAYS
+            and p not in _MONTHS
+            and "." not in p
+            and not any(ch.isdigit() for ch in p)
             for p in parts
         ):
             name = " ".join(parts)
