@@ -99,3 +99,27 @@ def test_a_checkpoint_from_other_settings_is_not_silently_resumed(tmp_path):
             batch_size=4,
             rank=4,
         )
+
+
+def test_a_run_left_to_size_itself_fits_its_time_budget(tmp_path):
+    """No --pairs: the run measures its speed over its first steps and then sees only the pairs
+    that fit --train-minutes (here none beyond the measuring steps)."""
+    from bench.verifier_training.train import train
+
+    logs: list[str] = []
+    config = train(
+        _data(tmp_path),
+        tmp_path / "w",
+        tmp_path / "m",
+        seed=5,
+        log=logs.append,
+        batch_size=4,
+        rank=4,
+        max_pairs=400,
+        train_minutes=0.0,
+        sizing_steps=2,
+    )
+    assert config is not None
+    assert config["training"]["steps"] == 3, "2 measuring steps, then the budget is spent"
+    assert any("measured" in line and "pairs/s" in line for line in logs), logs
+    assert (tmp_path / "m" / "adapter.safetensors").is_file()
