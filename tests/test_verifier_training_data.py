@@ -216,3 +216,19 @@ def test_the_data_card_names_every_file_with_its_licence_and_the_seed(sample):
         assert "see the file's README" not in line, line
     assert "attributionbench" not in "".join(stats["files"]).lower()
     assert "Not trained yet." in card
+
+
+def test_a_positive_whose_support_the_cut_loses_is_not_trained_on(nli_pairs):
+    """SummEdits podcast summaries are abstractive over long transcripts: for some, the 160-token
+    premise cannot hold what the summary says, so the label 1 would be false of what the model
+    reads; those are dropped, while a short positive is kept."""
+    from bench.verifier_training.prepare import cut, support_lost
+    from bench.verifier_training.synthetic import coverage
+
+    podcasts = [p for p in nli_pairs if p.source == "summedits_podcast" and p.label == 1][:60]
+    lost = [p for p in podcasts if support_lost(p, cut(p))]
+    assert lost, "expected some podcast summaries to outgrow the premise"
+    for p in lost:
+        assert coverage(p.hypothesis, cut(p)) < coverage(p.hypothesis, " ".join(p.passages))
+    short = next(p for p in nli_pairs if p.source == "mnli" and p.label == 1)
+    assert not support_lost(short, cut(short))

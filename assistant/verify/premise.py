@@ -121,8 +121,19 @@ class Premise:
 class _Sentence:
     """A candidate sentence with its claim-word hits (mutable scratch state of one selection)."""
 
-    __slots__ = ("order", "key", "index", "start", "end", "text", "tokens", "bag")
-    __slots__ += ("hits", "sim", "relevance")
+    __slots__ = (
+        "order",
+        "key",
+        "index",
+        "start",
+        "end",
+        "text",
+        "tokens",
+        "bag",
+        "hits",
+        "sim",
+        "relevance",
+    )
 
     def __init__(self, order: int, key: int, index: int, start: int, end: int, text: str):
         self.order, self.key, self.index = order, key, index
