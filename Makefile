@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 DEMO_WS ?= $(CURDIR)/.demo-workspace
 
-.PHONY: demo test bench eval lint browser clean
+.PHONY: demo test bench eval lint browser clean train-verifier
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null || { echo "Python 3.11 is required (looked for $(PY))"; exit 1; }
@@ -64,6 +64,14 @@ bench: $(VENV)/.all-installed
 
 eval: $(VENV)/.all-installed
 	$(BIN)/python -m bench.eval
+
+# The verifier's entailment model: prepare the pairs (~3 min idle), train (~75 min on an idle
+# 2-core machine), write assistant/verify/model/ and its DATA_CARD.md. Resumable: run it again
+# after a kill or a --max-minutes stop and it continues from the last checkpoint.
+# Smoke test in minutes: make train-verifier TRAIN_ARGS="--sample 400"
+TRAIN_ARGS ?=
+train-verifier: $(VENV)/.base-installed
+	$(BIN)/python -m bench.verifier_training all $(TRAIN_ARGS)
 
 lint: $(VENV)/.all-installed
 	$(BIN)/ruff check assistant tests bench
