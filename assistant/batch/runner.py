@@ -65,9 +65,10 @@ class BatchOptions:
     max_exclude: int = 1500
     """Most passages of other items excluded from a story's retrieval (each costs a candidate)."""
     cluster: ClusterParams = field(default_factory=ClusterParams)
-    vectors: str = "passages"
-    """`passages`: mean of each item's stored lead-passage vectors (no new embedding);
-    `title_lead`: embed each item's title and lead afresh."""
+    vectors: str = "title_lead"
+    """`title_lead`: embed each item's title and lead afresh (the headline is not in the stored
+    passages, and on real wire it is most of what an item says: F1 0.73 against 0.34);
+    `passages`: mean of each item's stored lead-passage vectors (no new embedding)."""
 
     def __post_init__(self) -> None:
         if self.min_sources < 1:
