@@ -136,8 +136,8 @@ def _print_scores(name: str, result: dict) -> None:
     )
 
 
-THRESHOLDS = [round(0.30 + 0.025 * i, 3) for i in range(17)]
-"""The one knob chosen leave-one-day-out: the distance cut, 0.30 to 0.70."""
+THRESHOLDS = [round(0.30 + 0.025 * i, 3) for i in range(21)]
+"""The distance cuts tried leave-one-day-out, 0.30 to 0.80."""
 
 BASELINE_MEASURED = "pooled F1 0.340, mean ARI 0.311 (measured on the code before this change)"
 
@@ -172,25 +172,47 @@ def clusterer(vectors: dict[str, Callable], kind: str, params) -> Callable[[Wire
 
 
 def leave_one_day_out(days: Sequence[WireDay], vectors: dict[str, Callable], base) -> dict:
-    """For each day: the threshold with the best pooled F1 on the other three, scored on it."""
+    """For each day: the knobs with the best pooled F1 on the other three days, scored on it.
+    The grid: every cut in `THRESHOLDS`, the density correction on or off, the framing and
+    markets-wrap bonuses on or off (ties go to the configuration nearest the defaults)."""
     from dataclasses import replace
 
-    held: dict[str, tuple[PairCounts, float]] = {}
-    chosen: dict[str, float] = {}
-    for wd in days:
-        rest = [d for d in days if d is not wd]
-        best = max(
-            THRESHOLDS,
-            key=lambda t: (
-                score(rest, clusterer(vectors, "title_lead", replace(base, distance_threshold=t)))[
-                    "pooled"
-                ].f1,
-                -abs(t - base.distance_threshold),
-            ),
+    grid = [
+        replace(base, distance_threshold=t, hub_weight=h, framing_bonus=f, markets_bonus=m)
+        for t in THRESHOLDS
+        for h in (0.0, base.hub_weight)
+        for f in (0.0, base.framing_bonus)
+        for m in (0.0, base.markets_bonus)
+    ]
+    per_day = {
+        (i, wd.label.day.isoformat()): score([wd], clusterer(vectors, "title_lead", params))
+        for i, params in enumerate(grid)
+        for wd in days
+    }
+
+    def nearness(params) -> float:
+        return abs(params.distance_threshold - base.distance_threshold) + sum(
+            getattr(params, k) != getattr(base, k)
+            for k in ("hub_weight", "framing_bonus", "markets_bonus")
         )
-        chosen[wd.label.day.isoformat()] = best
-        r = score([wd], clusterer(vectors, "title_lead", replace(base, distance_threshold=best)))
-        held |= r["days"]
+
+    held: dict[str, tuple[PairCounts, float]] = {}
+    chosen: dict[str, str] = {}
+    for wd in days:
+        day = wd.label.day.isoformat()
+        rest = [d.label.day.isoformat() for d in days if d is not wd]
+
+        def f1_on_rest(i: int, rest=rest) -> tuple[float, float]:
+            pooled = sum((per_day[(i, d)]["pooled"] for d in rest), PairCounts(0, 0, 0))
+            return pooled.f1, -nearness(grid[i])
+
+        best = max(range(len(grid)), key=f1_on_rest)
+        p = grid[best]
+        chosen[day] = (
+            f"cut {p.distance_threshold}, density {p.hub_weight}, framing {p.framing_bonus}, "
+            f"markets {p.markets_bonus}"
+        )
+        held |= per_day[(best, day)]["days"]
     pooled = sum((c for c, _ in held.values()), PairCounts(0, 0, 0))
     return {
         "days": held,
@@ -203,14 +225,14 @@ def leave_one_day_out(days: Sequence[WireDay], vectors: dict[str, Callable], bas
 def run() -> None:
     from dataclasses import replace
 
-    from assistant.batch.clustering import ClusterParams
+    from assistant.batch.clustering import ARTICLES, ClusterParams
 
     with tempfile.TemporaryDirectory() as tmp:
         days = [load_day(lab, Path(tmp) / lab.day.isoformat()) for lab in labelled_days()]
         for wd in days:
             print(f"{wd.label.day}: {len(wd.label.story_of)} items -> {len(wd.docs)} documents")
         vectors = cached_vectors(days)
-        old = ClusterParams(distance_threshold=0.6, time_grace_h=0.0)
+        old = ARTICLES
         print(f"\nbaseline before this change: {BASELINE_MEASURED}")
         _print_scores(
             "baseline reconstructed: stored passage vectors, cut 0.6, time penalty from 0 h",
@@ -218,35 +240,40 @@ def run() -> None:
         )
         final = score(days, lambda wd: wd.runner.cluster(wd.docs))  # type: ignore[attr-defined]
         _print_scores(
-            "desk batch now (title+lead vectors, cut 0.45, no in-day time penalty)", final
+            "desk batch now (title+lead vectors, wire defaults: density-corrected cut 0.65)", final
         )
         lodo = leave_one_day_out(days, vectors, ClusterParams())
-        _print_scores(
-            "leave-one-day-out: cut chosen on the other three days "
-            + ", ".join(f"{d}: {t}" for d, t in lodo["chosen"].items()),
-            lodo,
-        )
+        _print_scores("leave-one-day-out: knobs chosen on the other three days", lodo)
+        for day, knobs in lodo["chosen"].items():
+            print(f"  for {day}: {knobs}")
         base = ClusterParams()
         ablation = [
-            ("final (title+lead, cut 0.45, time from 24 h)", "title_lead", base),
+            ("final (title+lead, density, framing, markets)", "title_lead", base),
             ("  stored passage vectors instead", "passages", base),
             (
-                "  passage vectors, best cut 0.55",
-                "passages",
-                replace(base, distance_threshold=0.55),
-            ),
-            ("  time penalty from 0 h (old)", "title_lead", replace(base, time_grace_h=0.0)),
-            ("  old cut 0.6", "title_lead", replace(base, distance_threshold=0.6)),
-            ("  complete linkage", "title_lead", replace(base, linkage="complete")),
-            ("  single linkage", "title_lead", replace(base, linkage="single")),
-            ("  + shared names/figures 0.1", "title_lead", replace(base, entity_weight=0.1)),
-            (
-                "  + shared names/figures 0.2, cut 0.4",
+                "  no density correction, cut 0.45",
                 "title_lead",
-                replace(base, entity_weight=0.2, distance_threshold=0.4),
+                replace(base, hub_weight=0.0, distance_threshold=0.45),
             ),
+            (
+                "  no density correction, no bonuses, 0.45",
+                "title_lead",
+                replace(
+                    base,
+                    hub_weight=0.0,
+                    framing_bonus=0.0,
+                    markets_bonus=0.0,
+                    distance_threshold=0.45,
+                ),
+            ),
+            ("  no framing bonus", "title_lead", replace(base, framing_bonus=0.0)),
+            ("  no markets-wrap bonus", "title_lead", replace(base, markets_bonus=0.0)),
+            ("  density over 10 neighbours", "title_lead", replace(base, hub_k=10)),
+            ("  time penalty from 0 h (old)", "title_lead", replace(base, time_grace_h=0.0)),
+            ("  complete linkage", "title_lead", replace(base, linkage="complete")),
+            ("  + shared names/figures 0.1", "title_lead", replace(base, entity_weight=0.1)),
             ("  + same-outlet penalty 0.05", "title_lead", replace(base, outlet_penalty=0.05)),
-            ("  + same-outlet penalty 0.1", "title_lead", replace(base, outlet_penalty=0.1)),
+            ("  article defaults (ARTICLES), title+lead", "title_lead", ARTICLES),
         ]
         print(f"\nablation {'':<38} {'P':>6} {'R':>6} {'F1':>6} {'ARI':>6}")
         for name, kind, params in ablation:

@@ -15,13 +15,14 @@ of `run.json` (timestamps, timings, which stories were reused).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,7 +65,8 @@ class BatchOptions:
     """Passages from the story's own items pinned into every section's retrieval."""
     max_exclude: int = 1500
     """Most passages of other items excluded from a story's retrieval (each costs a candidate)."""
-    cluster: ClusterParams = field(default_factory=ClusterParams)
+    cluster: ClusterParams | None = None
+    """`None`: the measured defaults for the window's items (`ClusterParams.for_documents`)."""
     vectors: str = "title_lead"
     """`title_lead`: embed each item's title and lead afresh (the headline is not in the stored
     passages, and on real wire it is most of what an item says: F1 0.73 against 0.34);
@@ -128,6 +130,7 @@ class BatchRunner:
         self.outputs = BatchOutputs(options.out_dir)
         self.clock = _Clock()
         self.generator = options.generator or service.settings.generator
+        self.cluster_params = options.cluster or ClusterParams()
 
     # --- stages ------------------------------------------------------------------------------
     def select(self) -> list[Document]:
@@ -156,7 +159,8 @@ class BatchRunner:
             from assistant.index.embedder import Embedder
 
             vectors = title_lead_vectors(Embedder.for_settings(self.service.settings).encode)
-        stories = StoryClusterer(vectors, self.options.cluster).cluster(docs)
+        self.cluster_params = self.options.cluster or ClusterParams.for_documents(docs)
+        stories = StoryClusterer(vectors, self.cluster_params).cluster(docs)
         w = self.options.window
         ranked = rank_stories(stories, w.since, w.until)
         log.info("%d documents form %d stories", len(docs), len(ranked))
@@ -388,11 +392,7 @@ class BatchRunner:
                 "max_pins": o.max_pins,
                 "max_exclude": o.max_exclude,
                 "vectors": o.vectors,
-                "cluster": {
-                    "distance_threshold": o.cluster.distance_threshold,
-                    "time_weight": o.cluster.time_weight,
-                    "time_scale_h": o.cluster.time_scale_h,
-                },
+                "cluster": dataclasses.asdict(self.cluster_params),
             },
             "documents": len(docs),
             "stories_found": len(stories),
