@@ -165,8 +165,8 @@ def test_wsj_world_and_economy_sharing_a_guid_are_one_document(tmp_path):
 
 
 # --- story clustering on the labelled days -----------------------------------------------------
-FLOOR_F1 = 0.6
-"""Pooled pairwise F1 over the four labelled days; the clustering before this work scored 0.34."""
+FLOOR_F1 = 0.7
+"""Pooled pairwise F1 over the four labelled days: 0.80 now, 0.34 with the clustering before."""
 
 
 def test_batch_clustering_recovers_the_labelled_days_stories(tmp_path):
