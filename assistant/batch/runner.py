@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.batch.clustering import (
+    WIRE,
     ClusterParams,
     Story,
     StoryClusterer,
@@ -67,17 +68,18 @@ class BatchOptions:
     """Most passages of other items excluded from a story's retrieval (each costs a candidate)."""
     cluster: ClusterParams | None = None
     """`None`: the measured defaults for the window's items (`ClusterParams.for_documents`)."""
-    vectors: str = "title_lead"
+    vectors: str = "auto"
     """`title_lead`: embed each item's title and lead afresh (the headline is not in the stored
-    passages, and on real wire it is most of what an item says: F1 0.73 against 0.34);
-    `passages`: mean of each item's stored lead-passage vectors (no new embedding)."""
+    passages, and on real wire it is most of what an item says); `passages`: mean of each
+    item's stored lead-passage vectors (no new embedding); `auto`: `title_lead` for a window
+    of short items, `passages` for articles (see `ClusterParams.for_documents`)."""
 
     def __post_init__(self) -> None:
         if self.min_sources < 1:
             raise BatchConfigError(f"--min-sources must be at least 1, got {self.min_sources}")
-        if self.vectors not in ("passages", "title_lead"):
+        if self.vectors not in ("auto", "passages", "title_lead"):
             raise BatchConfigError(
-                f"vectors must be 'passages' or 'title_lead', got {self.vectors!r}"
+                f"vectors must be 'auto', 'passages' or 'title_lead', got {self.vectors!r}"
             )
         if self.max_stories < 1:
             raise BatchConfigError(f"--max-stories must be at least 1, got {self.max_stories}")
@@ -131,6 +133,7 @@ class BatchRunner:
         self.clock = _Clock()
         self.generator = options.generator or service.settings.generator
         self.cluster_params = options.cluster or ClusterParams()
+        self.vectors_used = options.vectors
 
     # --- stages ------------------------------------------------------------------------------
     def select(self) -> list[Document]:
@@ -151,7 +154,11 @@ class BatchRunner:
         import numpy  # noqa: F401
         import sklearn.cluster  # type: ignore[import-untyped]  # noqa: F401
 
-        if self.options.vectors == "passages":
+        kind = self.options.vectors
+        if kind == "auto":
+            kind = "title_lead" if ClusterParams.for_documents(docs) == WIRE else "passages"
+        self.vectors_used = kind
+        if kind == "passages":
             index = self.service.index
             _ = index.vectors
             vectors = passage_vectors(self.service.store, index)
@@ -391,7 +398,7 @@ class BatchRunner:
                 "generator": self.generator,
                 "max_pins": o.max_pins,
                 "max_exclude": o.max_exclude,
-                "vectors": o.vectors,
+                "vectors": self.vectors_used,
                 "cluster": dataclasses.asdict(self.cluster_params),
             },
             "documents": len(docs),
