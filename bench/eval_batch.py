@@ -114,7 +114,7 @@ def eval_allsides(tmp: Path) -> None:
     print(f"{'clustering':<44} {'clusters':>8} {'ARI':>6} {'purity':>7}")
     clusters = [s["doc_ids"] for s in run["stories"]]
     print(
-        f"{'batch run (title+lead vectors, auto params)':<44} {len(clusters):>8} "
+        f"{'batch run (auto: articles, passage vectors)':<44} {len(clusters):>8} "
         f"{_ari(clusters, truth):>6.3f} "
         f"{_purity(clusters, truth):>7.3f}"
     )
