@@ -95,8 +95,16 @@ class Story(BaseModel):
 
     @property
     def sources(self) -> int:
-        """Independent sources: distinct outlets among the lineages, so reposts and updates of
-        one item count once and an outlet's news item and its column on it count once too."""
+        """Independent sources: lineages, so reposts, updates and one outlet's feeds carrying
+        the same GUID (folded at ingest) count once."""
+        return len(self.lineage_ids)
+
+    @property
+    def outlet_sources(self) -> int:
+        """Distinct outlets among the lineages: an outlet's news item and its column on the
+        same event count once. Batch eligibility and ranking still use `sources`: on a
+        single-outlet wire (the BBC liveblogs) every story has one outlet, and `--min-sources 2`
+        would draft nothing."""
         if self.lineage_outlets:
             return len(set(self.lineage_outlets))
         return len(self.lineage_ids)
