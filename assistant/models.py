@@ -31,6 +31,10 @@ SourceFormat = Literal[
 ]
 """Which loader produced it."""
 
+Genre = Literal["news", "opinion", "analysis", "markets", "newsletter", "live"]
+"""What kind of piece: opinion and analysis are framing, markets wraps, newsletters and live blogs
+are round-ups (see `assistant/ingest/genre.py`)."""
+
 VerdictLabel = Literal["supported", "weak", "unsupported", "uncited"]
 
 
@@ -83,6 +87,11 @@ class Document(_Frozen):
     location: SourceLocation
     lineage_id: str | None = None
     """Id of the earliest document of the story this is a version of (itself if original)."""
+    genre: Genre | None = None
+    """News, opinion, analysis, markets wrap, newsletter or live blog; `None` when the source
+    format gave nothing to go on (documents stored before this field existed, too)."""
+    section: str | None = None
+    """The feed or section the item came through (`World News`, `Markets`), apart from `outlet`."""
 
 
 class Sighting(_Frozen):

@@ -74,7 +74,10 @@ def _digest_text(out: Path) -> str:
 
 
 def eval_allsides(tmp: Path) -> None:
+    from dataclasses import replace
+
     from assistant.batch.clustering import (
+        ARTICLES,
         ClusterParams,
         StoryClusterer,
         passage_vectors,
@@ -111,7 +114,7 @@ def eval_allsides(tmp: Path) -> None:
     print(f"{'clustering':<44} {'clusters':>8} {'ARI':>6} {'purity':>7}")
     clusters = [s["doc_ids"] for s in run["stories"]]
     print(
-        f"{'batch run (passage vectors + time)':<44} {len(clusters):>8} "
+        f"{'batch run (auto: articles, passage vectors)':<44} {len(clusters):>8} "
         f"{_ari(clusters, truth):>6.3f} "
         f"{_purity(clusters, truth):>7.3f}"
     )
@@ -119,17 +122,23 @@ def eval_allsides(tmp: Path) -> None:
 
     encode = Embedder.for_settings(svc.settings).encode
     variants = [
-        ("title+lead vectors + time", title_lead_vectors(encode), ClusterParams()),
+        ("title+lead vectors + time", title_lead_vectors(encode), ARTICLES),
+        (
+            "passage vectors + time",
+            passage_vectors(svc.store, svc.index),
+            ARTICLES,
+        ),
         (
             "passage vectors, no time penalty",
             passage_vectors(svc.store, svc.index),
-            ClusterParams(time_weight=0.0),
+            replace(ARTICLES, time_weight=0.0),
         ),
         (
             "passage vectors, no time, threshold 0.3",
             passage_vectors(svc.store, svc.index),
-            ClusterParams(distance_threshold=0.3, time_weight=0.0),
+            replace(ARTICLES, distance_threshold=0.3, time_weight=0.0),
         ),
+        ("title+lead vectors, wire defaults", title_lead_vectors(encode), ClusterParams()),
     ]
     dated = [d for d in docs if d.published_at is not None]
     for name, vectors, params in variants:

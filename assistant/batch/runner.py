@@ -18,16 +18,18 @@ of `run.json` (timestamps, timings, which stories were reused).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.batch.clock import StageClock, TimedVerifier
 from assistant.batch.clustering import (
+    WIRE,
     ClusterParams,
     Story,
     StoryClusterer,
@@ -67,17 +69,20 @@ class BatchOptions:
     """Passages from the story's own items pinned into every section's retrieval."""
     max_exclude: int = 1500
     """Most passages of other items excluded from a story's retrieval (each costs a candidate)."""
-    cluster: ClusterParams = field(default_factory=ClusterParams)
-    vectors: str = "passages"
-    """`passages`: mean of each item's stored lead-passage vectors (no new embedding);
-    `title_lead`: embed each item's title and lead afresh."""
+    cluster: ClusterParams | None = None
+    """`None`: the measured defaults for the window's items (`ClusterParams.for_documents`)."""
+    vectors: str = "auto"
+    """`title_lead`: embed each item's title and lead afresh (the headline is not in the stored
+    passages, and on real wire it is most of what an item says); `passages`: mean of each
+    item's stored lead-passage vectors (no new embedding); `auto`: `title_lead` for a window
+    of short items, `passages` for articles (see `ClusterParams.for_documents`)."""
 
     def __post_init__(self) -> None:
         if self.min_sources < 1:
             raise BatchConfigError(f"--min-sources must be at least 1, got {self.min_sources}")
-        if self.vectors not in ("passages", "title_lead"):
+        if self.vectors not in ("auto", "passages", "title_lead"):
             raise BatchConfigError(
-                f"vectors must be 'passages' or 'title_lead', got {self.vectors!r}"
+                f"vectors must be 'auto', 'passages' or 'title_lead', got {self.vectors!r}"
             )
         if self.max_stories < 1:
             raise BatchConfigError(f"--max-stories must be at least 1, got {self.max_stories}")
@@ -118,6 +123,8 @@ class BatchRunner:
         self.outputs = BatchOutputs(options.out_dir)
         self.clock = StageClock(STAGES)
         self.generator = options.generator or core.settings.generator
+        self.cluster_params = options.cluster or ClusterParams()
+        self.vectors_used = options.vectors
         self._drafter: Drafter | None = None
         self._verifier: TimedVerifier | None = None
 
@@ -166,7 +173,11 @@ class BatchRunner:
         import numpy  # noqa: F401
         import sklearn.cluster  # type: ignore[import-untyped]  # noqa: F401
 
-        if self.options.vectors == "passages":
+        kind = self.options.vectors
+        if kind == "auto":
+            kind = "title_lead" if ClusterParams.for_documents(docs) == WIRE else "passages"
+        self.vectors_used = kind
+        if kind == "passages":
             index = self.core.index
             _ = index.vectors
             vectors = passage_vectors(self.core.store, index)
@@ -174,7 +185,8 @@ class BatchRunner:
             from assistant.index.embedder import Embedder
 
             vectors = title_lead_vectors(Embedder.for_settings(self.core.settings).encode)
-        stories = StoryClusterer(vectors, self.options.cluster).cluster(docs)
+        self.cluster_params = self.options.cluster or ClusterParams.for_documents(docs)
+        stories = StoryClusterer(vectors, self.cluster_params).cluster(docs)
         w = self.options.window
         ranked = rank_stories(stories, w.since, w.until)
         log.info("%d documents form %d stories", len(docs), len(ranked))
@@ -407,12 +419,8 @@ class BatchRunner:
                 "generator": self.generator,
                 "max_pins": o.max_pins,
                 "max_exclude": o.max_exclude,
-                "vectors": o.vectors,
-                "cluster": {
-                    "distance_threshold": o.cluster.distance_threshold,
-                    "time_weight": o.cluster.time_weight,
-                    "time_scale_h": o.cluster.time_scale_h,
-                },
+                "vectors": self.vectors_used,
+                "cluster": dataclasses.asdict(self.cluster_params),
             },
             "documents": len(docs),
             "stories_found": len(stories),

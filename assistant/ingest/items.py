@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from assistant.errors import DeskError
-from assistant.models import SourceFormat, SourceKind
+from assistant.models import Genre, SourceFormat, SourceKind
 
 
 class IngestError(DeskError, ValueError):
@@ -34,6 +34,10 @@ class Item:
     language: str | None = None
     item: str | None = None
     """Position or id of the item inside its file (`None` for one-item files)."""
+    guid: str | None = None
+    """The publisher's own id for the item (RSS `guid`, Atom `id`), when the format has one."""
+    genre: Genre | None = None
+    section: str | None = None
 
 
 # C0/C1 control characters other than tab and newline carry no meaning in news text and break

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from assistant.ingest.chunking import make_passages
 from assistant.ingest.dedup import NearDuplicates, collapse_repeats, minhash, to_bytes
+from assistant.ingest.feed_twins import FeedTwins
 from assistant.ingest.items import IngestError, Item
 from assistant.ingest.language import detect_language
 from assistant.ingest.loaders import load
@@ -115,6 +116,7 @@ class Ingestor:
         self.store = store
         self.index = index
         self._near = NearDuplicates(self.settings.near_duplicate_threshold)
+        self._feed_twins = FeedTwins()
         self._now = utcnow()
 
     # --- the run -------------------------------------------------------------------------------
@@ -253,6 +255,9 @@ class Ingestor:
         doc_id = f"doc_{content_hash[:16]}"
         location = SourceLocation(path=key, item=item.item)
         stored = self.store.get_document(doc_id)
+        if stored is None:
+            stored = self._feed_twins.twin(self.store, item)
+            doc_id = stored.id if stored is not None else doc_id
         if stored is not None:
             self.store.add_sighting(
                 Sighting(
@@ -311,11 +316,14 @@ class Ingestor:
             content_hash=content_hash,
             location=location,
             lineage_id=lineage,
+            genre=item.genre,
+            section=item.section,
         )
         self.store.add_document(
             doc, make_passages(doc, self.settings.chunk_max_chars), to_bytes(sig)
         )
         self._near.add(doc_id, lineage, sig)
+        self._feed_twins.add(doc, item.guid)
         if becomes_root and match is not None:
             # The new document is the earliest version: the whole story now descends from it.
             self._move_lineage(match[1], doc_id)

@@ -2,37 +2,75 @@
 carries it (`content:encoded`, Atom `content`), else the summary, as plain text. A feed that is
 not well-formed XML (e.g. truncated mid-download) is refused as a whole rather than half-read,
 so the store never holds a silently shortened feed.
+
+Descriptions are HTML: images are dropped, entities decoded, and a trailing run of category
+links after a line break (FT's `<br/><a href=".../markets">Markets</a>`) is taken off the text
+and kept as the item's section, so "... woo investors" does not end in "Markets". The outlet is
+the publisher (`OutletName`: "WSJ.com: World News" is The Wall Street Journal, section World
+News), and each item gets a genre (`guess_genre`: news, opinion, analysis, markets, ...).
 """
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from pathlib import Path
 
 from assistant.dates import parse_date
+from assistant.ingest.genre import guess_genre
 from assistant.ingest.items import IngestError, Item, clean_line, clean_text
 from assistant.ingest.kinds import guess_kind
+from assistant.ingest.outlets import OutletName
 
 
 def html_to_text(fragment: str) -> str:
     """Text of an HTML fragment, block elements as paragraph breaks (no regex tag-stripping)."""
+    return feed_html(fragment)[0]
+
+
+def feed_html(fragment: str) -> tuple[str, list[str]]:
+    """(text, trailing category names) of a feed item's HTML: images dropped, entities decoded,
+    a closing run of links after a line break (`<br/><a>Markets</a>, <a>Economy</a>`) taken off
+    the text and returned as categories."""
     if "<" not in fragment:
-        return fragment
+        # Feeds escape their HTML once; what is left (`S&amp;P`, `&#8217;`) is HTML text.
+        return html.unescape(fragment), []
     import lxml.html  # type: ignore[import-untyped]
 
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except Exception:
-        return fragment
-    for bad in root.xpath("//script|//style"):
+        return html.unescape(fragment), []
+    for bad in root.xpath("//script|//style|//img|//picture|//figure|//video|//iframe"):
         bad.drop_tree()
+    categories = _trailing_categories(root)
     for br in root.xpath("//br"):
         br.tail = "\n" + (br.tail or "")
     for block in root.xpath("//p|//div|//li|//h1|//h2|//h3|//h4|//blockquote"):
         block.tail = "\n" + (block.tail or "")
         if block.text is not None:
             block.text = "\n" + block.text
-    return root.text_content()
+    return root.text_content(), categories
+
+
+def _trailing_categories(root) -> list[str]:
+    """Remove and return the links that close the fragment after its last `<br>`, when nothing
+    but those links (and commas between them) follows the break."""
+    children = list(root)
+    run = []
+    for child in reversed(children):
+        if child.tag == "a" and not (child.tail or "").strip(" ,\n\t"):
+            run.append(child)
+            continue
+        if child.tag == "br" and run and not (child.tail or "").strip(" ,\n\t"):
+            names = [a.text_content().strip() for a in reversed(run)]
+            if all(names) and all(len(n) <= 40 for n in names):
+                for a in run:
+                    root.remove(a)
+                root.remove(child)  # its tail held only separators
+                return names
+        break
+    return []
 
 
 def _entry_date(entry) -> tuple[datetime | None, str | None]:
@@ -70,20 +108,26 @@ def load_feed(path: Path, text: str) -> list[Item]:
         raise IngestError("XML is not an RSS or Atom feed")
     fmt = "atom" if version.startswith("atom") else "rss"
     feed = parsed.feed
-    outlet = clean_line(feed.get("title")) or "unattributed"
+    feed_title = clean_line(html.unescape(feed.get("title") or ""))
     items: list[Item] = []
     for i, entry in enumerate(parsed.entries):
         content = entry.get("content") or []
         body_html = max((c.get("value", "") for c in content), key=len, default="") or entry.get(
             "summary", ""
         )
-        body = clean_text(html_to_text(body_html))
+        text, categories = feed_html(body_html)
+        body = clean_text(text)
         title = clean_line(html_to_text(entry.get("title", "")))
         if not body and title:
             body = title
         published, flag = _entry_date(entry)
         url = clean_line(entry.get("link"))
         source = entry.get("source") or {}
+        name = OutletName.resolve(feed_title, url or feed.get("link"))
+        outlet = name.outlet
+        tags = [clean_line(t.get("term")) or "" for t in entry.get("tags") or []]
+        sections = [*categories, *(t for t in tags if t)]
+        guid = clean_line(entry.get("id"))
         items.append(
             Item(
                 format=fmt,  # type: ignore[arg-type]
@@ -98,7 +142,10 @@ def load_feed(path: Path, text: str) -> list[Item]:
                 language=clean_line((feed.get("language") or "").split("-")[0].lower())
                 if feed.get("language")
                 else None,
-                item=clean_line(entry.get("id")) or str(i),
+                item=guid or str(i),
+                guid=guid,
+                genre=guess_genre(title, url, sections),
+                section=", ".join(categories) if categories else name.section,
             )
         )
     return items
