@@ -209,6 +209,7 @@ def test_cli_prints_odd_file_names_escaped_and_fails_on_an_unreadable_folder(tmp
     (d / "locked" / "a.md").write_text("# A\n\nText.\n", encoding="utf-8")
     (d / "locked").chmod(0o000)
     # Root ignores chmod 000: the run does without that privilege, as an editor would.
+    Workspace.init(tmp_path / "ws")
     proc = _desk(tmp_path / "ws", "ingest", str(d), preexec_fn=drop_file_permission_override)
     try:
         out, err = proc.communicate(timeout=600)  # a regression blocks on the FIFO: fail, not hang
@@ -240,7 +241,7 @@ def test_cli_refuses_a_symlink_out_of_the_folder_unless_told_to_follow(tmp_path)
     secret.parent.mkdir()
     secret.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
     (d / "x.txt").symlink_to(secret)
-    ws = tmp_path / "ws"
+    ws = Workspace.init(tmp_path / "ws").root
 
     def desk(*args: str) -> tuple[int, str, str]:
         proc = _desk(ws, *args)

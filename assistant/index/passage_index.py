@@ -155,6 +155,8 @@ class PassageIndex:
         """Raise `IndexModelError` unless the stored vectors were written by the configured
         model. Checked once per index; an empty collection takes the identity of the model
         that writes its first vectors."""
+        if self._model_checked:
+            return  # without the lock: an ingest holds it for its whole embedding stage
         with self._lock:
             if self._model_checked:
                 return
