@@ -192,6 +192,8 @@ def _usable(s: str) -> bool:
     # AllSides bodies stop mid-sentence with "...": not a statement anyone could check.
     if not (s[0].isupper() and s[-1] in ".!?") or s.endswith(("...", "…")):
         return False
+    if s[-2:-1].isspace():
+        return False  # ". . ." spaced out, or a stray " ." : a cut, not a statement
     capitals = sum(1 for t in toks if t[0].isupper())
     return capitals <= 0.5 * len(toks)
 
