@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -356,7 +355,9 @@ class SessionStore:
         if not path.exists():
             raise SessionError(f"{path}: no such session")
         path.unlink()
-        _fsync_dir(self.root)
+        from assistant.files import fsync_dir
+
+        fsync_dir(self.root)
 
     def latest(self) -> Session | None:
         """The most recently written readable session, if any (by file time: no file is parsed
@@ -381,20 +382,6 @@ class SessionStore:
         while f"Session {n}" in taken:
             n += 1
         return f"Session {n}"
-
-
-def _fsync_dir(path: Path) -> None:
-    # The rename itself must reach the disk too, or a crash can bring the old file back.
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # --- staleness ---------------------------------------------------------------------------

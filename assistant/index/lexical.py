@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant.files import fsync_dir
 from assistant.models import Passage, SearchFilters
 from assistant.text import STOPWORDS, words
 
@@ -125,13 +126,13 @@ class LexicalIndex:
                 ),
                 encoding="utf-8",
             )
-            _fsync_dir(tmp)
+            fsync_dir(tmp)
             old = None
             if target.exists():
                 old = target.with_name(f".{target.name}.old-{os.getpid()}-{tmp.name[-8:]}")
                 os.replace(target, old)
             os.replace(tmp, target)
-            _fsync_dir(target.parent)
+            fsync_dir(target.parent)
             if old is not None:
                 shutil.rmtree(old, ignore_errors=True)
         finally:
@@ -255,16 +256,3 @@ class LexicalIndex:
 
     def outlets(self) -> set[str]:
         return set(self._outlets.tolist())
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
