@@ -54,6 +54,19 @@ def main() -> None:
     db = sqlite3.connect(TARGET / "desk.sqlite")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.execute("PRAGMA journal_mode=DELETE")
+    # File paths are data the store keeps; the machine's own checkout path must not be in a
+    # tracked file, so it becomes a neutral root (the tests copy the fixture, never prune it).
+    root = str(HERE.parent.parent)
+    for table, column in [
+        ("documents", "body"),
+        ("sightings", "path"),
+        ("sightings", "body"),
+        ("files", "path"),
+        ("meta", "key"),
+    ]:
+        db.execute(f"UPDATE {table} SET {column} = replace({column}, ?, '/desk-fixture')", (root,))
+    db.commit()
+    db.execute("VACUUM")
     db.close()
     for leftover in TARGET.rglob("*"):
         if leftover.name in (".desk.lock",) or leftover.suffix in (".tmp",):
