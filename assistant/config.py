@@ -120,6 +120,13 @@ class Settings(BaseSettings):
     """What runs the embedding model: `torch` (sentence-transformers) or `onnx` (ONNX Runtime on
     the same weights, exported once into the cache folder; vectors agree to cosine ≥ 0.9999, so
     switching needs no reindex)."""
+    verifier: Literal["entailment", "lexical"] = "entailment"
+    """What checks each sentence: `entailment` (the trained cross-encoder committed in
+    `assistant/verify/model/`, with the lexical hard checks kept) or `lexical` (similarity and
+    word coverage; also the stated fallback when the model's files are missing or corrupt)."""
+    verifier_model: Path | None = None
+    """Folder of an entailment model (config.json + adapter.safetensors); unset uses the
+    committed one."""
     chroma_url: str | None = Field(None, examples=["http://127.0.0.1:8000"])
     """Unset uses an embedded Chroma in the workspace; `http://host:port` uses a Chroma server."""
     chroma_collection: str = "desk_passages"

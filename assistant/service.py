@@ -144,7 +144,11 @@ class DeskService:
         from assistant.index.embedder import Embedder
         from assistant.verify.verifier import Verifier
 
-        return Verifier(Embedder.for_settings(self.settings))
+        return Verifier(
+            Embedder.for_settings(self.settings),
+            backend=self.settings.verifier,
+            model_dir=self.settings.verifier_model,
+        )
 
     @SharedPart
     def drafter(self) -> Drafter:
@@ -284,12 +288,29 @@ class DeskService:
             )
         )
 
-    def edit_paragraph(self, draft: Draft, section_id: str, paragraph_id: str, text: str) -> Draft:
+    def edit_paragraph(
+        self,
+        draft: Draft,
+        section_id: str,
+        paragraph_id: str,
+        text: str,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Draft:
         """The draft with one paragraph replaced by the editor's text (`[n]` markers kept),
-        re-verified: unsupported or uncited sentences come back flagged."""
+        re-verified: unsupported or uncited sentences come back flagged. Only that paragraph
+        (and any sentence without a verdict) is verified again; `cancelled` stops the run at
+        its next sentence with `VerificationSuperseded` once newer typing has replaced it."""
         from assistant.draft_edits import with_paragraph_text
+        from assistant.provenance.finalize import finalize
 
-        return self.verify(with_paragraph_text(draft, section_id, paragraph_id, text))
+        edited = with_paragraph_text(draft, section_id, paragraph_id, text)
+        return finalize(
+            edited,
+            self.store,
+            self.verifier,
+            only={(section_id, paragraph_id)},
+            cancelled=cancelled,
+        )
 
     def staleness(self, session: Session) -> Staleness:
         """Whether the session's cited passages changed in the index since it was drafted."""
@@ -304,11 +325,13 @@ class DeskService:
         return self.verify(refresh_citations(draft, self.store))
 
     def warm_up(self) -> None:
-        """Load the heavy parts now, e.g. while a UI is idle: the embedding model (torch) and the
-        vector store's library. Read-only, so it may run in a daemon thread that dies at exit."""
+        """Load the heavy parts now, e.g. while a UI is idle: the embedding model (torch), the
+        verifier's entailment model and the vector store's library. Read-only, so it may run in
+        a daemon thread that dies at exit."""
         import importlib
 
-        self.verifier.embedder  # noqa: B018 - loads the model
+        self.verifier.embedder  # noqa: B018 - loads the embedding model
+        self.verifier.backend  # noqa: B018 - asking loads the entailment model
         importlib.import_module("chromadb")
 
     def export(self, draft: Draft, fmt: str, name: str) -> Path:

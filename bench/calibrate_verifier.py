@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from assistant.verify.evidence import FEATURE_SIGNS, FEATURES, Assessment, vector_of
-from assistant.verify.thresholds import Thresholds
+from assistant.verify.thresholds import THRESHOLDS_PATH, Thresholds
 from assistant.verify.verifier import Verifier
 from bench.verify_sets import DATASETS, Example, load_examples, scores, split
 
@@ -267,6 +267,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         log=lambda m: print(m, file=sys.stderr, flush=True),
         vectors=args.vectors,
     )
+    # The entailment verifier's cut-offs (bench/calibrate_entailment.py) are kept as they are.
+    existing = args.out or THRESHOLDS_PATH
+    if existing.is_file():
+        th = th.model_copy(update={"entailment": Thresholds.load(existing).entailment})
     path = th.save(args.out)
     rec = th.calibration
     print(f"wrote {path}")

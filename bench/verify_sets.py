@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,10 @@ class Example:
     evidence: str
     label: int
     """1 = supported by the evidence, 0 = not."""
+    original: str | None = None
+    """SummEdits: the consistent summary this one was edited from (the diff is the edit)."""
+    edit_types: tuple[str, ...] = ()
+    """SummEdits: the kinds of edit made, e.g. `entity`, `antonym`, `negation`."""
 
 
 def verify_data_dir() -> Path:
@@ -48,6 +53,15 @@ def _group(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+def _edit_types(value: object) -> tuple[str, ...]:
+    """SummEdits stores the list as a Python-literal string, e.g. "['entity', 'antonym']"."""
+    if isinstance(value, list):
+        return tuple(str(v) for v in value)
+    if isinstance(value, str):
+        return tuple(re.findall(r"[A-Za-z_]+", value))
+    return ()
+
+
 def load_examples(data_dir: Path | None = None) -> list[Example]:
     data_dir = data_dir or verify_data_dir()
     out: list[Example] = []
@@ -58,7 +72,15 @@ def load_examples(data_dir: Path | None = None) -> list[Example]:
         raise ValueError(f"{path}: cannot read SummEdits ({exc})") from exc
     for it in items:
         out.append(
-            Example("summedits_news", _group(it["doc"]), it["summary"], it["doc"], int(it["label"]))
+            Example(
+                "summedits_news",
+                _group(it["doc"]),
+                it["summary"],
+                it["doc"],
+                int(it["label"]),
+                original=it.get("original_summary"),
+                edit_types=_edit_types(it.get("edit_types")),
+            )
         )
     for name in ("cnndm", "xsum"):
         path = data_dir / f"mturk_{name}.jsonl"

@@ -9,7 +9,7 @@ twice. Nothing is patched: the timed verifier is handed to the drafter the run b
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -54,6 +54,11 @@ class TimedVerifier:
         with self.clock.stage("verify"):
             return self.verifier.verify_sentence(text, cited, context)
 
-    def verify_draft(self, draft: Draft) -> Draft:
+    def verify_draft(
+        self,
+        draft: Draft,
+        only: Collection[tuple[str, str]] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Draft:
         with self.clock.stage("verify"):
-            return self.verifier.verify_draft(draft)
+            return self.verifier.verify_draft(draft, only, cancelled)

@@ -13,7 +13,7 @@ Unsupported text never leaves here without a verdict saying so.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -31,7 +31,12 @@ class SupportsVerify(Protocol):
         self, text: str, cited: Mapping[int, str], context: Mapping[int, str] | None = None
     ) -> Verdict: ...
 
-    def verify_draft(self, draft: Draft) -> Draft: ...
+    def verify_draft(
+        self,
+        draft: Draft,
+        only: Collection[tuple[str, str]] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Draft: ...
 
 
 @dataclass

@@ -138,10 +138,19 @@ def verify_edit(
     text: str,
     is_current: Callable[[], bool],
 ) -> None:
-    """Re-verify an edited paragraph; a result overtaken by newer typing is dropped."""
+    """Re-verify an edited paragraph. The latest keystroke wins: a run already superseded never
+    starts, a running one stops at its next sentence, and a late result is dropped."""
+    from assistant.verify.verifier import VerificationSuperseded
+
+    if not is_current():
+        return
     section_id, paragraph_id = key.split("/")
     try:
-        updated = service.edit_paragraph(draft, section_id, paragraph_id, text)
+        updated = service.edit_paragraph(
+            draft, section_id, paragraph_id, text, cancelled=lambda: not is_current()
+        )
+    except VerificationSuperseded:
+        return
     except Exception as exc:  # noqa: BLE001
         target.post_message(WorkFailed("verify", describe_error(exc)))
         return

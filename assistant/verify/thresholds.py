@@ -20,6 +20,50 @@ THRESHOLDS_PATH = Path(__file__).resolve().parent / "thresholds.json"
 _LABEL_RANK = {"unsupported": 0, "weak": 1, "supported": 2}
 
 
+class EntailmentCuts(BaseModel):
+    """The entailment verifier's cut-offs on the model's probability of support, calibrated by
+    `bench/calibrate_verifier.py` on the same calibration halves as the lexical weights."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    supported: float = 0.5
+    """Probability at or above which a sentence is `supported`."""
+    unsupported: float = 0.2
+    """Probability below which a sentence is `unsupported`; between the two it is `weak`."""
+    caps: dict[str, VerdictLabel] = Field(
+        default_factory=lambda: {  # type: ignore[arg-type,return-value]
+            "missing_numbers": "unsupported",
+            "quote_missing": "unsupported",
+            "missing_names": "weak",
+            "negation_mismatch": "weak",
+        }
+    )
+    """The hard checks kept from the lexical verifier. Low word coverage is not among them: a
+    paraphrase is exactly what the model is there to accept."""
+    calibration: dict[str, Any] = Field(default_factory=dict)
+
+    def label(self, prob: float, failed_checks: list[str], verbatim: bool = False) -> VerdictLabel:
+        return _capped(
+            "supported"
+            if verbatim or prob >= self.supported
+            else "weak"
+            if prob >= self.unsupported
+            else "unsupported",
+            failed_checks,
+            self.caps,
+        )
+
+
+def _capped(
+    label: VerdictLabel, failed_checks: list[str], caps: dict[str, VerdictLabel]
+) -> VerdictLabel:
+    for check in failed_checks:
+        cap = caps.get(check)
+        if cap is not None and _LABEL_RANK[cap] < _LABEL_RANK[label]:
+            label = cap
+    return label
+
+
 class Thresholds(BaseModel):
     """Support score = sigmoid(bias + Σ weights·features); the cut-offs turn it into a label."""
 
@@ -61,6 +105,8 @@ class Thresholds(BaseModel):
     """Long sources are judged by their best window of up to this many consecutive sentences."""
     calibration: dict[str, Any] = Field(default_factory=dict)
     """How these were fitted: data, split seed, sizes, and the figures reached (informational)."""
+    entailment: EntailmentCuts = Field(default_factory=EntailmentCuts)
+    """The entailment verifier's cut-offs (the lexical fields above are its fallback's)."""
 
     @classmethod
     def load(cls, path: Path | None = None) -> Thresholds:
@@ -92,8 +138,4 @@ class Thresholds(BaseModel):
             label = "weak"
         else:
             label = "unsupported"
-        for check in failed_checks:
-            cap = self.caps.get(check)
-            if cap is not None and _LABEL_RANK[cap] < _LABEL_RANK[label]:
-                label = cap
-        return label
+        return _capped(label, failed_checks, self.caps)

@@ -1,32 +1,52 @@
 """`Verifier`: does each sentence say only what the passages it cites say?
 
-A sentence is scored against its cited passages from several signals (semantic similarity with
-the best sentence window and the whole passage, content-word and bigram coverage, figures,
-names, verbatim quotations, negation), combined by a logistic model calibrated on real
-consistency data (`thresholds.json`). Hard checks (a figure or quotation absent from the sources,
-a name absent, a flipped negation) cap the label whatever the score, and always come with a
-reason the editor can act on, e.g. `'Russia' not in [2]`.
+Two backends, one interface:
 
-`verify_draft` verifies every sentence of a draft with one batched encode call, removes markers
-that resolve to no citation, and computes ALCE-style citation recall and precision.
+- **entailment** (the default): the project's trained cross-encoder reads the few best sentences
+  of all cited passages together (`Premise.select`) and gives the probability that they support
+  the sentence; the lexical hard checks below still cap its label (`learned.py`).
+- **lexical** (the stated fallback, and `verifier = "lexical"` in the settings): signals of
+  semantic similarity with the best sentence window and the whole passage, content-word and
+  bigram coverage, figures, names, verbatim quotations and negation, combined by a logistic model
+  calibrated on real consistency data (`thresholds.json`).
+
+Hard checks (a figure or quotation absent from the sources, a name absent, a flipped negation)
+cap the label whatever the score, and always come with a reason the editor can act on, e.g.
+`'Russia' not in [2]`. If the entailment artefact is missing or corrupt the verifier says so (a
+logged warning naming the file, and `fallback` set) and verifies lexically; `strict=True` raises.
+
+`verify_draft` verifies every sentence of a draft in batches, removes markers that resolve to no
+citation, and computes ALCE-style citation recall and precision. Given `only`, it re-verifies
+just those paragraphs (and any sentence without a verdict), keeping the other verdicts.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from assistant.models import Citation, Draft, Sentence, Verdict, VerdictLabel
 from assistant.text import strip_markers
+from assistant.verify.entailment import EntailmentModelError
 from assistant.verify.evidence import Assessment, Claim, Source, assess
+from assistant.verify.judge import EntailmentJudge
+from assistant.verify.learned import EntailmentVerdicts, Job, VerificationSuperseded
 from assistant.verify.metrics import compute_metrics
 from assistant.verify.signals import WordBag, supporting_spans
 from assistant.verify.thresholds import Thresholds
 
 if TYPE_CHECKING:
     from assistant.index.embedder import Embedder
+
+__all__ = ["Verifier", "VerificationSuperseded", "citation_context"]
+
+log = logging.getLogger(__name__)
+
+Backend = Literal["entailment", "lexical"]
 
 _CACHE_SIZE = 4096
 """Analysed passages kept between calls (least recently used dropped first)."""
@@ -52,10 +72,27 @@ class Verifier:
     """Scores how well cited passages support a sentence; see the module docstring."""
 
     def __init__(
-        self, embedder: Embedder | None = None, thresholds: Thresholds | None = None
+        self,
+        embedder: Embedder | None = None,
+        thresholds: Thresholds | None = None,
+        backend: Backend = "entailment",
+        model_dir: Path | None = None,
+        judge: EntailmentJudge | None = None,
+        strict: bool = False,
     ) -> None:
+        """`backend` is what is asked for; `model_dir` (default: the committed artefact) is the
+        entailment model's folder. `strict` raises `EntailmentModelError` instead of falling
+        back to the lexical verifier when that model cannot be loaded."""
+        if backend not in ("entailment", "lexical"):
+            raise ValueError(f"unknown verifier backend {backend!r} (entailment or lexical)")
         self._embedder = embedder
         self.thresholds = thresholds or Thresholds.load()
+        self.requested: Backend = backend
+        self.judge = judge or EntailmentJudge(model_dir)
+        self.strict = strict
+        self.fallback: str | None = None
+        """Why the entailment model is not in use although it was asked for (None when it is)."""
+        self._entailment: EntailmentVerdicts | None = None
         self._sources: OrderedDict[str, Source] = OrderedDict()
         self._vectors: OrderedDict[str, object] = OrderedDict()
         # The TUI re-verifies from worker threads while a draft may be verified elsewhere.
@@ -68,6 +105,38 @@ class Verifier:
 
             self._embedder = Embedder.default()
         return self._embedder
+
+    @property
+    def backend(self) -> Backend:
+        """What actually verifies: `entailment`, or `lexical` when asked for or fallen back to
+        (asking loads the entailment model)."""
+        return "entailment" if self._learned() is not None else "lexical"
+
+    def describe(self) -> str:
+        """One line for logs and run records, e.g. `entailment (assistant/verify/model)`."""
+        if self.backend == "entailment":
+            return f"entailment model ({self.judge.model.path})"
+        if self.fallback:
+            return f"lexical (fallback: {self.fallback})"
+        return "lexical"
+
+    def _learned(self) -> EntailmentVerdicts | None:
+        if self.requested != "entailment" or self.fallback is not None:
+            return None
+        with self._lock:
+            if self._entailment is None:
+                try:
+                    self.judge.model  # noqa: B018 - loads it, or says why it cannot
+                except EntailmentModelError as exc:
+                    if self.strict:
+                        raise
+                    self.fallback = str(exc)
+                    log.warning(
+                        "%s; verifying with the lexical verifier instead (its own thresholds)", exc
+                    )
+                    return None
+                self._entailment = EntailmentVerdicts(self.judge, self.thresholds.entailment)
+            return self._entailment
 
     # --- public API ------------------------------------------------------------------------
     def verify_sentence(
@@ -83,6 +152,9 @@ class Verifier:
             return self._uncited()
         sources = {n: self._source(t) for n, t in cited.items()}
         ctx = {n: self._source(t) for n, t in (context or {}).items() if t}
+        learned = self._learned()
+        if learned is not None:
+            return learned.verdicts([Job(claim, dict(cited), sources, ctx)])[0]
         self._embed([claim], sources.values())
         return self._judge(claim, sources, ctx, with_precision=True)
 
@@ -97,27 +169,60 @@ class Verifier:
         """(score, label, failed hard checks) of an assessment under the current thresholds."""
         return self._decide(a)
 
-    def verify_draft(self, draft: Draft) -> Draft:
-        """A copy of `draft` with every sentence verified and the metrics recomputed."""
+    def verify_draft(
+        self,
+        draft: Draft,
+        only: Collection[tuple[str, str]] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Draft:
+        """A copy of `draft` with its sentences verified and the metrics recomputed.
+
+        `only` names `(section id, paragraph id)` pairs to re-verify; other sentences keep their
+        verdict when they have one (the TUI re-verifies just the paragraph being edited).
+        `cancelled` is asked before each sentence; when it says yes the run stops with
+        `VerificationSuperseded` (a newer keystroke won)."""
         out = draft.model_copy(deep=True)
         by_n = {c.n: c for c in out.citations}
         jobs: list[tuple[Sentence, Claim, list[int], list[int]]] = []
         for section in out.sections:
             for paragraph in section.paragraphs:
+                redo = only is None or (section.id, paragraph.id) in only
                 for sentence in paragraph.sentences:
                     clean, in_text = strip_markers(sentence.text)
                     wanted = list(dict.fromkeys([*sentence.citations, *in_text]))
                     resolved = [n for n in wanted if n in by_n]
                     unresolved = [n for n in wanted if n not in by_n]
+                    if not redo and sentence.verdict is not None and not unresolved:
+                        continue
                     sentence.text, sentence.citations = clean, resolved
                     jobs.append((sentence, Claim.of(clean), resolved, unresolved))
 
         used = {n for job in jobs for n in job[2]}
         sources = {n: self._source(by_n[n].text) for n in used}
         ctx = {n: self._source(citation_context(by_n[n])) for n in used}
-        self._embed([j[1] for j in jobs], sources.values())
+        learned = self._learned()
+        verdicts: dict[int, Verdict] = {}
+        if learned is not None:
+            cited_jobs = [(i, j) for i, j in enumerate(jobs) if j[2]]
+            judged = learned.verdicts(
+                [
+                    Job(
+                        claim,
+                        {n: by_n[n].text for n in resolved},
+                        {n: sources[n] for n in resolved},
+                        {n: ctx[n] for n in resolved},
+                    )
+                    for _, (_, claim, resolved, _) in cited_jobs
+                ],
+                cancelled=cancelled,
+            )
+            verdicts = {i: v for (i, _), v in zip(cited_jobs, judged, strict=True)}
+        else:
+            self._embed([j[1] for j in jobs], sources.values())
 
-        for sentence, claim, resolved, unresolved in jobs:
+        for i, (sentence, claim, resolved, unresolved) in enumerate(jobs):
+            if learned is None and cancelled is not None and cancelled():
+                raise VerificationSuperseded
             note = (
                 [f"marker {_markers(unresolved)} resolves to no source; removed"]
                 if unresolved
@@ -125,6 +230,8 @@ class Verifier:
             )
             if not resolved:
                 verdict = self._uncited()
+            elif i in verdicts:
+                verdict = verdicts[i]
             else:
                 verdict = self._judge(
                     claim,

@@ -1,0 +1,158 @@
+"""`EntailmentVerdicts`: the verifier's decision when the trained entailment model is loaded.
+
+One calibrated decision per sentence:
+- the model's probability that the premise (`Premise.select` over all cited passages) supports
+  the sentence is the score, cut into a label by `thresholds.json`'s `entailment` cut-offs;
+- the lexical hard checks stay and cap the label, with their reasons: a figure or quotation the
+  sources lack → `unsupported`; a name they lack, or a flipped negation → at best `weak`;
+- a sentence copied verbatim from a source is supported unless a hard check fails;
+- when the model rejects a sentence that no hard check explains, the reason names the clause and
+  the words with the least support (`EntailmentJudge.least_supported`);
+- with several citations, ALCE precision asks of each citation whether it is needed: it is
+  irrelevant when it does not support the sentence alone and the others support it without it.
+
+Pairs are batched across sentences; `cancelled` (checked before each sentence) lets the TUI's
+latest keystroke stop an older run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from assistant.models import Verdict, VerdictLabel
+from assistant.verify.evidence import Assessment, Claim, Source, assess
+from assistant.verify.judge import EntailmentJudge
+from assistant.verify.signals import WordBag, supporting_spans
+from assistant.verify.thresholds import EntailmentCuts
+
+HARD_CHECKS = ("missing_numbers", "missing_names", "quote_missing", "negation_mismatch")
+
+
+class VerificationSuperseded(Exception):
+    """A newer request replaced this verification run (raised between sentences)."""
+
+
+@dataclass
+class Job:
+    """One sentence to judge: its claim, cited passages (marker → text) and analysed sources."""
+
+    claim: Claim
+    cited: dict[int, str]
+    sources: dict[int, Source]
+    context: dict[int, Source]
+
+    def subset(self, keys: Iterable[int]) -> Job:
+        ks = list(keys)
+        return Job(
+            self.claim,
+            {k: self.cited[k] for k in ks},
+            {k: self.sources[k] for k in ks},
+            {k: self.context[k] for k in ks if k in self.context},
+        )
+
+
+def _markers(ns: Iterable[int]) -> str:
+    return ", ".join(f"[{n}]" for n in ns)
+
+
+def failed_checks(a: Assessment) -> list[str]:
+    return [k for k in HARD_CHECKS if a.features[k] > 0]
+
+
+def decide(
+    cuts: EntailmentCuts, a: Assessment, prob: float
+) -> tuple[float, VerdictLabel, list[str]]:
+    """(score, label, failed hard checks) from the lexical assessment and the model's probability."""
+    failed = failed_checks(a)
+    score = 1.0 if a.verbatim and not failed else prob
+    return score, cuts.label(prob, failed, verbatim=a.verbatim), failed
+
+
+class EntailmentVerdicts:
+    """Verdicts for batches of jobs from the judge and the calibrated cut-offs."""
+
+    def __init__(self, judge: EntailmentJudge, cuts: EntailmentCuts) -> None:
+        self.judge = judge
+        self.cuts = cuts
+
+    def pair(self, job: Job) -> tuple[str, str]:
+        """(premise, hypothesis) the model reads for a job. The hypothesis is the claim without
+        the editor's attribution ("According to Reuters, …"), which citation metadata vouches for."""
+        return self.judge.premise(job.claim.claim, job.cited).text, job.claim.claim
+
+    def probability(self, job: Job) -> float:
+        return self.judge.probabilities([self.pair(job)])[0]
+
+    def verdicts(
+        self,
+        jobs: Sequence[Job],
+        with_precision: bool = True,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> list[Verdict]:
+        """One verdict per job. Without `cancelled` every pair goes in one batch; with it, the
+        jobs run one by one so that a superseded run stops at its next sentence."""
+        if cancelled is None:
+            self.judge.probabilities([self.pair(j) for j in jobs if j.claim.tokens])
+        out = []
+        for job in jobs:
+            if cancelled is not None and cancelled():
+                raise VerificationSuperseded
+            out.append(self._verdict(job, with_precision))
+        return out
+
+    def _verdict(self, job: Job, with_precision: bool) -> Verdict:
+        claim = job.claim
+        if not claim.tokens:
+            return Verdict(label="unsupported", reasons=("the sentence has no words",))
+        a = assess(claim, job.sources, list(job.context.values()))
+        premise, hypothesis = self.pair(job)
+        prob = self.judge.probabilities([(premise, hypothesis)])[0]
+        score, label, failed = decide(self.cuts, a, prob)
+        cited = list(job.cited)
+        where = _markers(cited)
+        reasons = [f"number '{n}' not in {where}" for n in a.missing_numbers]
+        reasons += [f"'{n}' not in {where}" for n in a.missing_names]
+        reasons += [f'quote not found verbatim in {where}: "{q}"' for q in a.missing_quotes]
+        if a.negation_mismatch:
+            reasons.append(f"negation mismatch with {where}")
+        if label != "supported" and not reasons:
+            reasons.append(f"the entailment model finds little support in {where} (p={prob:.2f})")
+            weak = self.judge.least_supported(hypothesis, premise)
+            if weak is not None:
+                reasons.append(weak.describe())
+
+        overcited: list[int] = []
+        if with_precision and label == "supported" and len(cited) > 1:
+            overcited = self._overcited(job)
+            if overcited:
+                reasons.append(f"{_markers(overcited)} not needed: the other citations support it")
+
+        wanted = WordBag.of([*claim.content, *claim.numbers])
+        signals = {
+            "entailment": round(prob, 4),
+            "coverage": round(a.features["coverage"], 4),
+            "bigram_coverage": round(a.features["bigram_coverage"], 4),
+            **{k: round(a.features[k], 4) for k in HARD_CHECKS},
+            "verbatim": 1.0 if a.verbatim else 0.0,
+        }
+        return Verdict(
+            label=label,
+            score=round(score, 4),
+            reasons=tuple(reasons),
+            signals=signals,
+            supporting={n: supporting_spans(job.cited[n], wanted) for n in cited},
+            overcited=tuple(overcited),
+        )
+
+    def _supported(self, job: Job) -> bool:
+        a = assess(job.claim, job.sources, list(job.context.values()))
+        return decide(self.cuts, a, self.probability(job))[1] == "supported"
+
+    def _overcited(self, job: Job) -> list[int]:
+        cited = list(job.cited)
+        alone = {n: job.subset([n]) for n in cited}
+        rest = {n: job.subset([m for m in cited if m != n]) for n in cited}
+        # Every subset's pair in one batch before the decisions read them from the cache.
+        self.judge.probabilities([self.pair(j) for j in (*alone.values(), *rest.values())])
+        return [n for n in cited if not self._supported(alone[n]) and self._supported(rest[n])]
