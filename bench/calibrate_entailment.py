@@ -38,7 +38,10 @@ def judge_all(
 ) -> tuple[list[float], list[Assessment]]:
     """(probability, lexical assessment) of every example, as the run-time verifier sees it."""
     claims = [Claim.of(e.sentence) for e in examples]
-    pairs = [(judge.premise(c.claim, {1: e.evidence}).text, c.claim) for c, e in zip(claims, examples, strict=True)]
+    pairs = [
+        (judge.premise(c.claim, {1: e.evidence}).text, c.claim)
+        for c, e in zip(claims, examples, strict=True)
+    ]
     probs: list[float] = []
     t0 = time.perf_counter()
     step = 128
@@ -69,7 +72,9 @@ def fit(
     base = EntailmentCuts()
     best = (-1.0, 0.5)
     for c in sorted(set(round(p, 4) for p in probs)):
-        ba = objective(examples, predictions(base.model_copy(update={"supported": c}), probs, assessments))
+        ba = objective(
+            examples, predictions(base.model_copy(update={"supported": c}), probs, assessments)
+        )
         if ba > best[0] + 1e-12:
             best = (ba, c)
     t_sup = best[1]
@@ -122,7 +127,9 @@ def calibrate(
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--artefact", type=Path, help="model folder (default: the committed one)")
-    ap.add_argument("--out", type=Path, default=None, help="default: assistant/verify/thresholds.json")
+    ap.add_argument(
+        "--out", type=Path, default=None, help="default: assistant/verify/thresholds.json"
+    )
     args = ap.parse_args(argv)
     path = args.out or THRESHOLDS_PATH
     th = Thresholds.load(path if path.is_file() else None)

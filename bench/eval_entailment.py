@@ -124,7 +124,14 @@ def _interval(groups: Sequence[str], hits: Sequence[int], seed: int = 7) -> tupl
 def edit_type_table(cases: Sequence[Case], systems: dict[str, list[int]]) -> str:
     """Share of edited (inconsistent) SummEdits summaries each system does not call supported."""
     rows = [
-        (label, [i for i, c in enumerate(cases) if c.example and c.label == 0 and key in c.example.edit_types])
+        (
+            label,
+            [
+                i
+                for i, c in enumerate(cases)
+                if c.example and c.label == 0 and key in c.example.edit_types
+            ],
+        )
         for key, label in EDIT_TYPES.items()
     ]
     rows.append(
@@ -146,7 +153,8 @@ def edit_type_table(cases: Sequence[Case], systems: dict[str, list[int]]) -> str
             lo, hi = _interval(groups, hits)
             cells.append(f"{sum(hits) / len(hits):.2f} [{lo:.2f}, {hi:.2f}]")
         lines.append(
-            f"{label:18s} {len(idx):4d} {len(set(groups)):4d} " + " ".join(f"{c:>24s}" for c in cells)
+            f"{label:18s} {len(idx):4d} {len(set(groups)):4d} "
+            + " ".join(f"{c:>24s}" for c in cells)
         )
     lines.append("(edited rows: share caught; last row: share of consistent summaries supported)")
     return "\n".join(lines)
@@ -228,9 +236,7 @@ def examples_report(cases: Sequence[Case], verdicts: Sequence[Verdict], k: int =
     return "\n".join(out)
 
 
-def evaluate(
-    artefact: Path | None, limit: int | None = None, show_examples: bool = False
-) -> str:
+def evaluate(artefact: Path | None, limit: int | None = None, show_examples: bool = False) -> str:
     from assistant.verify.thresholds import Thresholds
     from assistant.verify.verifier import Verifier
 

@@ -117,9 +117,7 @@ def test_a_rejection_no_hard_check_explains_names_the_least_supported_part():
     assert verdict.label == "unsupported"
     text = " ".join(verdict.reasons)
     assert "little support in [1] (p=0.10)" in text
-    assert 'least supported clause: "the talks were cordial throughout."' in text or (
-        'clause: "and the talks were cordial throughout' in text
-    )
+    assert 'least supported clause: "and the talks were cordial throughout."' in text
     assert "'cordial'" in text
 
 
@@ -127,7 +125,9 @@ def test_a_citation_the_others_make_redundant_is_overcited():
     second = "The talks in Anchorage lasted about three hours, officials said."
     # Supported whenever the premise holds the first passage's wording.
     v, _ = _verifier(lambda p, h: 0.9 if "Vladimir Putin" in p else 0.1)
-    verdict = v.verify_sentence("Putin and Trump met for about three hours.", {1: PASSAGE, 2: second})
+    verdict = v.verify_sentence(
+        "Putin and Trump met for about three hours.", {1: PASSAGE, 2: second}
+    )
     assert verdict.label == "supported"
     assert verdict.overcited == (2,)
 
@@ -171,7 +171,9 @@ def test_a_cancelled_run_stops_at_its_next_sentence():
     sents = [(f"Putin and Trump met in Anchorage, report {i}.", [1]) for i in range(5)]
     calls = iter([False, True])
     with pytest.raises(VerificationSuperseded):
-        v.verify_draft(_draft({"p1": sents}, [_citation(1, PASSAGE)]), cancelled=lambda: next(calls))
+        v.verify_draft(
+            _draft({"p1": sents}, [_citation(1, PASSAGE)]), cancelled=lambda: next(calls)
+        )
     assert len([h for h in model.seen if "report" in h]) == 1
 
 

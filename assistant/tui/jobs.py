@@ -179,3 +179,12 @@ def warm_up(service: DeskService, target: MessagePump) -> None:
         target.post_message(ServiceWarmed(describe_error(exc)))
         return
     target.post_message(ServiceWarmed())
+    if service.verifier.fallback:
+        # The stated fallback: the editor must know which verifier marks the sentences.
+        target.post_message(
+            WorkFailed(
+                "verifier",
+                f"{service.verifier.fallback}; sentences are checked by the lexical verifier",
+                severity="warning",
+            )
+        )

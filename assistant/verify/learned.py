@@ -92,23 +92,41 @@ class EntailmentVerdicts:
     ) -> list[Verdict]:
         """One verdict per job. Without `cancelled` every pair goes in one batch; with it, the
         jobs run one by one so that a superseded run stops at its next sentence."""
+        assessed = [self._assess(j) for j in jobs]
         if cancelled is None:
-            self.judge.probabilities([self.pair(j) for j in jobs if j.claim.tokens])
+            self.judge.probabilities(
+                [
+                    self.pair(j)
+                    for j, a in zip(jobs, assessed, strict=True)
+                    if self._needs_model(j, a)
+                ]
+            )
         out = []
-        for job in jobs:
+        for job, a in zip(jobs, assessed, strict=True):
             if cancelled is not None and cancelled():
                 raise VerificationSuperseded
-            out.append(self._verdict(job, with_precision))
+            out.append(self._verdict(job, a, with_precision))
         return out
 
-    def _verdict(self, job: Job, with_precision: bool) -> Verdict:
+    @staticmethod
+    def _assess(job: Job) -> Assessment:
+        return assess(job.claim, job.sources, list(job.context.values()))
+
+    @staticmethod
+    def _needs_model(job: Job, a: Assessment) -> bool:
+        # A verbatim copy that passes every hard check is supported whatever the model says, so
+        # the model is not asked (most extractive sentences): that keeps drafts fast.
+        return bool(job.claim.tokens) and not (a.verbatim and not failed_checks(a))
+
+    def _probability(self, job: Job, a: Assessment) -> float | None:
+        return self.probability(job) if self._needs_model(job, a) else None
+
+    def _verdict(self, job: Job, a: Assessment, with_precision: bool) -> Verdict:
         claim = job.claim
         if not claim.tokens:
             return Verdict(label="unsupported", reasons=("the sentence has no words",))
-        a = assess(claim, job.sources, list(job.context.values()))
-        premise, hypothesis = self.pair(job)
-        prob = self.judge.probabilities([(premise, hypothesis)])[0]
-        score, label, failed = decide(self.cuts, a, prob)
+        prob = self._probability(job, a)
+        score, label, failed = decide(self.cuts, a, 1.0 if prob is None else prob)
         cited = list(job.cited)
         where = _markers(cited)
         reasons = [f"number '{n}' not in {where}" for n in a.missing_numbers]
@@ -116,7 +134,8 @@ class EntailmentVerdicts:
         reasons += [f'quote not found verbatim in {where}: "{q}"' for q in a.missing_quotes]
         if a.negation_mismatch:
             reasons.append(f"negation mismatch with {where}")
-        if label != "supported" and not reasons:
+        if label != "supported" and not reasons and prob is not None:
+            premise, hypothesis = self.pair(job)
             reasons.append(f"the entailment model finds little support in {where} (p={prob:.2f})")
             weak = self.judge.least_supported(hypothesis, premise)
             if weak is not None:
@@ -130,12 +149,13 @@ class EntailmentVerdicts:
 
         wanted = WordBag.of([*claim.content, *claim.numbers])
         signals = {
-            "entailment": round(prob, 4),
             "coverage": round(a.features["coverage"], 4),
             "bigram_coverage": round(a.features["bigram_coverage"], 4),
             **{k: round(a.features[k], 4) for k in HARD_CHECKS},
             "verbatim": 1.0 if a.verbatim else 0.0,
         }
+        if prob is not None:
+            signals["entailment"] = round(prob, 4)
         return Verdict(
             label=label,
             score=round(score, 4),
@@ -146,13 +166,22 @@ class EntailmentVerdicts:
         )
 
     def _supported(self, job: Job) -> bool:
-        a = assess(job.claim, job.sources, list(job.context.values()))
-        return decide(self.cuts, a, self.probability(job))[1] == "supported"
+        a = self._assess(job)
+        prob = self._probability(job, a)
+        return decide(self.cuts, a, 1.0 if prob is None else prob)[1] == "supported"
 
     def _overcited(self, job: Job) -> list[int]:
         cited = list(job.cited)
-        alone = {n: job.subset([n]) for n in cited}
-        rest = {n: job.subset([m for m in cited if m != n]) for n in cited}
+        subsets = [job.subset([n]) for n in cited] + [
+            job.subset([m for m in cited if m != n]) for n in cited
+        ]
         # Every subset's pair in one batch before the decisions read them from the cache.
-        self.judge.probabilities([self.pair(j) for j in (*alone.values(), *rest.values())])
-        return [n for n in cited if not self._supported(alone[n]) and self._supported(rest[n])]
+        self.judge.probabilities(
+            [self.pair(j) for j in subsets if self._needs_model(j, self._assess(j))]
+        )
+        alone, rest = subsets[: len(cited)], subsets[len(cited) :]
+        return [
+            n
+            for n, one, others in zip(cited, alone, rest, strict=True)
+            if not self._supported(one) and self._supported(others)
+        ]

@@ -1,0 +1,142 @@
+"""Verifier speed: the entailment verifier next to the lexical one, in the same run (`make bench`).
+
+Typical drafts from real coverage: for each of 40 AllSides stories, the human roundup's
+sentences (composed prose, what an LLM or an editor writes), each citing the 1–3 passages of the
+outlets' articles (paragraphs of at most 120 words) that share most of its words, plus two
+sentences copied from those passages (what the extractive generator writes). Each draft is
+verified by `verify_draft` with a fresh verifier (empty caches, models already loaded),
+interleaved entailment / lexical, best of 3. Printed: sentences per second for each, their
+ratio, and the load average, since the machine is shared. `BENCH_VERIFIER_STORIES` changes the
+number of stories.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+
+from assistant.models import Citation, Draft, Paragraph, Section, Sentence, sha256_hex
+from assistant.paths import repo_root
+from assistant.text import content_words, sentence_spans
+
+ALLSIDES = repo_root().parent / "shared" / "data" / "allsides" / "allsides_dev.jsonl"
+MAX_WORDS = 120
+
+
+def _passages(story: dict) -> list[tuple[str, str]]:
+    out = []
+    for item in story["news"].values():
+        for para in item["newBody"]:
+            para = para.strip()
+            if para and len(para.split()) <= MAX_WORDS:
+                out.append((item["newsSource"], para))
+    return out
+
+
+def typical_drafts(n_stories: int) -> list[Draft]:
+    drafts = []
+    with ALLSIDES.open(encoding="utf-8") as fh:
+        for line in fh:
+            if len(drafts) >= n_stories:
+                break
+            story = json.loads(line)
+            passages = _passages(story)
+            roundup = story["roundup"][0] if story.get("roundup") else ""
+            if len(passages) < 3 or not roundup:
+                continue
+            citations = [
+                Citation(
+                    n=i + 1,
+                    passage_id=f"p{i}",
+                    doc_id=f"d{i}",
+                    lineage_id=f"d{i}",
+                    start=0,
+                    end=len(text),
+                    content_hash=sha256_hex(text),
+                    text=text,
+                    outlet=outlet,
+                    kind="outlet",
+                )
+                for i, (outlet, text) in enumerate(passages)
+            ]
+            bags = [content_words(c.text) for c in citations]
+            sentences = []
+            for a, b in sentence_spans(roundup)[:6]:
+                s = roundup[a:b]
+                words = content_words(s)
+                ranked = sorted(range(len(bags)), key=lambda i: -len(words & bags[i]))
+                k = 1 + len(sentences) % 3  # 1, 2 or 3 citations
+                sentences.append(Sentence(text=s, citations=[citations[i].n for i in ranked[:k]]))
+            for c in citations[:2]:
+                spans = sentence_spans(c.text)
+                if spans:
+                    a, b = spans[0]
+                    sentences.append(Sentence(text=c.text[a:b], citations=[c.n]))
+            drafts.append(
+                Draft(
+                    id=f"bench-{story['id']}",
+                    topic=story["issue"],
+                    generator="extractive",
+                    citations=citations,
+                    sections=[
+                        Section(id="body", paragraphs=[Paragraph(id="p1", sentences=sentences)])
+                    ],
+                )
+            )
+    return drafts
+
+
+def _time(make: Callable[[], object], drafts: list[Draft]) -> float:
+    verifier = make()
+    t0 = time.perf_counter()
+    for d in drafts:
+        verifier.verify_draft(d)  # type: ignore[attr-defined]
+    return time.perf_counter() - t0
+
+
+def run() -> None:
+    from assistant.index.embedder import Embedder
+    from assistant.verify.entailment import EntailmentModelError
+    from assistant.verify.judge import EntailmentJudge
+    from assistant.verify.verifier import Verifier
+
+    drafts = typical_drafts(int(os.environ.get("BENCH_VERIFIER_STORIES", "40")))
+    n = sum(len(p.sentences) for d in drafts for s in d.sections for p in s.paragraphs)
+    embedder = Embedder.default()
+    embedder.encode(["warm up"])
+    try:
+        judge = EntailmentJudge()
+        model = judge.model
+    except EntailmentModelError as exc:
+        print(f"no entailment model ({exc}); run `make train-verifier` first")
+        return
+    model.predict(["warm up"], ["warm up"])
+
+    def lexical() -> Verifier:
+        return Verifier(embedder, backend="lexical")
+
+    def entailment() -> Verifier:
+        return Verifier(embedder, judge=EntailmentJudge(model=model), strict=True)
+
+    best = {"entailment": float("inf"), "lexical": float("inf")}
+    for _ in range(3):
+        for name, make in (("entailment", entailment), ("lexical", lexical)):
+            best[name] = min(best[name], _time(make, drafts))
+    load = os.getloadavg()
+    print(
+        f"{len(drafts)} typical drafts, {n} sentences (composed roundup sentences citing 1-3 "
+        f"passages of <= {MAX_WORDS} words, plus copied sentences); best of 3, interleaved"
+    )
+    for name, seconds in best.items():
+        print(f"  {name:10s} {seconds:6.2f} s  {n / seconds:6.1f} sentences/s")
+    print(
+        f"  entailment / lexical time: {best['entailment'] / best['lexical']:.2f}x "
+        f"(target <= 1.0x on typical drafts)"
+    )
+    print(f"  load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+
+
+if __name__ == "__main__":
+    run()
