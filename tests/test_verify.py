@@ -1,5 +1,6 @@
-"""The verifier with the real embedding model: copied sentences pass, altered facts are flagged
-with the specific reason, drafts get unresolved markers removed and ALCE metrics computed."""
+"""The verifier with its real models, for both backends: copied sentences pass, altered facts are
+flagged with the specific reason, drafts get unresolved markers removed and ALCE metrics
+computed."""
 
 from __future__ import annotations
 
@@ -22,11 +23,14 @@ OTHER = (
 )
 
 
-@pytest.fixture(scope="session")
-def verifier():
+@pytest.fixture(scope="module", params=["entailment", "lexical"])
+def verifier(request):
+    """Both backends must behave as an editor expects: the default (the trained entailment
+    model, strict so a missing artefact fails instead of silently testing the fallback) and the
+    lexical fallback."""
     from assistant.verify import Verifier
 
-    return Verifier()
+    return Verifier(backend=request.param, strict=True)
 
 
 def _citation(n: int, text: str, outlet: str = "Reuters", at: datetime | None = None) -> Citation:
@@ -230,10 +234,12 @@ def test_a_draft_larger_than_the_vector_cache_is_verified_like_any_other(verifie
     sentences += [(s, [2]) for s in split_sentences(OTHER)]
     sentences += [(f"Trump and Putin spoke for {n} hours in Anchorage.", [1]) for n in range(20)]
     draft = _draft({"lede": sentences}, [_citation(1, PASSAGE), _citation(2, OTHER)])
+    if verifier.requested != "lexical":
+        pytest.skip("the vector cache is the lexical verifier's")
     expected = verifier.verify_draft(draft)
 
     monkeypatch.setattr(verifier_module, "_CACHE_SIZE", 1)  # 16 vectors
-    small = Verifier(verifier.embedder)
+    small = Verifier(verifier.embedder, backend="lexical")
     # Cache the passage's sentences first: they are then the oldest entries, evicted first.
     small.verify_sentence(split_sentences(PASSAGE)[0], {1: PASSAGE})
     got = small.verify_draft(draft)

@@ -61,4 +61,6 @@ class TimedVerifier:
         cancelled: Callable[[], bool] | None = None,
     ) -> Draft:
         with self.clock.stage("verify"):
-            return self.verifier.verify_draft(draft, only, cancelled)
+            if only is None and cancelled is None:
+                return self.verifier.verify_draft(draft)
+            return self.verifier.verify_draft(draft, only=only, cancelled=cancelled)

@@ -417,6 +417,8 @@ class BatchRunner:
                 "min_sources": o.min_sources,
                 "max_stories": o.max_stories,
                 "generator": self.generator,
+                # Which verifier marked the sentences, and why if it fell back to the lexical one.
+                "verifier": _describe(self.core.verifier),
                 "max_pins": o.max_pins,
                 "max_exclude": o.max_exclude,
                 "vectors": self.vectors_used,
@@ -458,3 +460,8 @@ def _headline(draft: Draft, fallback: str) -> str:
     from assistant.batch.digest import headline_of
 
     return headline_of(draft, fallback)
+
+
+def _describe(verifier: object) -> str:
+    describe = getattr(verifier, "describe", None)
+    return str(describe()) if callable(describe) else type(verifier).__name__

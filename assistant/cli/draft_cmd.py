@@ -98,6 +98,7 @@ def draft_cmd(
             raise click.ClickException(str(exc)) from None
         text = service.render(draft, fmt)
         json_text = service.render(draft, "json") if also_json else None
+        verifier = service.verifier.backend
     finally:
         service.close()
     if out:
@@ -106,10 +107,10 @@ def draft_cmd(
         _write(Path(also_json), json_text)
     if fmt == "json":
         click.echo(text)
-        _report(draft, err_console)
+        _report(draft, err_console, verifier)
         return
     click.echo(text)
-    _report(draft, out_console)
+    _report(draft, out_console, verifier)
 
 
 def _write(path: Path, text: str) -> None:
@@ -122,7 +123,7 @@ def _write(path: Path, text: str) -> None:
     err_console.print(f"wrote {path}", highlight=False, markup=False, emoji=False)
 
 
-def _report(draft: Draft, console: Console) -> None:
+def _report(draft: Draft, console: Console, verifier: str = "") -> None:
     """The flagged sentences with the verifier's reasons, then the metrics."""
     from rich.table import Table
     from rich.text import Text
@@ -154,6 +155,7 @@ def _report(draft: Draft, console: Console) -> None:
         f"[bold]{m.citation_recall:.2f}[/] · citation precision "
         f"[bold]{m.citation_precision:.2f}[/] · "
         f"{len(draft.citations)} citations · generator {draft.generator}"
-        + (f" ({draft.model})" if draft.model else ""),
+        + (f" ({draft.model})" if draft.model else "")
+        + (f" · verifier {verifier}" if verifier else ""),
         highlight=False,
     )

@@ -32,7 +32,14 @@ def finalize(
     from assistant.provenance.footer import build_provenance
 
     disagreements = find_disagreements(draft, store)
-    verified = verifier.verify_draft(with_disagreements(draft, disagreements), only, cancelled)
+    drafted = with_disagreements(draft, disagreements)
+    # Only partial or cancellable runs pass the extra arguments, so a verifier with the plain
+    # `verify_draft(draft)` signature still works for everything else.
+    verified = (
+        verifier.verify_draft(drafted)
+        if only is None and cancelled is None
+        else verifier.verify_draft(drafted, only=only, cancelled=cancelled)
+    )
     return verified.model_copy(
         update={
             "desk_note": build_desk_note(verified, store, disagreements),
