@@ -355,8 +355,6 @@ def settings_as_toml(settings: Settings) -> str:
         "## Uncomment a `# key = value` line to change that setting.",
     ]
     for name, info in Settings.model_fields.items():
-        if name == "sources":  # tables, not a `key = value` line: see assistant/intake/sources.py
-            continue
         value = getattr(settings, name)
         lines.append("")
         lines.extend(f"## {row}".rstrip() for row in (info.description or "").splitlines())
