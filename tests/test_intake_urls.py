@@ -245,3 +245,14 @@ def test_cli_ingest_of_urls_prints_the_summary_and_exits_1_on_a_failed_url(
     assert run.returncode == 1, run.stderr
     assert "Ingest summary" in run.stdout and "new" in run.stdout
     assert "ftp://example.org/x.xml: 'ftp:' URLs are not fetched; only http and https" in run.stderr
+
+
+@pytest.mark.slow
+def test_desk_batch_for_today_sees_undated_fetched_items(svc, server, tmp_path) -> None:
+    items = wire_items("ft-home.xml", n=6)
+    url = server.serve("/undated.xml", rss(items, title="myFT", dated=False))
+    assert svc.ingest([url]).undated == 6
+    today = datetime.now(UTC).date().isoformat()
+    report = svc.batch(day=today, min_sources=1, max_stories=1, out_dir=tmp_path / "out")
+    assert report.exit_code == 0
+    assert sum(len(s["doc_ids"]) for s in report.stories) == 6  # every undated item clustered
