@@ -101,7 +101,9 @@ def test_store_newer_than_the_code_is_refused_and_left_alone(old_workspace) -> N
     db.execute(f"PRAGMA user_version = {CURRENT + 1}")
     db.close()
     before = db_path.read_bytes()
-    with pytest.raises(FormatTooNewError, match=rf"desk\.sqlite: store schema version {CURRENT + 1} is newer"):
+    with pytest.raises(
+        FormatTooNewError, match=rf"desk\.sqlite: store schema version {CURRENT + 1} is newer"
+    ):
         Store(db_path)
     assert db_path.read_bytes() == before
     assert not db_path.with_name("desk.sqlite-wal").exists()
