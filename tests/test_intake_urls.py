@@ -256,3 +256,30 @@ def test_desk_batch_for_today_sees_undated_fetched_items(svc, server, tmp_path) 
     report = svc.batch(day=today, min_sources=1, max_stories=1, out_dir=tmp_path / "out")
     assert report.exit_code == 0
     assert sum(len(s["doc_ids"]) for s in report.stories) == 6  # every undated item clustered
+
+
+@pytest.mark.parametrize("name", ["economist.xml", "wsj_world.xml"])
+def test_a_real_feed_served_by_url_gives_what_the_saved_file_gives(tmp_path, server, name) -> None:
+    from tests.conftest import shared_data
+
+    path = shared_data() / "rss" / name
+    url = server.serve(f"/{name}", path.read_bytes())
+    Workspace.init(tmp_path / "by-url")
+    Workspace.init(tmp_path / "by-file")
+    by_url = DeskService.open(tmp_path / "by-url", LOCAL)
+    by_file = DeskService.open(tmp_path / "by-file")
+    try:
+        fetched, saved = by_url.ingest([url]), by_file.ingest([path])
+        assert fetched.ok and saved.ok
+        assert (fetched.new, fetched.versions, fetched.duplicates) == (
+            saved.new,
+            saved.versions,
+            saved.duplicates,
+        )
+        assert {d.id for d in by_url.store.documents()} == {d.id for d in by_file.store.documents()}
+        assert {d.outlet for d in by_url.store.documents()} == {
+            d.outlet for d in by_file.store.documents()
+        }
+    finally:
+        by_url.close()
+        by_file.close()

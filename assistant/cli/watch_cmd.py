@@ -75,6 +75,10 @@ def watch_cmd(ctx: click.Context, once: bool, wait: float) -> None:
     if err_console.is_terminal:
         from rich.live import Live
 
+        # The table shows every error; log lines would tear through it.
+        quiet = logging.getLogger("desk.watch")
+        quiet.addHandler(logging.NullHandler())
+        quiet.propagate = False
         live = Live(console=err_console, refresh_per_second=4, transient=False)
         live.start()
         on_update = lambda statuses: live.update(_table(statuses))  # noqa: E731
