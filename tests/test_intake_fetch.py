@@ -228,3 +228,13 @@ def test_content_decides_the_kind_and_a_disagreeing_content_type_warns() -> None
     assert advertised_feeds(article_page(), "http://x.test/a/b") == [
         "http://x.test/feeds/world.xml"
     ]
+
+
+def test_command_line_arguments_are_urls_unless_a_file_has_that_name(tmp_path, monkeypatch) -> None:
+    from assistant.intake.url_ingest import looks_like_url
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes:2024.txt").write_text("x", encoding="utf-8")
+    assert looks_like_url("https://example.org/rss") and looks_like_url("javascript:alert(1)")
+    assert looks_like_url("file:///etc/passwd") and looks_like_url("mailto:desk@example.org")
+    assert not looks_like_url("notes:2024.txt") and not looks_like_url("wire/today.xml")

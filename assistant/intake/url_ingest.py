@@ -43,8 +43,11 @@ UNDATED_FLAG = "no date; the fetch time stands in for it in batch windows"
 
 
 def looks_like_url(arg: str) -> bool:
-    """A command-line argument that names a URL (any scheme) rather than a path."""
-    return bool(_URL.match(arg)) and not re.match(r"^[a-zA-Z]:[\\/]", arg)
+    """A command-line argument that names a URL (any scheme) rather than a path; a file that
+    exists under that name (`notes:2024.txt`) stays a path."""
+    if not _URL.match(arg) or re.match(r"^[a-zA-Z]:[\\/]", arg):
+        return False
+    return "://" in arg or not Path(arg).exists()
 
 
 @dataclass
