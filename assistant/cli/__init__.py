@@ -16,6 +16,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "ingest_cmd",
         "Ingest files or folders into the workspace.",
     ),
+    "watch": (
+        "assistant.cli.watch_cmd",
+        "watch_cmd",
+        "Poll the [[sources]] in desk.toml and keep the index current.",
+    ),
     "reindex": (
         "assistant.cli.reindex_cmd",
         "reindex_cmd",

@@ -1,11 +1,10 @@
-"""`desk ingest PATH... [--prune]`: ingest files and folders with progress bars, then a summary
+"""`desk ingest PATH|URL... [--prune]`: ingest files, folders and URLs (feeds, `t.me/s/`
+channels, article pages) with progress bars, then a summary
 table and every skipped or failed file with its reason, names escaped so that none can rewrite
 the terminal. Exit status 1 if anything failed (including an unreadable subfolder).
 `--follow-symlinks` reads what symlinks lead to outside the named folders (refused otherwise)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import click
 from rich.table import Table
@@ -17,7 +16,7 @@ _MAX_DATE_LINES = 20
 
 
 @click.command("ingest")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True)
 @click.option("--prune", is_flag=True, help="Remove documents whose files no longer exist.")
 @click.option(
     "--follow-symlinks",
@@ -30,20 +29,52 @@ _MAX_DATE_LINES = 20
     default=None,
     help="Refuse files larger than this (overrides the max_file_bytes setting).",
 )
+@click.option(
+    "--since",
+    default=None,
+    help="How far back to page t.me/s/ channels: a date (2026-11-30) or an age (36h, 7d). "
+    "Default 7d.",
+)
+@click.option(
+    "--max-items",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Most posts to read from a t.me/s/ channel (default 200).",
+)
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seconds to wait for another writer (desk watch, desk ingest) to release the workspace.",
+)
 @click.pass_context
 def ingest_cmd(
     ctx: click.Context,
-    paths: tuple[Path, ...],
+    paths: tuple[str, ...],
     prune: bool,
     follow_symlinks: bool,
     max_file_bytes: int | None,
+    since: str | None,
+    max_items: int | None,
+    wait: float,
 ) -> None:
-    """Ingest files or folders (text, Markdown, HTML, RSS/Atom, Telegram, JSONL)."""
+    """Ingest files, folders or URLs (text, Markdown, HTML, RSS/Atom, Telegram, JSONL; feed,
+    article and t.me/s/ channel URLs)."""
+    from assistant.intake.since import parse_since
+
+    when = parse_since(since) if since else None
     service = open_service(ctx, {"max_file_bytes": max_file_bytes})
     try:
         with RichProgress() as progress:
             report = service.ingest(
-                list(paths), prune=prune, progress=progress, follow_symlinks=follow_symlinks
+                list(paths),
+                prune=prune,
+                progress=progress,
+                follow_symlinks=follow_symlinks,
+                wait=wait,
+                since=when,
+                max_items=max_items,
             )
     finally:
         service.close()
@@ -65,6 +96,8 @@ def ingest_cmd(
     if len(report.date_flags) > _MAX_DATE_LINES:
         more = len(report.date_flags) - _MAX_DATE_LINES
         out_console.print(f"[yellow]date[/] ... and {more} more documents with flagged dates")
+    for warning in report.warnings:
+        err_console.print(Text.assemble(("warning", "yellow"), f" {printable(warning)}"))
     for path in report.pruned:
         out_console.print(Text.assemble(("pruned", "yellow"), f" {printable(path)}"))
     for path, reason in report.skipped:

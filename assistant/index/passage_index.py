@@ -82,6 +82,8 @@ class PassageIndex:
         self._vectors: VectorStore | None = None
         self._lexical: LexicalIndex | None = None
         self._lineage_sizes: tuple[int, dict[str, int]] | None = None
+        self._vectors_generation: int | None = None
+        """The store generation when this process opened embedded Chroma, or last wrote it."""
         self._closed = False
         self._model_checked = False
         self._record_on_write = False
@@ -124,6 +126,7 @@ class PassageIndex:
             return vectors
         with self._lock:
             if self._vectors is None:
+                self._vectors_generation = self.store.generation()
                 self._vectors = VectorStore(
                     self.workspace.chroma_dir,
                     self.settings.chroma_collection,
@@ -309,6 +312,7 @@ class PassageIndex:
                 embedded += self._reconcile(progress, cancel)
                 self.store.set_meta(self._reconciled_key, str(generation))
             self._refresh_lexical(generation, progress)
+            self._vectors_generation = generation  # this process's Chroma holds it all
         return embedded
 
     def reindex(
@@ -414,7 +418,7 @@ class PassageIndex:
         vectors when it matches the store's generation (exact, and much faster than Chroma's
         filtered HNSW); otherwise Chroma answers with `where`."""
         self.check_model()
-        if filters is not None and where is not None:
+        if filters is not None and (where is not None or self._chroma_behind()):
             lexical = self.lexical()
             if lexical.generation == self.store.generation():
                 scanned = lexical.dense_scan(query_vec, k, filters)
@@ -422,6 +426,17 @@ class PassageIndex:
                     hits, vecs = scanned
                     return [DenseHit(pid, sim) for pid, sim in hits], vecs
         return self.vectors.query(query_vec, k, where)
+
+    def _chroma_behind(self) -> bool:
+        """Embedded Chroma does not show a process what another one (`desk watch`) wrote after
+        it opened: once the store has moved on, the vector copy kept beside BM25 (reloaded
+        from disk by `lexical()`) answers instead. A Chroma server is always current."""
+        opened = self._vectors_generation
+        return (
+            not self.settings.chroma_url
+            and opened is not None
+            and opened != self.store.generation()
+        )
 
     def lexical_search(
         self, query: str, k: int, filters: SearchFilters | None = None

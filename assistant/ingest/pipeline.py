@@ -19,6 +19,7 @@ as it was.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import threading
@@ -45,6 +46,14 @@ if TYPE_CHECKING:
     from assistant.index.passage_index import PassageIndex
 
 
+@dataclass(frozen=True)
+class Fetched:
+    """How items fetched from a URL arrived: when, and the HTTP status."""
+
+    at: datetime
+    status: int
+
+
 @dataclass
 class IngestReport:
     """The outcome of one `Ingestor.run`. Counts are documents unless they say files."""
@@ -69,6 +78,8 @@ class IngestReport:
     """Documents whose date was missing, unparseable or doubtful (see `Document.date_flag`)."""
     date_flags: list[tuple[str, str]] = field(default_factory=list)
     """(`path#item`, why) for every new document stored without a trustworthy date."""
+    warnings: list[str] = field(default_factory=list)
+    """Things worth knowing that did not fail, e.g. a URL whose Content-Type disagreed."""
     pruned: list[str] = field(default_factory=list)
     """Files gone from disk whose documents `prune` removed."""
     skipped: list[tuple[str, str]] = field(default_factory=list)
@@ -88,6 +99,16 @@ class IngestReport:
     @property
     def ok(self) -> bool:
         return not self.failed
+
+    def merge(self, other: IngestReport) -> IngestReport:
+        """This report with `other`'s counts and lists added (store totals: `other`'s, newer)."""
+        for f in dataclasses.fields(self):
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            if f.name in ("documents", "passages"):
+                setattr(self, f.name, theirs)
+            else:
+                setattr(self, f.name, mine + theirs)
+        return self
 
     def counts(self) -> list[tuple[str, int]]:
         return [
@@ -118,6 +139,7 @@ class Ingestor:
         self._near = NearDuplicates(self.settings.near_duplicate_threshold)
         self._feed_twins = FeedTwins()
         self._now = utcnow()
+        self._near_loaded = False
 
     # --- the run -------------------------------------------------------------------------------
     def run(
@@ -134,6 +156,7 @@ class Ingestor:
         report = IngestReport()
         self._now = utcnow()
         self._near.load(self.store.signatures())
+        self._near_loaded = True
         candidates = self._discover(paths, report, follow_symlinks)
         progress.start("reading files", total=len(candidates))
         try:
@@ -156,6 +179,7 @@ class Ingestor:
         report.failed = [(printable(p), printable(r)) for p, r in report.failed]
         report.date_flags = [(printable(p), printable(r)) for p, r in report.date_flags]
         report.pruned = [printable(p) for p in report.pruned]
+        report.warnings = [printable(w) for w in report.warnings]
         return report
 
     def _discover(
@@ -247,15 +271,27 @@ class Ingestor:
         if empty:
             report.skipped.append((key, f"{empty} item(s) without text"))
 
-    def _add_item(self, item: Item, key: str, old_docs: set[str], report: IngestReport) -> bool:
+    def _add_item(
+        self,
+        item: Item,
+        key: str,
+        old_docs: set[str],
+        report: IngestReport,
+        fetched: Fetched | None = None,
+    ) -> bool:
         text, cut = collapse_repeats(item.text)
         if not text.strip():
             return False
         content_hash = sha256_hex(normalize_for_hash(text))
         doc_id = f"doc_{content_hash[:16]}"
         location = SourceLocation(path=key, item=item.item)
+        # What this URL's item (same GUID, same post, same page) was before: a changed text
+        # there is an update of that story, not a twin of it nor a new one.
+        before = self.store.sighted_at(key, item.item) if fetched is not None else None
+        if before == doc_id:
+            return True  # seen here already, unchanged
         stored = self.store.get_document(doc_id)
-        if stored is None:
+        if stored is None and before is None:
             stored = self._feed_twins.twin(self.store, item)
             doc_id = stored.id if stored is not None else doc_id
         if stored is not None:
@@ -267,6 +303,8 @@ class Ingestor:
                     url=item.url,
                     published_at=item.published_at,
                     location=location,
+                    fetched_at=fetched.at if fetched else None,
+                    http_status=fetched.status if fetched else None,
                 )
             )
             if _earlier(item.published_at, stored.published_at):
@@ -291,6 +329,9 @@ class Ingestor:
             return True
         sig = minhash(text)
         match = self._near.best_match(sig)
+        if before is not None and self.store.has_document(before):
+            prior = self.store.get_document(before)
+            match = (before, (prior.lineage_id if prior else None) or before, 1.0)
         lineage = doc_id
         becomes_root = False
         if match is not None:
@@ -318,9 +359,13 @@ class Ingestor:
             lineage_id=lineage,
             genre=item.genre,
             section=item.section,
+            fetched_at=fetched.at if fetched else None,
         )
         self.store.add_document(
-            doc, make_passages(doc, self.settings.chunk_max_chars), to_bytes(sig)
+            doc,
+            make_passages(doc, self.settings.chunk_max_chars),
+            to_bytes(sig),
+            http_status=fetched.status if fetched else None,
         )
         self._near.add(doc_id, lineage, sig)
         self._feed_twins.add(doc, item.guid)
@@ -338,6 +383,49 @@ class Ingestor:
             report.undated += 1
             report.date_flags.append((str(location), item.date_flag))
         return True
+
+    def add_fetched(
+        self, key: str, items: list[Item], fetched: Fetched, report: IngestReport
+    ) -> None:
+        """Store items fetched from the URL `key`, in one transaction. Unlike a changed file's,
+        a URL's earlier items stay: a feed drops old items and a page is rewritten, and neither
+        unpublishes what the desk already has. A changed item is a new version in its lineage."""
+        if not self._near_loaded:
+            self._near.load(self.store.signatures())
+            self._near_loaded = True
+        empty = 0
+        try:
+            with self.store.transaction():
+                ordered = sorted(
+                    items, key=lambda it: (it.published_at is None, it.published_at or self._now)
+                )
+                for item in ordered:
+                    if not self._add_item(item, key, set(), report, fetched):
+                        empty += 1
+        except BaseException:
+            self._near = NearDuplicates(self.settings.near_duplicate_threshold)
+            self._near_loaded = False
+            raise
+        if empty:
+            report.skipped.append((key, f"{empty} item(s) without text"))
+
+    def finish(
+        self,
+        report: IngestReport,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> IngestReport:
+        """Embed what is new, count the store and make the report printable (see `run`)."""
+        if self.index is not None:
+            report.embedded += self.index.sync(progress=progress or NullProgress(), cancel=cancel)
+        report.documents = self.store.count_documents()
+        report.passages = self.store.count_passages()
+        report.skipped = [(printable(p), printable(r)) for p, r in report.skipped]
+        report.failed = [(printable(p), printable(r)) for p, r in report.failed]
+        report.date_flags = [(printable(p), printable(r)) for p, r in report.date_flags]
+        report.pruned = [printable(p) for p in report.pruned]
+        report.warnings = [printable(w) for w in report.warnings]
+        return report
 
     def _move_lineage(self, old: str, new: str) -> None:
         for member in self.store.lineage_documents(old):

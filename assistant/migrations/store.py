@@ -72,7 +72,22 @@ def _create_v1(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
-STEPS: tuple[Step, ...] = (_create_v1,)
+def _v1_to_v2(db: sqlite3.Connection) -> None:
+    """Live intake: a fetched document's fetch time (the batch window's stand-in for a missing
+    date), and each URL's conditional-GET state (ETag, Last-Modified)."""
+    db.execute("ALTER TABLE documents ADD COLUMN fetched_at TEXT")
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS fetch_state (
+    url TEXT PRIMARY KEY,
+    etag TEXT,
+    last_modified TEXT,
+    status INTEGER NOT NULL,
+    fetched_at TEXT NOT NULL
+)"""
+    )
+
+
+STEPS: tuple[Step, ...] = (_create_v1, _v1_to_v2)
 """`STEPS[n]` takes the schema from version n to n+1 (step 0 creates version 1)."""
 
 CURRENT = len(STEPS)

@@ -7,6 +7,7 @@ work runs in thread workers (`assistant.tui.jobs`) that report back through mess
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from functools import partial
@@ -43,6 +44,9 @@ from assistant.tui.widgets.paragraph_editor import ParagraphEditor
 from assistant.tui.widgets.passage_table import PassageTable
 from assistant.tui.widgets.provenance_view import ProvenanceView
 from assistant.tui.widgets.status_bar import StatusBar
+
+WIRE_CHECK_S = 5.0
+"""How often the screen looks for new wire (a one-row SQLite read in a worker thread)."""
 
 
 class DraftingScreen(Screen[None]):
@@ -99,6 +103,26 @@ class DraftingScreen(Screen[None]):
         self.query_one(ParagraphEditor).display = False
         self.query_one("#stream", Log).display = False
         self.load_session(self.session)
+        # New wire from another process (`desk watch`) moves the store's generation: then the
+        # stale-sources check runs again and the status bar says the index changed.
+        self._wire_generation: int | None = None
+        self.set_interval(WIRE_CHECK_S, self._check_wire)
+
+    def _check_wire(self) -> None:
+        if self.session.draft is None or self._job is not None:
+            return
+        snapshot = self._snapshot()
+
+        def check() -> None:
+            now = self.service.store.generation()
+            seen, self._wire_generation = self._wire_generation, now
+            if seen is not None and seen != now:
+                staleness = self.service.staleness(snapshot)
+                if staleness.generation_then is None:  # a session saved before generations
+                    staleness = dataclasses.replace(staleness, generation_then=seen)
+                self.post_message(StalenessChecked(staleness))
+
+        self.run_worker(check, thread=True, group="wire", exclusive=True, exit_on_error=False)
 
     # --- the session ---------------------------------------------------------------------------
     def load_session(self, session: Session) -> None:
