@@ -134,10 +134,12 @@ class Settings(BaseSettings):
     """What runs the embedding model: `torch` (sentence-transformers) or `onnx` (ONNX Runtime on
     the same weights, exported once into the cache folder; vectors agree to cosine ≥ 0.9999, so
     switching needs no reindex)."""
-    verifier: Literal["entailment", "lexical"] = "entailment"
-    """What checks each sentence: `entailment` (the trained cross-encoder committed in
-    `assistant/verify/model/`, with the lexical hard checks kept) or `lexical` (similarity and
-    word coverage; also the stated fallback when the model's files are missing or corrupt)."""
+    verifier: Literal["entailment", "lexical"] = "lexical"
+    """What checks each sentence: `lexical` (similarity and word coverage with hard checks; the
+    default, because on the held-out consistency data it still scores higher, see the README's
+    Verifier results) or `entailment` (the trained cross-encoder committed in
+    `assistant/verify/model/`, with the lexical hard checks kept; it falls back to `lexical`,
+    saying so, when the model's files are missing or corrupt)."""
     verifier_model: Path | None = None
     """Folder of an entailment model (config.json + adapter.safetensors); unset uses the
     committed one."""

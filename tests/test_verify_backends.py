@@ -44,7 +44,7 @@ class ScriptedModel:
 def _verifier(rule, **cuts) -> tuple[Verifier, ScriptedModel]:
     model = ScriptedModel(rule)
     th = Thresholds().model_copy(update={"entailment": EntailmentCuts(**cuts)})
-    return Verifier(thresholds=th, judge=EntailmentJudge(model=model)), model  # type: ignore[arg-type]
+    return Verifier(thresholds=th, backend="entailment", judge=EntailmentJudge(model=model)), model  # type: ignore[arg-type]
 
 
 def _citation(n: int, text: str) -> Citation:
@@ -199,7 +199,7 @@ def test_a_superseded_edit_never_starts_verifying():
 # --- the stated fallback -------------------------------------------------------------------
 def test_a_missing_model_falls_back_to_the_lexical_verifier_and_says_so(tmp_path, caplog):
     missing = tmp_path / "no-model"
-    v = Verifier(model_dir=missing)
+    v = Verifier(backend="entailment", model_dir=missing)
     with caplog.at_level(logging.WARNING, logger="assistant.verify.verifier"):
         verdict = v.verify_sentence("The talks lasted about three hours.", {1: PASSAGE})
     assert verdict.label == "supported"
@@ -222,13 +222,13 @@ def test_corrupt_weights_fall_back_naming_the_weights_file(tmp_path):
         )
     )
     (folder / "adapter.safetensors").write_bytes(b"\x00not safetensors\xff" * 10)
-    v = Verifier(model_dir=folder)
+    v = Verifier(backend="entailment", model_dir=folder)
     assert v.backend == "lexical"
     assert str(folder / "adapter.safetensors") in (v.fallback or "")
 
 
 def test_strict_mode_raises_instead_of_falling_back(tmp_path):
-    v = Verifier(model_dir=tmp_path / "none", strict=True)
+    v = Verifier(backend="entailment", model_dir=tmp_path / "none", strict=True)
     with pytest.raises(EntailmentModelError, match="config.json"):
         v.verify_sentence("The talks lasted about three hours.", {1: PASSAGE})
 
@@ -241,3 +241,17 @@ def test_the_lexical_backend_never_loads_the_model(tmp_path):
 def test_an_unknown_backend_is_refused():
     with pytest.raises(ValueError, match="unknown verifier backend"):
         Verifier(backend="magic")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("choice", ["entailment", "lexical"])
+def test_the_verifier_setting_chooses_the_services_backend(tmp_path, choice):
+    from assistant.service import DeskService
+    from assistant.workspace import Workspace
+
+    Workspace.init(tmp_path / "ws")
+    service = DeskService.open(tmp_path / "ws", overrides={"verifier": choice})
+    try:
+        assert service.verifier.requested == choice
+        assert service.verifier.backend == choice  # the committed model loads when asked for
+    finally:
+        service.close()

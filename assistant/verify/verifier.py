@@ -75,7 +75,7 @@ class Verifier:
         self,
         embedder: Embedder | None = None,
         thresholds: Thresholds | None = None,
-        backend: Backend = "entailment",
+        backend: Backend = "lexical",
         model_dir: Path | None = None,
         judge: EntailmentJudge | None = None,
         strict: bool = False,
