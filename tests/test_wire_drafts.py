@@ -114,3 +114,61 @@ def test_a_session_saved_before_the_flag_still_loads():
     assert Section.model_validate(old).not_provided is None
     fixture = Path(__file__).parent / "data" / "workspace_v1"
     assert fixture.is_dir()
+
+
+def _drafts(archive_drafts):
+    return [d for _, d in archive_drafts[1] if not isinstance(d, Exception)]
+
+
+def test_archive_headlines_are_cited_source_headlines_in_headline_form(archive_drafts):
+    service, _ = archive_drafts
+    for d in _drafts(archive_drafts):
+        h = audit.headline_sentence(d)
+        assert h is not None, d.topic
+        assert audit.headline_words(d) <= audit.HEADLINE_MAX_WORDS, h.text
+        assert not h.text.endswith("."), h.text
+        assert ":" not in h.text.split()[0] and " UTC" not in h.text, h.text
+        assert audit.headline_supported(d), (h.text, h.verdict)
+        # Built from the story's own source headlines: the cited item's title.
+        cited = d.citation(h.citations[0])
+        assert cited is not None and cited.title
+        assert h.text.casefold() in cited.title.casefold(), (h.text, cited.title)
+
+
+def test_archive_drafts_pass_the_attribution_and_coherence_rules(archive_drafts):
+    for d in _drafts(archive_drafts):
+        a = audit.DraftAudit.of(d)
+        assert a.debris == () and a.double_attributions == () and a.broken_attributions == ()
+        assert a.dangling == () and a.near_duplicates == (), d.topic
+        lede = d.section("lede")
+        assert lede is not None
+        prefixes = [
+            s.text.split(",", 1)[0]
+            for p in lede.paragraphs
+            for s in p.sentences
+            if s.text.startswith("According to ")
+        ]
+        outlets = [p.removeprefix("According to ").split(" at ")[0] for p in prefixes]
+        assert len(outlets) == len(set(outlets)), prefixes  # each outlet named once
+
+
+def test_a_lede_opens_with_the_latest_development_then_runs_in_time_order(archive_drafts):
+    checked = 0
+    for d in _drafts(archive_drafts):
+        lede = d.section("lede")
+        sents = [s for p in lede.paragraphs for s in p.sentences] if lede else []
+        times = [d.citation(s.citations[0]).published_at for s in sents if s.citations]
+        if len(times) >= 2 and all(times):
+            checked += 1
+            assert times[0] == max(times), times
+            assert times[1:] == sorted(times[1:]), times
+    assert checked
+
+
+def test_the_demo_headline_is_in_headline_form(demo_service):
+    d = demo_service.draft("Kremlin compromise signal and the Ankara summit")
+    h = audit.headline_sentence(d)
+    assert h is not None and audit.headline_words(d) <= audit.HEADLINE_MAX_WORDS, h
+    assert audit.headline_supported(d) and not h.text.endswith(".")
+    a = audit.DraftAudit.of(d)
+    assert a.debris == () and a.double_attributions == () and a.dangling == ()
