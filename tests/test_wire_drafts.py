@@ -172,3 +172,20 @@ def test_the_demo_headline_is_in_headline_form(demo_service):
     assert audit.headline_supported(d) and not h.text.endswith(".")
     a = audit.DraftAudit.of(d)
     assert a.debris == () and a.double_attributions == () and a.dangling == ()
+
+
+def test_one_outlet_is_one_independent_source(archive_drafts):
+    """WSJ's news item and its opinion column on the tanker seizure are one source, not two."""
+    seen_one_outlet_many_items = False
+    for d in _drafts(archive_drafts):
+        assert d.desk_note is not None
+        used = {
+            n for s in d.sections for p in s.paragraphs for x in p.sentences for n in x.citations
+        }
+        cited = [c for c in d.citations if c.n in used]
+        outlets = {c.outlet for c in cited}
+        assert d.desk_note.independent_sources == len(outlets), (d.topic, d.desk_note.text)
+        if len({c.lineage_id for c in cited}) > len(outlets):
+            seen_one_outlet_many_items = True
+            assert f"{len(outlets)} independent source" in d.desk_note.text
+    assert seen_one_outlet_many_items
