@@ -231,6 +231,27 @@ class Paragraph(BaseModel):
     """What repair did to LLM output (retried, replaced by source sentence, dropped)."""
 
 
+class CandidatePassage(_Frozen):
+    """A passage offered to the editor for a section the sources do not fill (an analysis or
+    opinion item, a hedged statement): source text, never part of the draft's sentences."""
+
+    passage_id: str
+    doc_id: str
+    outlet: str
+    text: str
+    why: str
+    """Why it is a candidate, e.g. `opinion item`, `hedged: "may"`."""
+    published_at: datetime | None = None
+
+
+class NotProvided(_Frozen):
+    """The flag on a section the sources cannot fill: said plainly, with the strongest
+    candidate passages. Not a sentence: kept out of the citation metrics."""
+
+    reason: str = "not provided by the sources"
+    candidates: tuple[CandidatePassage, ...] = ()
+
+
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -241,6 +262,9 @@ class Section(BaseModel):
     paragraphs: list[Paragraph] = Field(default_factory=list)
     query: str | None = None
     """The retrieval query the section was drafted from."""
+    not_provided: NotProvided | None = None
+    """Set when the sources do not speak to the section (it then has no paragraphs); absent in
+    drafts stored before the flag existed."""
 
 
 class Metrics(_Frozen):

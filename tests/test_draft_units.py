@@ -314,9 +314,13 @@ def test_a_successful_retry_is_kept(passages, verifier):
 
 def test_uncitable_llm_sentence_is_dropped_and_unresolved_markers_reported(passages, verifier):
     gen = _ScriptedGenerator("llama-cpp", [["Bananas are yellow and rich in potassium [42]."]] * 2)
-    draft = _drafter(passages, verifier, gen).draft(
-        TOPIC, SearchFilters(), "llama-cpp", sections=["lede"]
-    )
+    from assistant.drafting.drafter import EmptyDraftError
+
+    with pytest.raises(EmptyDraftError, match="no supported sentence") as failed:
+        _drafter(passages, verifier, gen).draft(
+            TOPIC, SearchFilters(), "llama-cpp", sections=["lede"]
+        )
+    draft = failed.value.draft
     assert draft.sections[0].paragraphs == []  # nothing unsupported survives unflagged
     assert draft.citations == []
 
@@ -331,9 +335,14 @@ def test_uncitable_llm_sentence_is_dropped_and_unresolved_markers_reported(passa
 def test_extractive_output_is_not_rewritten_but_stays_flagged(passages, verifier):
     idx = 1
     gen = _ScriptedGenerator("extractive", [[f"{INVENTED} [{idx}]."]])
-    draft = _drafter(passages, verifier, gen).draft(
-        TOPIC, SearchFilters(), "extractive", sections=["lede"]
-    )
+    from assistant.drafting.drafter import EmptyDraftError
+
+    # Its only sentence is unsupported: the draft fails, and carries what was drafted.
+    with pytest.raises(EmptyDraftError) as failed:
+        _drafter(passages, verifier, gen).draft(
+            TOPIC, SearchFilters(), "extractive", sections=["lede"]
+        )
+    draft = failed.value.draft
     (sentence,) = draft.sections[0].paragraphs[0].sentences
     assert sentence.verdict is not None and sentence.verdict.label != "supported"
     assert draft.sections[0].paragraphs[0].repaired == []

@@ -94,7 +94,11 @@ def test_ft_descriptions_lose_image_and_trailing_category_link():
     assert "&gt;Markets&lt;/a&gt;" in raw, "the real FT feed closes items with a category link"
     items = _rss(data, "ft-home.xml")
     first = items[0]
-    assert first.text == "The tide has turned against the cap-weighted index"
+    # The headline opens the text (citable), then the standfirst without the category link.
+    assert first.text == (
+        "Chart of the Week: Year of the equal-weighted S&P 500? "
+        "The tide has turned against the cap-weighted index"
+    )
     assert first.section == "Markets"
     for it in items:
         assert not it.text.endswith(("Markets", "The Big Read", "World", "Economy")), it.text

@@ -56,12 +56,20 @@ LEAD_CHARS = 400
 def lead_text(doc: Document, max_chars: int = LEAD_CHARS) -> str:
     """Title plus the body's first sentences up to `max_chars`: what a doc is clustered on."""
     lead = ""
-    for sentence in split_sentences(doc.text):
+    title = (doc.title or "").strip()
+    text = doc.text
+    if title and doc.format in ("rss", "atom"):
+        # Feed items open with their headline (`feeds.with_title`): the lead is what follows.
+        from assistant.ingest.loaders.feeds import with_title
+
+        head = with_title(title, "")
+        if head and text.startswith(head) and text != head:
+            text = text[len(head) :].lstrip()
+    for sentence in split_sentences(text):
         if lead and len(lead) + len(sentence) > max_chars:
             break
         lead = f"{lead} {sentence}".strip()
     lead = lead[: max_chars * 2]
-    title = (doc.title or "").strip()
     if title and not lead.lower().startswith(title.lower()):
         return f"{title}. {lead}".strip()
     return lead or title

@@ -13,6 +13,7 @@ paragraph.
 from __future__ import annotations
 
 import dataclasses
+import re
 import threading
 import uuid
 from collections.abc import Callable, Sequence
@@ -31,9 +32,12 @@ from assistant.drafting.repair import (
     feedback_for,
     parse_paragraph,
 )
+from assistant.errors import DeskError
 from assistant.models import (
+    CandidatePassage,
     Citation,
     Draft,
+    NotProvided,
     Paragraph,
     Passage,
     SearchFilters,
@@ -53,6 +57,23 @@ if TYPE_CHECKING:
     from assistant.store import Store
 
 OnToken = Callable[[str, str], None]
+
+
+class EmptyDraftError(DeskError):
+    """The draft holds no sentence its sources support: a failure, never an empty output."""
+
+    def __init__(self, draft: Draft) -> None:
+        sentences = sum(len(p.sentences) for s in draft.sections for p in s.paragraphs)
+        super().__init__(
+            f"no supported sentence for the topic '{draft.topic}': "
+            + (
+                f"the verifier supports none of the {sentences} sentence(s) drafted"
+                if sentences
+                else "the sources retrieved for it gave no usable sentence"
+            )
+            + "; widen the filters (--since/--until/--source) or ingest sources on it"
+        )
+        self.draft = draft
 
 
 class _Numbering:
@@ -194,7 +215,15 @@ class Drafter:
                 draft.sections.append(section)
             progress.advance()
         progress.done()
-        return self._finish(draft, numbering, gen)
+        draft = self._finish(draft, numbering, gen)
+        if not any(
+            sent.verdict is not None and sent.verdict.label == "supported"
+            for sec in draft.sections
+            for p in sec.paragraphs
+            for sent in p.sentences
+        ):
+            raise EmptyDraftError(draft)
+        return draft
 
     def draft_section(
         self,
@@ -380,7 +409,57 @@ class Drafter:
         title = spec.title
         if spec.derive_title and paragraphs:
             title = self._title(draft, paragraphs, numbering, exclude_section or spec.id)
-        return Section(id=spec.id, title=title, paragraphs=paragraphs, query=query)
+        flag = None
+        if not paragraphs and not avoid:
+            # Never a bare heading: the section says the sources do not provide it, and offers
+            # the editor what comes closest (framing items, hedged statements).
+            flag = NotProvided(candidates=self._candidates(offered))
+            if spec.derive_title and not title:
+                title = _purpose_title(spec)
+        return Section(
+            id=spec.id, title=title, paragraphs=paragraphs, query=query, not_provided=flag
+        )
+
+    def _candidates(self, offered: Sequence[NumberedPassage], n: int = 3) -> tuple:
+        """The strongest passages for an editor to fill an unprovided section from: analysis
+        and opinion items first, then hedged statements, then the rest in retrieval order."""
+        from assistant.drafting.generators.extractive import HEDGED
+
+        ranked: list[tuple[int, int, CandidatePassage]] = []
+        for i, np_ in enumerate(offered):
+            p = np_.passage
+            doc = self.store.get_document(p.doc_id) if self.store is not None else None
+            genre = doc.genre if doc is not None else None
+            hedge = HEDGED.search(p.text)
+            if genre in ("analysis", "opinion"):
+                why, rank = f"{genre} item", 0
+            elif hedge:
+                why, rank = f'hedged: "{hedge.group(0)}"', 1
+            else:
+                why, rank = "closest passage", 2
+            text = p.text if len(p.text) <= 400 else p.text[:400].rsplit(" ", 1)[0] + " …"
+            ranked.append(
+                (
+                    rank,
+                    i,
+                    CandidatePassage(
+                        passage_id=p.id,
+                        doc_id=p.doc_id,
+                        outlet=p.outlet,
+                        text=text,
+                        why=why,
+                        published_at=p.published_at,
+                    ),
+                )
+            )
+        ranked.sort(key=lambda r: (r[0], r[1]))
+        seen: set[str] = set()
+        out: list[CandidatePassage] = []
+        for _, _, c in ranked:
+            if c.doc_id not in seen:
+                seen.add(c.doc_id)
+                out.append(c)
+        return tuple(out[:n])
 
     def _title(
         self, draft: Draft, paragraphs: list[Paragraph], numbering: _Numbering, section_id: str
@@ -443,3 +522,11 @@ def _unique_ids(section_id: str, paragraphs: list[Paragraph]) -> list[Paragraph]
         taken.add(pid)
         out.append(p.model_copy(update={"id": pid}))
     return out
+
+
+def _purpose_title(spec: HouseSection) -> str:
+    """A plain title for a flagged body section, from its purpose ("A titled section on the
+    main event: ..." -> "The main event"), so its note stands under a heading of its own."""
+    m = re.search(r"\bsection on (?:the )?([^:.;]+)", spec.purpose)
+    what = m.group(1).strip() if m else spec.id.replace("_", " ")
+    return f"The {what}" if m else what.capitalize()

@@ -71,7 +71,8 @@ def build_desk_note(
                     continue
                 cited_sentences += 1
                 claim = f"{paragraph_label(section.id, i)}: “{sentence.text}” {_markers(ns)}"
-                if len({source_of[n] for n in ns}) == 1:
+                # One outlet is one source, however many of its items are cited.
+                if len({sources[source_of[n]].outlet for n in ns}) == 1:
                     single.append(claim)
                 if all(sources[source_of[n]].kind == "telegram" for n in ns):
                     telegram_only.append(claim)
@@ -89,7 +90,7 @@ def build_desk_note(
     )
     return DeskNote(
         text=text,
-        independent_sources=len(sources),
+        independent_sources=len({s.outlet for s in sources}),
         kinds={k: kinds[k] for k in KIND_LABELS if kinds[k]},
         span_start=span_start,
         span_end=span_end,
@@ -112,9 +113,9 @@ def _prose(
 ) -> str:
     if not sources:
         return "This draft cites no sources; every sentence in it is unsourced."
-    parts = [
-        f"This draft rests on {_plural(len(sources), 'independent source', 'independent sources')}"
-    ]
+    # Independent sources are distinct lineages from distinct (normalised) outlets.
+    outlets = len({s.outlet for s in sources})
+    parts = [f"This draft rests on {_plural(outlets, 'independent source', 'independent sources')}"]
     mix = []
     for kind, (one, many) in KIND_LABELS.items():
         members = [s for s in sources if s.kind == kind]
@@ -128,7 +129,7 @@ def _prose(
                 f"{_markers(sorted(n for g in group for n in g.markers))}"
                 for outlet, group in by_outlet.items()
             )
-            mix.append(f"{_plural(len(members), one, many)} ({names})")
+            mix.append(f"{_plural(len(by_outlet), one, many)} ({names})")
     parts[0] += ": " + "; ".join(mix) + "."
     if span_start and span_end:
         parts.append(

@@ -160,6 +160,8 @@ def read_markdown(text: str, draft: Draft) -> tuple[Draft, list[DanglingMarker]]
         block.clear()
         if _NOTE.match(para):
             return  # the desk note is recomputed, not part of the text
+        if para.startswith("> **Not provided by the sources.**"):
+            return  # the section's flag, kept from the draft below, not text
         if current is None or current.id in ("headline", "dek"):
             # Before the first `##`: italic paragraphs right under the headline are the dek.
             is_dek = (
@@ -188,6 +190,10 @@ def read_markdown(text: str, draft: Draft) -> tuple[Draft, list[DanglingMarker]]
         else:
             flush()
     flush()
+    for s in sections:
+        old = draft.section(s.id)
+        if not s.paragraphs and old is not None and old.not_provided is not None:
+            s.not_provided = old.not_provided
     return draft.model_copy(update={"sections": sections}, deep=True), dangling
 
 

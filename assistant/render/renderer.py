@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import DeskError
-from assistant.models import Draft, ProvenanceEntry, Sentence
+from assistant.models import Draft, NotProvided, ProvenanceEntry, Sentence
 from assistant.provenance.footer import utc_label
 from assistant.provenance.markdown import DEFAULT_TITLES, md_carried, md_escape, md_link
 
@@ -144,6 +144,8 @@ class SectionView:
     id: str
     title: str | None
     paragraphs: list[ParagraphView]
+    not_provided: NotProvided | None = None
+    """The flag on a section the sources do not fill, with its candidate passages."""
 
 
 @dataclass
@@ -216,7 +218,12 @@ def build_view(draft: Draft) -> dict[str, Any]:
             paragraphs.append(ParagraphView(p.id, sentences))
         title = section.title or DEFAULT_TITLES.get(section.id)
         sections.append(
-            SectionView(section.id, None if section.id in UNTITLED else title, paragraphs)
+            SectionView(
+                section.id,
+                None if section.id in UNTITLED else title,
+                paragraphs,
+                section.not_provided if not paragraphs else None,
+            )
         )
     entry_views = [
         EntryView(

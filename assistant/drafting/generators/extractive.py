@@ -173,24 +173,34 @@ class ExtractiveGenerator:
         spec = HouseSection.of(request.section)
         prefer = spec.prefer
         check_cancel(cancel)
+        if request.section.id == "headline":
+            line = self.headline(request)
+            if line is not None and on_token is not None:
+                on_token(line)
+            return [line] if line is not None else []
         chosen = self.choose(request)
         if not chosen:
             return []
         if prefer == "newest":
-            # A lede reads as a sequence: the newest items, told in the order they happened.
+            # A lede opens with the latest development, then tells the rest in time order.
             chosen.sort(key=lambda c: (_ts(c), c.order))
+            chosen = [chosen[-1], *chosen[:-1]]
         one_day = (
             len({c.np.passage.published_at.date() for c in chosen if c.np.passage.published_at})
             <= 1
         )
         paragraphs: list[str] = []
         per = max(1, spec.max_sentences)
+        named: set[str] = set()
         for start in range(0, len(chosen), per):
             parts: list[str] = []
             for c in chosen[start : start + per]:
                 text = c.text
-                if spec.attribution:
-                    text = attribute(text, c.np, with_date=not one_day)
+                if spec.attribution and c.np.passage.outlet not in named:
+                    # Each outlet is named once; a sentence that attributes itself keeps its own.
+                    named.add(c.np.passage.outlet)
+                    if not _attributed(text):
+                        text = attribute(text, c.np, with_date=not one_day)
                 sentence = with_marker(text, c.n)
                 parts.append(sentence)
                 if on_token is not None:
@@ -199,6 +209,49 @@ class ExtractiveGenerator:
             if len(paragraphs) >= max(1, spec.paragraphs):
                 break
         return paragraphs
+
+    # --- the headline ------------------------------------------------------------------------
+    def headline(self, request: SectionRequest) -> str | None:
+        """A headline in headline form, cited: the story's own source headlines first (a feed
+        item's text opens with its headline), then its short lead sentences; at most
+        `HEADLINE_WORDS` words, no time stamp, no closing full stop. The most central of the
+        candidates wins, news headlines before opinion ones."""
+        cands: list[tuple[str, NumberedPassage, bool]] = []
+        seen: set[str] = set()
+        for lead_only in (True, False):
+            # Headlines and lead sentences first; any short sentence only when none is usable.
+            for np_ in request.passages:
+                p = np_.passage
+                spans = sentence_spans(p.text)
+                for i, (a, b) in enumerate(spans[:1] if lead_only else spans):
+                    text = _headline_form(p.text[a:b])
+                    if text is None or normalize_for_hash(text) in seen:
+                        continue
+                    is_title = i == 0 and p.start == 0 and bool(p.title)
+                    seen.add(normalize_for_hash(text))
+                    cands.append((text, np_, is_title and _is_title(text, p.title or "")))
+            if cands:
+                break
+        if not cands:
+            return None
+        vecs = self._embed([t for t, _, _ in cands])
+        topic = self._embed([request.topic])[0]
+        centroid = vecs.mean(axis=0)
+        centroid = centroid / (float((centroid @ centroid) ** 0.5) or 1.0)
+
+        def score(i: int) -> float:
+            text, np_, is_title = cands[i]
+            framing = _FRAMING_LABEL.match(np_.passage.title or "") is not None
+            return (
+                0.5 * float(vecs[i] @ topic)
+                + 0.5 * float(vecs[i] @ centroid)
+                + 0.1 * is_title
+                - 0.2 * framing
+            )
+
+        best = max(range(len(cands)), key=lambda i: (score(i), -i))
+        text, np_, _ = cands[best]
+        return f"{text} [{np_.n}]"
 
     # --- choosing sentences ------------------------------------------------------------------
     def choose(self, request: SectionRequest) -> list[_Candidate]:
@@ -246,7 +299,10 @@ class ExtractiveGenerator:
 
             best = max(pool, key=mmr)
             pool.remove(best)
-            if any(sims[best, j] > 0.9 for j in selected):
+            if any(sims[best, j] > 0.9 for j in selected) or any(
+                _jaccard(content_words(cands[best].text), content_words(cands[j].text)) >= 0.8
+                for j in selected
+            ):
                 continue  # a near-verbatim repost of a sentence already chosen
             selected.append(best)
         return [cands[i] for i in selected]
@@ -353,8 +409,8 @@ def _usable(sentence: str, prefer: str, short: bool, max_words: int) -> bool:
         return False
     if stripped.endswith("?") and prefer != "hedged":
         return False
-    if short and (stripped.endswith("?") or _leans_back(sentence)):
-        return False
+    if (short and stripped.endswith("?")) or _leans_back(sentence):
+        return False  # a pointer back whose referent the reader of the draft has not seen
     letters = [ch for ch in sentence if ch.isalpha()]
     return not letters or sum(ch.isupper() for ch in letters) / len(letters) < 0.5
 
@@ -366,6 +422,44 @@ _BACKREF = re.compile(
     r"proposal)\b",
     re.IGNORECASE,
 )
+
+
+HEADLINE_WORDS = 14
+_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\bUTC\b|\bGMT\b")
+_FRAMING_LABEL = re.compile(r"^(?:Opinion|Analysis|Letters?|Lex|Comment)\b\s*[|:]", re.IGNORECASE)
+_ATTRIBUTED = re.compile(r"\baccording to\b|\b\d{1,2}:\d{2} UTC\b", re.IGNORECASE)
+
+
+def _attributed(sentence: str) -> bool:
+    """The sentence already says who and when: a second attribution would stack on it."""
+    return bool(_ATTRIBUTED.search(sentence))
+
+
+def _headline_form(sentence: str) -> str | None:
+    """`sentence` as a headline (no closing full stop), or None when it cannot be one: too
+    long or short, a time stamp, a fragment, a pointer back, shouting, a link."""
+    text = sentence.strip()
+    if text.endswith((".", "…")) and not text.endswith(("...", "…")):
+        text = text[:-1].rstrip()
+    elif text.endswith(("...", "…")):
+        return None
+    n = len(words(text))
+    if n < 3 or n > HEADLINE_WORDS or _TIME.search(text) or "http" in text:
+        return None
+    if _leans_back(text) or _INJECTION.search(text) or "|" in text:
+        return None
+    first = text.lstrip("\"'“‘([ ")[:1]
+    if not first or first.islower() or not first.isalnum():
+        return None
+    letters = [ch for ch in text if ch.isalpha()]
+    if letters and sum(ch.isupper() for ch in letters) / len(letters) >= 0.5:
+        return None
+    return text
+
+
+def _is_title(text: str, title: str) -> bool:
+    head = normalize_for_hash(text)
+    return bool(head) and head in normalize_for_hash(title)
 
 
 def _leans_back(sentence: str) -> bool:

@@ -13,6 +13,7 @@ News), and each item gets a genre (`guess_genre`: news, opinion, analysis, marke
 from __future__ import annotations
 
 import html
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +22,22 @@ from assistant.ingest.genre import guess_genre
 from assistant.ingest.items import IngestError, Item, clean_line, clean_text
 from assistant.ingest.kinds import guess_kind
 from assistant.ingest.outlets import OutletName
+
+# A label the publisher puts before a headline ("Opinion | ", "Letter: "): the genre records it;
+# the headline as text does not carry it.
+_LABEL = re.compile(r"^(?:[A-Z][\w&' ]{0,24} \| |(?:Letters?|Opinion|Analysis|Explainer): )")
+
+
+def with_title(title: str, body: str) -> str:
+    """The item's text with its headline as the first sentence, so the headline is citable
+    text (a draft's headline cites and is verified against it), not only metadata. A body
+    that already opens with its headline is left as it is."""
+    head = _LABEL.sub("", title).strip()
+    if not head or body.casefold().startswith(head.casefold()):
+        return body
+    if head[-1] not in ".?!…\"'”’":
+        head += "."
+    return f"{head} {body}"
 
 
 def html_to_text(fragment: str) -> str:
@@ -120,6 +137,8 @@ def load_feed(path: Path, text: str) -> list[Item]:
         title = clean_line(html_to_text(entry.get("title", "")))
         if not body and title:
             body = title
+        elif title:
+            body = with_title(title, body)
         published, flag = _entry_date(entry)
         url = clean_line(entry.get("link"))
         source = entry.get("source") or {}

@@ -82,6 +82,9 @@ class DraftView(OptionList):
             for paragraph in section.paragraphs:
                 options.extend(self._paragraph_options(section, paragraph))
                 options.append(None)
+            if section.not_provided is not None and not section.paragraphs:
+                options.extend(self._not_provided_options(section))
+                options.append(None)
         self.add_options(options)
         if keep and keep in self._option_ids():
             self.highlighted = self.get_option_index(keep)
@@ -105,6 +108,28 @@ class DraftView(OptionList):
                     id=sentence_key(section.id, paragraph.id, 0),
                 )
             )
+        return out
+
+    @staticmethod
+    def _not_provided_options(section: Section) -> list[Option]:
+        """The flag, then the candidate passages (source text, shown as text, not markup)."""
+        flag = section.not_provided
+        assert flag is not None
+        out = [
+            Option(
+                Text(f"⚑ Not provided by the sources ({flag.reason}).", style="bold yellow"),
+                disabled=True,
+            )
+        ]
+        if flag.candidates:
+            out.append(
+                Option(Text("  Candidate passages for the editor:", style="dim"), disabled=True)
+            )
+        for c in flag.candidates:
+            line = Text("  · ", style="dim")
+            line.append(f"{c.outlet} ({c.why}): ", style="italic")
+            line.append(c.text, style="dim")
+            out.append(Option(line, disabled=True))
         return out
 
     @staticmethod
