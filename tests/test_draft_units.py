@@ -186,8 +186,11 @@ def test_extractive_sentences_are_verbatim_cited_and_never_repeated(generator, p
                 assert claim[1:].rstrip(".") in source, (sid, claim)
                 assert claim not in seen, f"repeated in {sid}: {claim}"
                 seen.add(claim)
+    from assistant.audit import broken_attribution, double_attribution
+
     lede = parse_paragraph(drafted["lede"][0])
-    assert all(d.text.startswith("According to ") and " UTC, " in d.text for d in lede)
+    assert len(lede) >= 2
+    assert not any(double_attribution(d.text) or broken_attribution(d.text) for d in lede)
     assert all(
         HEDGED.search(d.text) or d.text.endswith("?")
         for p in drafted["uncertain"]
@@ -201,7 +204,9 @@ def test_lede_tells_the_newest_items_in_order(generator, passages):
     chosen = generator.choose(SectionRequest(topic=TOPIC, section=spec, passages=numbered))
     paras = generator.compose(SectionRequest(topic=TOPIC, section=spec, passages=numbered))
     times = [passages[d.markers[0] - 1].published_at for d in parse_paragraph(paras[0])]
-    assert times == sorted(times)
+    # The latest development opens the lede; the sentences after it run in time order.
+    assert times[0] == max(times)
+    assert times[1:] == sorted(times[1:])
     assert {c.np.passage.id for c in chosen} == {
         passages[d.markers[0] - 1].id for d in parse_paragraph(paras[0])
     }
