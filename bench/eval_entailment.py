@@ -269,7 +269,11 @@ def evaluate(artefact: Path | None, limit: int | None = None, show_examples: boo
     v_lex, t_lex = judge(lexical.verify_sentence, cases)
 
     def system(vs: Sequence[Verdict], key: str | None = None) -> tuple[list[float], list[int]]:
-        score = [v.score if key is None else v.signals.get(key, 0.0) for v in vs]
+        # A verbatim copy is not sent to the model (it is supported by rule): rank it as 1.0.
+        score = [
+            v.score if key is None else v.signals.get(key, v.signals.get("verbatim", 0.0))
+            for v in vs
+        ]
         return score, [1 if v.label == "supported" else 0 for v in vs]
 
     systems = {
