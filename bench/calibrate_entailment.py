@@ -113,7 +113,8 @@ def calibrate(
         "data": "../shared/data/verify: summedits_news.json, mturk_cnndm.jsonl, mturk_xsum.jsonl",
         "seed": seed,
         "split": "the lexical calibration's split (by source document, 50/50)",
-        "model": str(judge.model.path),
+        # Relative to the checkout, so the committed file names no machine's folders.
+        "model": _relative(judge.model.path),
         "model_training": judge.model.config.get("training", {}),
         "sizes": {"calibration": len(calib), "held_out": len(held)},
         "binary": "supported = consistent; weak and unsupported = not",
@@ -122,6 +123,15 @@ def calibrate(
         "held_out_roc_auc": auc,
     }
     return cuts.model_copy(update={"calibration": record})
+
+
+def _relative(path: Path) -> str:
+    from assistant.paths import repo_root
+
+    try:
+        return str(path.resolve().relative_to(repo_root()))
+    except ValueError:
+        return path.name
 
 
 def main(argv: Sequence[str] | None = None) -> int:
