@@ -232,3 +232,51 @@ def test_a_positive_whose_support_the_cut_loses_is_not_trained_on(nli_pairs):
         assert coverage(p.hypothesis, cut(p)) < coverage(p.hypothesis, " ".join(p.passages))
     short = next(p for p in nli_pairs if p.source == "mnli" and p.label == 1)
     assert not support_lost(short, cut(short))
+
+
+def test_positives_get_twins_one_edit_away_on_the_same_premise(synthetic):
+    """The minimal pairs: a twin is a negative whose premise is a positive's, and whose wording
+    differs from that positive's by one short edit (a name of the premise, a verb, a `not`, a
+    figure) — not a different sentence."""
+    positives: dict[tuple[str, ...], list[str]] = {}
+    for p in synthetic:
+        if p.label == 1:
+            positives.setdefault(p.passages, []).append(p.hypothesis)
+    twins = [p for p in synthetic if p.source.startswith("synthetic:twin_")]
+    kinds = Counter(p.source for p in twins)
+    assert len(twins) > 0.5 * sum(len(v) for v in positives.values())
+    assert kinds["synthetic:twin_name_swap"] > 400 and kinds["synthetic:twin_antonym"] > 300
+    assert {p.label for p in twins} == {0}
+    for p in twins[:400]:
+        assert p.hypothesis not in positives[p.passages]
+        _one_edit_from(positives[p.passages], p.hypothesis)
+
+
+def test_nli_positives_get_name_swapped_twins_on_the_same_premise(nli_pairs):
+    from bench.verifier_training.synthetic import nli_twins
+
+    positives: dict[tuple[str, ...], list[str]] = {}
+    for p in nli_pairs:
+        if p.label == 1:
+            positives.setdefault(p.passages, []).append(p.hypothesis)
+    twins = list(nli_twins(nli_pairs, seed=3, limit=3000))
+    kinds = Counter(p.source for p in twins)
+    assert len(twins) == 3000
+    assert kinds["synthetic:twin_nli_name_swap"] > 1000, kinds
+    for p in twins[:400]:
+        assert p.label == 0 and p.hypothesis not in positives[p.passages]
+        _one_edit_from(positives[p.passages], p.hypothesis)
+
+
+def _one_edit_from(originals: list[str], twin: str) -> None:
+    """`twin` differs from the closest of `originals` by one run of at most 4 words."""
+    import difflib
+
+    best = max(
+        originals, key=lambda h: difflib.SequenceMatcher(None, h.split(), twin.split()).ratio()
+    )
+    ops = difflib.SequenceMatcher(None, best.split(), twin.split()).get_opcodes()
+    changed = [op for op in ops if op[0] != "equal"]
+    assert len(changed) == 1, (best, twin)
+    _tag, i1, i2, j1, j2 = changed[0]
+    assert max(i2 - i1, j2 - j1) <= 4, (best, twin)

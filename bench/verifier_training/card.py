@@ -93,4 +93,13 @@ def render(stats: dict[str, Any], config: dict[str, Any] | None = None) -> str:
             f"- Dev ({dev.get('n', 0)} pairs, cut-off 0.5): balanced accuracy "
             f"{dev.get('balanced_accuracy')}, ROC AUC {dev.get('roc_auc')}.",
         ]
+        start = t.get("init_from")
+        if start:
+            earlier = start.get("training") or {}
+            lines.append(
+                f"- A second stage: started from the earlier artefact (weights sha256 "
+                f"{start['sha256'][:16]}…, {earlier.get('pairs_seen', '?')} pairs seen in "
+                f"{earlier.get('minutes', '?')} minutes, seed {earlier.get('seed', '?')}); "
+                "reproduce it by training that stage first, then this one with `--init-from`."
+            )
     return "\n".join(lines) + "\n"

@@ -23,7 +23,7 @@ from assistant.paths import repo_root
 from assistant.text import sentence_spans
 from assistant.verify.premise import Premise
 from bench.verifier_training.pairs import Pair, evaluation_texts, read_all, shared_data_dir
-from bench.verifier_training.synthetic import coverage, make_pairs, read_stories
+from bench.verifier_training.synthetic import coverage, make_pairs, nli_twins, read_stories
 
 SEED = 20261201
 MAX_PREMISE_TOKENS = 160
@@ -90,7 +90,7 @@ def build(
     rng = random.Random(seed)
     pairs = read_all(data)
     stories = read_stories(data)
-    synthetic = list(make_pairs(stories, seed))
+    synthetic = [*make_pairs(stories, seed), *nli_twins(pairs, seed)]
     files = Counter(p.file for p in [*pairs, *synthetic])
     read_counts = Counter((p.source, p.label) for p in [*pairs, *synthetic])
     everything = [*pairs, *synthetic]

@@ -9,6 +9,9 @@ cross-encoder on (premise, hypothesis) pairs, resumable and time-boxed.
   optimizer, scheduler, step, RNG states, elapsed time), written atomically; running the same
   command again resumes from the last one instead of restarting. A kill loses at most one
   interval.
+- `--init-from DIR` starts from an earlier artefact's adapters and head (a second stage of
+  training in a later working stretch, since a fresh machine keeps no checkpoint); the new
+  artefact's config and data card record the earlier one's hash and training.
 - `--max-minutes` stops cleanly at a checkpoint once that much time has passed in this run; the
   next run continues.
 - Sizing: this machine runs LoRA at about 12 pairs/s at 128 tokens (the issue's measurement).
@@ -191,6 +194,18 @@ def evaluate(model: Any, tokenizer: Any, rows: Sequence[Row], max_length: int) -
     return figs
 
 
+def _start_from(path: Path, hp: dict[str, Any]) -> dict[str, Any]:
+    """The earlier artefact's tensors, config and weights hash; its LoRA rank must match."""
+    from assistant.verify.entailment import read_config, read_weights
+
+    config = read_config(path)
+    rank = config.get("lora", {}).get("rank")
+    if rank != hp["rank"]:
+        raise SystemExit(f"{path}: LoRA rank {rank} there, {hp['rank']} asked for")
+    digest = hashlib.sha256((path / WEIGHTS_FILE).read_bytes()).hexdigest()
+    return {"tensors": read_weights(path), "config": config, "sha256": digest}
+
+
 def _fingerprint(path: Path, args: dict[str, Any]) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
@@ -210,9 +225,15 @@ def train(
     log: Any = print,
     progress: Any = None,
     sample_run: bool = False,
+    init_from: Path | None = None,
     **hp: Any,
 ) -> dict[str, Any] | None:
-    """Train (or resume) and write the artefact; None when stopped early by `max_minutes`."""
+    """Train (or resume) and write the artefact; None when stopped early by `max_minutes`.
+
+    `init_from` is an earlier artefact (adapters and head) to start from instead of fresh
+    adapters: a working stretch here is 180 minutes and a fresh machine keeps no checkpoint, so a
+    second stage of training starts from the committed model. Its weights' hash is part of the
+    run's fingerprint and of the new artefact's config."""
     import torch
 
     hp = {**DEFAULTS, **{k: v for k, v in hp.items() if v is not None}}
@@ -223,10 +244,19 @@ def train(
     dev_rows = [r for r in rows if r.split == "dev"]
     if sample_run:  # a smoke run: one epoch
         hp["pairs"] = min(hp["pairs"] or len(train_rows), len(train_rows))
-    fingerprint = _fingerprint(data_file, {"seed": seed, **hp})
+    start = _start_from(init_from, hp) if init_from is not None else None
+    fingerprint = _fingerprint(
+        data_file, {"seed": seed, **hp, **({"init_from": start["sha256"]} if start else {})}
+    )
 
     model, tokenizer = build_base()
     targets = add_lora(model, hp["rank"], hp["alpha"], seed)
+    if start is not None:
+        missing = [n for n in trainable_state(model) if n not in start["tensors"]]
+        if missing:
+            raise SystemExit(f"{init_from}: the earlier artefact lacks {missing[0]!r}")
+        model.load_state_dict(start["tensors"], strict=False)
+        log(f"starting from {init_from} (weights {start['sha256'][:12]})")
     model.train()
     head = [
         p for n, p in model.named_parameters() if p.requires_grad and n.startswith(HEAD_PREFIXES)
@@ -383,6 +413,11 @@ def train(
             "pairs_seen": total * hp["batch_size"],
             "minutes": round(seconds / 60, 1),
             "hyperparameters": hp,
+            "init_from": (
+                {"sha256": start["sha256"], "training": start["config"].get("training")}
+                if start
+                else None
+            ),
             "final_loss": round(sum(losses[-200:]) / max(1, len(losses[-200:])), 4),
             "dev": dev,
         },
@@ -406,6 +441,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ap.add_argument(f"--{name.replace('_', '-')}", type=int)
     ap.add_argument("--lr", type=float)
     ap.add_argument("--train-minutes", type=float, help="time to size the run for (default 80)")
+    ap.add_argument(
+        "--init-from", type=Path, help="an earlier artefact to continue from (a second stage)"
+    )
     args = ap.parse_args(argv)
     root = default_out() / (f"sample-{args.sample}" if args.sample else "full")
     data = args.data or root / "pairs.jsonl"
@@ -432,6 +470,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             log=progress.console.print,
             progress=progress,
             sample_run=bool(args.sample),
+            init_from=args.init_from,
             pairs=args.pairs,
             max_pairs=args.max_pairs,
             train_minutes=args.train_minutes,
