@@ -193,6 +193,7 @@ class DeskService:
             Embedder.for_settings(self.settings),
             backend=self.settings.verifier,
             model_dir=self.settings.verifier_model,
+            runtime=self.settings.verifier_runtime,
         )
 
     @SharedPart

@@ -1,5 +1,6 @@
 """Verifier speed: the entailment verifier next to the lexical one, in the same run (`make bench`).
 
+The entailment model runs on torch and on ONNX Runtime (`assistant/verify/onnx_entailment.py`).
 Typical drafts from real coverage: for each of 40 AllSides stories, the human roundup's
 sentences (composed prose, what an LLM or an editor writes), each citing the 1–3 passages of the
 outlets' articles (paragraphs of at most 120 words) that share most of its words, plus two
@@ -113,6 +114,10 @@ def run() -> None:
         print(f"no entailment model ({exc}); run `make train-verifier` first")
         return
     model.predict(["warm up"], ["warm up"])
+    from assistant.verify.onnx_entailment import OnnxEntailmentModel
+
+    onnx_model = OnnxEntailmentModel(notify=print)
+    onnx_model.predict(["warm up"], ["warm up"])
 
     def lexical() -> Verifier:
         return Verifier(embedder, backend="lexical")
@@ -122,9 +127,18 @@ def run() -> None:
             embedder, backend="entailment", judge=EntailmentJudge(model=model), strict=True
         )
 
-    best = {"entailment": float("inf"), "lexical": float("inf")}
+    def entailment_onnx() -> Verifier:
+        judge = EntailmentJudge(model=onnx_model, runtime="onnx")
+        return Verifier(embedder, backend="entailment", judge=judge, strict=True)
+
+    systems = (
+        ("entailment", entailment),
+        ("entailment-onnx", entailment_onnx),
+        ("lexical", lexical),
+    )
+    best = dict.fromkeys((name for name, _ in systems), float("inf"))
     for _ in range(3):
-        for name, make in (("entailment", entailment), ("lexical", lexical)):
+        for name, make in systems:
             best[name] = min(best[name], _time(make, drafts))
     load = os.getloadavg()
     print(
@@ -132,11 +146,13 @@ def run() -> None:
         f"passages of <= {MAX_WORDS} words, plus copied sentences); best of 3, interleaved"
     )
     for name, seconds in best.items():
-        print(f"  {name:10s} {seconds:6.2f} s  {n / seconds:6.1f} sentences/s")
-    print(
-        f"  entailment / lexical time: {best['entailment'] / best['lexical']:.2f}x "
-        f"(target <= 1.0x on typical drafts)"
-    )
+        print(f"  {name:15s} {seconds:6.2f} s  {n / seconds:6.1f} sentences/s")
+    for name in ("entailment", "entailment-onnx"):
+        print(
+            f"  {name} / lexical time: {best[name] / best['lexical']:.2f}x "
+            f"(target <= 1.0x on typical drafts)"
+        )
+    print(f"  onnx / torch time: {best['entailment-onnx'] / best['entailment']:.2f}x")
     print(f"  load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 
 

@@ -17,6 +17,7 @@ naming the file (the verifier turns that into its stated lexical fallback).
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections import OrderedDict
@@ -31,6 +32,9 @@ from assistant.verify.premise import Premise
 
 if TYPE_CHECKING:
     from assistant.verify.entailment import EntailmentModel
+    from assistant.verify.onnx_entailment import OnnxEntailmentModel
+
+log = logging.getLogger(__name__)
 
 _CACHE_SIZE = 16384
 """(premise, hypothesis) probabilities kept between calls."""
@@ -91,8 +95,20 @@ def _without(text: str, start: int, end: int) -> str:
 class EntailmentJudge:
     """The entailment model with its premise selection and a probability cache."""
 
-    def __init__(self, model_dir: Path | None = None, model: EntailmentModel | None = None):
+    def __init__(
+        self,
+        model_dir: Path | None = None,
+        model: EntailmentModel | OnnxEntailmentModel | None = None,
+        runtime: str = "torch",
+    ):
+        """`runtime` is `torch` (`EntailmentModel`) or `onnx` (`OnnxEntailmentModel`); the
+        service passes the `verifier_runtime` setting."""
+        if runtime not in ("torch", "onnx"):
+            raise ValueError(
+                f"unknown runtime {runtime!r} for the entailment model (torch or onnx)"
+            )
         self.model_dir = model_dir
+        self.runtime = runtime
         self._model = model
         self._cache: OrderedDict[tuple[str, str], float] = OrderedDict()
         self._lock = threading.RLock()
@@ -100,13 +116,18 @@ class EntailmentJudge:
         """Pairs actually run through the model (cache misses), for tests and benches."""
 
     @property
-    def model(self) -> EntailmentModel:
+    def model(self) -> EntailmentModel | OnnxEntailmentModel:
         """The loaded model (loads on first use; raises `EntailmentModelError`)."""
         with self._lock:
             if self._model is None:
-                from assistant.verify.entailment import EntailmentModel
+                if self.runtime == "onnx":
+                    from assistant.verify.onnx_entailment import OnnxEntailmentModel
 
-                self._model = EntailmentModel.load(self.model_dir)
+                    self._model = OnnxEntailmentModel(self.model_dir, notify=log.info)
+                else:
+                    from assistant.verify.entailment import EntailmentModel
+
+                    self._model = EntailmentModel.load(self.model_dir)
             return self._model
 
     @property

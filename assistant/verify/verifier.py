@@ -79,16 +79,18 @@ class Verifier:
         model_dir: Path | None = None,
         judge: EntailmentJudge | None = None,
         strict: bool = False,
+        runtime: str = "torch",
     ) -> None:
         """`backend` is what is asked for; `model_dir` (default: the committed artefact) is the
         entailment model's folder. `strict` raises `EntailmentModelError` instead of falling
-        back to the lexical verifier when that model cannot be loaded."""
+        back to the lexical verifier when that model cannot be loaded. `runtime` (`torch` or
+        `onnx`) runs the entailment model."""
         if backend not in ("entailment", "lexical"):
             raise ValueError(f"unknown verifier backend {backend!r} (entailment or lexical)")
         self._embedder = embedder
         self.thresholds = thresholds or Thresholds.load()
         self.requested: Backend = backend
-        self.judge = judge or EntailmentJudge(model_dir)
+        self.judge = judge or EntailmentJudge(model_dir, runtime=runtime)
         self.strict = strict
         self.fallback: str | None = None
         """Why the entailment model is not in use although it was asked for (None when it is)."""
@@ -115,7 +117,7 @@ class Verifier:
     def describe(self) -> str:
         """One line for logs and run records, e.g. `entailment (assistant/verify/model)`."""
         if self.backend == "entailment":
-            return f"entailment model ({self.judge.model.path})"
+            return f"entailment model ({self.judge.model.path}, {self.judge.runtime})"
         if self.fallback:
             return f"lexical (fallback: {self.fallback})"
         return "lexical"
