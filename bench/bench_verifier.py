@@ -154,6 +154,65 @@ def run() -> None:
         )
     print(f"  onnx / torch time: {best['entailment-onnx'] / best['entailment']:.2f}x")
     print(f"  load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    whole_drafts()
+    load = os.getloadavg()
+    print(f"  load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+
+
+DEMO_TOPICS = (
+    "Anchorage talks and the Ankara NATO summit",
+    "Kremlin compromise signal and the Ankara summit",
+)
+
+
+def whole_drafts() -> None:
+    """Whole extractive drafts of the demo corpus (`desk draft`: retrieval, composing and
+    verification), the entailment verifier on ONNX against the lexical one; the issue's target is
+    at most 1.5x the lexical verifier's time."""
+    import tempfile
+    from pathlib import Path
+
+    from assistant.service import DeskService
+    from assistant.workspace import Workspace
+
+    with tempfile.TemporaryDirectory(prefix="bench-verifier-") as tmp:
+        ws = Path(tmp) / "ws"
+        Workspace.init(ws)
+        svc = DeskService.open(ws)
+        try:
+            svc.ingest([repo_root() / "corpus"])
+        finally:
+            svc.close()
+        services = {
+            name: DeskService.open(ws, overrides={"verifier": name, "verifier_runtime": "onnx"})
+            for name in ("entailment", "lexical")
+        }
+        try:
+            for svc in services.values():  # load every model and warm the caches' code paths
+                svc.draft(DEMO_TOPICS[0])
+            best = dict.fromkeys(services, float("inf"))
+            counts: dict[str, int] = {}
+            for _ in range(3):
+                for name, svc in services.items():
+                    svc.verifier._sources.clear()  # a fresh verifier's caches, models loaded
+                    svc.verifier._vectors.clear()
+                    svc.verifier.judge._cache.clear()
+                    t0 = time.perf_counter()
+                    drafts = [svc.draft(t) for t in DEMO_TOPICS]
+                    best[name] = min(best[name], time.perf_counter() - t0)
+                    counts[name] = sum(
+                        len(p.sentences) for d in drafts for s in d.sections for p in s.paragraphs
+                    )
+        finally:
+            for svc in services.values():
+                svc.close()
+    print(f"whole extractive drafts of the demo corpus ({len(DEMO_TOPICS)} topics), best of 3:")
+    for name, seconds in best.items():
+        print(f"  {name:15s} {seconds:6.2f} s  ({counts[name]} sentences)")
+    print(
+        f"  entailment (onnx) / lexical time: {best['entailment'] / best['lexical']:.2f}x "
+        "(target <= 1.5x)"
+    )
 
 
 if __name__ == "__main__":
