@@ -147,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     cuts = calibrate(
         load_examples(),
         seed,
-        EntailmentJudge(args.artefact),
+        EntailmentJudge(args.artefact, runtime="onnx"),  # the default runtime, torch's labels
         log=lambda m: print(m, file=sys.stderr, flush=True),
     )
     th.model_copy(update={"entailment": cuts}).save(path)
