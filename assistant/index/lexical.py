@@ -21,12 +21,13 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.files import fsync_dir
+from assistant.index.clusters import VectorClusters
 from assistant.index.partitions import Column, Partitions
 from assistant.models import Passage, SearchFilters
 from assistant.text import STOPWORDS, words
@@ -65,6 +66,31 @@ class LexicalIndex:
         """The passages' vectors in `ids` order, when the index keeps a copy (embedded Chroma):
         a filtered dense search is then an exact scan of the row ranges that pass, which is
         faster than Chroma's filtered HNSW query and needs no recall check."""
+        self.clusters: VectorClusters | None = None
+        """Clusters of `vectors` for searches leaving more than `SCAN_ROWS` rows."""
+        self._row_of: dict[str, int] | None = None
+
+    def keep_vectors(self, vectors: np.ndarray | None) -> None:
+        """Keep `vectors` (in `ids` order) for dense search, clustered when an exact scan of
+        all of them would be slow."""
+        from assistant.index import clusters
+
+        self.vectors, self.clusters = vectors, None
+        if vectors is not None and len(vectors) > clusters.SCAN_ROWS:
+            self.clusters = clusters.VectorClusters.build(vectors)
+
+    def stored_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The kept vectors of those `ids` this index holds."""
+        import numpy as np
+
+        if self.vectors is None:
+            return {}
+        if self._row_of is None:
+            self._row_of = {pid: i for i, pid in enumerate(self.ids)}
+        rows = [(pid, self._row_of.get(pid)) for pid in ids]
+        return {
+            pid: np.array(self.vectors[r], dtype=np.float32) for pid, r in rows if r is not None
+        }
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -112,6 +138,8 @@ class LexicalIndex:
             np.save(tmp / "ts.npy", self.parts.ts)
             if self.vectors is not None:
                 np.save(tmp / "vectors.npy", self.vectors)
+            if self.clusters is not None:
+                self.clusters.save(tmp)
             names = {}
             for name in _COLUMNS:
                 column = getattr(self.parts, name)
@@ -182,6 +210,7 @@ class LexicalIndex:
             vectors = np.load(target / "vectors.npy", mmap_mode="r")
             if vectors.shape[0] == len(ids):
                 index.vectors = vectors
+                index.clusters = VectorClusters.load(target, len(ids))
         except (OSError, ValueError):
             pass
         return index
@@ -189,25 +218,59 @@ class LexicalIndex:
     def dense_scan(
         self, query_vec: np.ndarray, k: int, filters: SearchFilters
     ) -> tuple[list[tuple[str, float]], dict[str, np.ndarray]] | None:
-        """Exact cosine top-`k` among the passages passing `filters`, from the kept vectors;
-        None when this index keeps none. Reads only the row ranges that can pass."""
+        """Cosine top-`k` among the passages passing `filters`, from the kept vectors; None
+        when this index keeps none. Exact (a scan of the row ranges that can pass) when those
+        ranges hold at most `SCAN_ROWS` rows, else from the clusters (approximate)."""
         import numpy as np
 
-        if self.vectors is None:
+        from assistant.index import clusters
+
+        vectors = self.vectors
+        if vectors is None:
             return None
         if k <= 0:
             return [], {}
-        rows, sims = self._top_rows(
-            lambda a, b: np.asarray(self.vectors[a:b] @ query_vec, dtype=np.float32),  # type: ignore[index]
-            k,
-            filters,
-        )
+        slices = self.parts.slices(filters)
+        if self.clusters is not None and sum(b - a for a, b in slices) > clusters.SCAN_ROWS:
+            keep = self.parts.mask(filters)
+            rows, sims = self.clusters.search(
+                query_vec,
+                k,
+                None if keep is None else keep > 0,
+                clusters.PROBES if keep is None else clusters.FILTERED_PROBES,
+            )
+        else:
+            rows, sims = self._top_rows(
+                lambda a, b: np.asarray(vectors[a:b] @ query_vec, dtype=np.float32),
+                k,
+                filters,
+                slices,
+            )
         hits = [(self.ids[r], float(s)) for r, s in zip(rows, sims, strict=True)]
-        vecs = {self.ids[r]: np.array(self.vectors[r], dtype=np.float32) for r in rows}
+        vecs = {self.ids[r]: np.array(vectors[r], dtype=np.float32) for r in rows}
         return hits, vecs
 
+    def exact_scan(
+        self, query_vec: np.ndarray, k: int, filters: SearchFilters
+    ) -> list[tuple[str, float]]:
+        """The exact top-`k` by a scan of every passing row (what the clusters are measured
+        against)."""
+        import numpy as np
+
+        vectors = self.vectors
+        if vectors is None:
+            raise ValueError("this index keeps no vectors")
+        rows, sims = self._top_rows(
+            lambda a, b: np.asarray(vectors[a:b] @ query_vec, dtype=np.float32), k, filters
+        )
+        return [(self.ids[r], float(s)) for r, s in zip(rows, sims, strict=True)]
+
     def _top_rows(
-        self, score: Callable[[int, int], np.ndarray], k: int, filters: SearchFilters
+        self,
+        score: Callable[[int, int], np.ndarray],
+        k: int,
+        filters: SearchFilters,
+        slices: list[tuple[int, int]] | None = None,
     ) -> tuple[list[int], list[float]]:
         """The best `k` rows (best first, ties by row) among those passing `filters`, where
         `score(a, b)` scores rows `a:b`; failing rows are never ranked."""
@@ -215,7 +278,7 @@ class LexicalIndex:
 
         rows: list[np.ndarray] = []
         scores: list[np.ndarray] = []
-        for a, b in self.parts.slices(filters):
+        for a, b in self.parts.slices(filters) if slices is None else slices:
             got = score(a, b)
             keep = self.parts.residual(filters, a, b)
             idx = np.arange(a, b)
