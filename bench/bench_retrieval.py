@@ -1,4 +1,4 @@
-"""Retrieval benchmarks (issue 2), each a ratio against a baseline measured in the same run:
+"""Retrieval benchmarks (issues 2 and 14), each a ratio against a baseline measured in the same run:
 
 1. ingest throughput (`DeskService.ingest`: parse, dedup, chunk, embed, Chroma, BM25) against a
    bare sentence-transformers `encode()` of the very passages it produced — the model's limit;
@@ -7,21 +7,23 @@
    langchain-chroma `Chroma.from_documents`);
 3. re-ingest of the unchanged corpus (a fresh service, as a new `desk ingest` would be) against
    the first ingest;
-4. search latency p50/p95 (`Retriever.search`, k=12, model loaded, a third of the queries
-   filtered) on ~50k passages of synthetic but realistic news text;
-5. peak RSS of this process after the ingest stages and after the 50k stage;
-6. one near-duplicate lookup against the 50k stage's documents, LSH-banded against a full scan.
+4. search latency p50/p95 (`Retriever.search`, k=12, model loaded), per query class —
+   unfiltered, a 60-day window, one outlet — with the dense and BM25 stages timed apart and the
+   dense stage's recall@10 against an exact scan of every passing vector, on an archive of
+   real passages (see `bench.search_corpus`: the wire archive and allsides, embedded by the
+   model, grown past them by documented noisy copies); optionally the same against a real
+   `chroma run` server on 127.0.0.1;
+5. RSS while querying and peak RSS;
+6. one near-duplicate lookup against 12.5k documents, LSH-banded against a full scan.
 
 Corpus for 1-3: the allsides articles of ../shared/data written out as Markdown files with front
-matter (outlet, title, URL, date). The 50k corpus recombines sentences of the same articles
-within their story (so passages stay on topic) under shifted dates and outlets. Its vectors are
-the normalised mean of the sentences' real embeddings (each unique sentence embedded once): a
-faithful stand-in for search latency, which does not depend on how a vector was made, that keeps
-`make bench` within minutes; `BENCH_SEARCH_EXACT=1` embeds every passage with the model instead.
+matter (outlet, title, URL, date).
 
 Knobs (environment): BENCH_STORIES (default 120 of the 252; the last 10 are the warm-up),
-BENCH_INGEST_REPEATS (3), BENCH_SEARCH_PASSAGES (50000), BENCH_QUERIES (200),
-BENCH_SEARCH_EXACT (0).
+BENCH_INGEST_REPEATS (3), BENCH_SEARCH_PASSAGES (50000; 1000000 is the year-of-wire run the
+README reports), BENCH_QUERIES (201), BENCH_SEARCH_CHROMA_MAX (200000: above it embedded Chroma
+is left empty, see `bench_search`), BENCH_SEARCH_SERVER (0; 1 adds the Chroma-server path at
+BENCH_SEARCH_SERVER_PASSAGES, 50000), BENCH_RETRIEVAL_STAGES (ingest,search,langchain).
 """
 
 from __future__ import annotations

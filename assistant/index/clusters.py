@@ -31,6 +31,8 @@ FILTERED_PROBES = 96
 _TRAIN_ROWS = 64
 """k-means trains on this many sampled rows per cluster (the rest are only assigned)."""
 _ITERATIONS = 8
+_BLOCK = 1024
+"""Rows per matrix-vector product in a scan (see `similarities`)."""
 
 
 class VectorClusters:
@@ -117,7 +119,8 @@ class VectorClusters:
         import numpy as np
 
         probes = min(probes, len(self.centroids))
-        near = np.argpartition(-(self.centroids @ query), probes - 1)[:probes]
+        scores = similarities(self.centroids, 0, len(self.centroids), query)
+        near = np.argpartition(-scores, probes - 1)[:probes]
         found_rows: list[np.ndarray] = []
         found_sims: list[np.ndarray] = []
         for c in np.sort(near):  # in file order: the reads walk forward
@@ -125,7 +128,7 @@ class VectorClusters:
             if b == a:
                 continue
             rows = np.asarray(self.rows[a:b])
-            sims = np.asarray(self.vectors[a:b] @ query, dtype=np.float32)
+            sims = similarities(self.vectors, a, b, query)
             if keep is not None:
                 passing = keep[rows]
                 rows, sims = rows[passing], sims[passing]
@@ -139,6 +142,21 @@ class VectorClusters:
         all_rows, all_sims = np.concatenate(found_rows), np.concatenate(found_sims)
         order = np.lexsort((all_rows, -all_sims))[:k]
         return all_rows[order].tolist(), all_sims[order].tolist()
+
+
+def similarities(vectors: np.ndarray, start: int, end: int, query: np.ndarray) -> np.ndarray:
+    """`vectors[start:end] @ query` as float32, computed in blocks of `_BLOCK` rows.
+
+    One big matrix-vector product lets OpenBLAS split it over its threads, and on a machine
+    whose cores are busy with other work those threads wait on each other: 30k rows took 20 ms
+    that way against 1.7 ms in blocks small enough to stay on one thread."""
+    import numpy as np
+
+    out = np.empty(end - start, dtype=np.float32)
+    for a in range(start, end, _BLOCK):
+        b = min(end, a + _BLOCK)
+        np.matmul(vectors[a:b], query, out=out[a - start : b - start])
+    return out
 
 
 def _nearest(vectors: np.ndarray, centroids: np.ndarray, step: int = 8192) -> np.ndarray:

@@ -241,7 +241,7 @@ class LexicalIndex:
             )
         else:
             rows, sims = self._top_rows(
-                lambda a, b: np.asarray(vectors[a:b] @ query_vec, dtype=np.float32),
+                lambda a, b: clusters.similarities(vectors, a, b, query_vec),
                 k,
                 filters,
                 slices,
@@ -255,13 +255,14 @@ class LexicalIndex:
     ) -> list[tuple[str, float]]:
         """The exact top-`k` by a scan of every passing row (what the clusters are measured
         against)."""
-        import numpy as np
+
+        from assistant.index import clusters
 
         vectors = self.vectors
         if vectors is None:
             raise ValueError("this index keeps no vectors")
         rows, sims = self._top_rows(
-            lambda a, b: np.asarray(vectors[a:b] @ query_vec, dtype=np.float32), k, filters
+            lambda a, b: clusters.similarities(vectors, a, b, query_vec), k, filters
         )
         return [(self.ids[r], float(s)) for r, s in zip(rows, sims, strict=True)]
 

@@ -90,7 +90,7 @@ class Partitions:
         else:
             blocks = sorted(self.blocks.values())
         if filters.since is None and filters.until is None:
-            return [(a, b) for a, b in blocks if b > a]
+            return _merged([(a, b) for a, b in blocks if b > a])
         # A time window excludes undated passages (time -1), as the store's SQL does.
         low = 0 if filters.since is None else max(0, int(filters.since.timestamp()))
         high = None if filters.until is None else int(filters.until.timestamp())
@@ -101,7 +101,7 @@ class Partitions:
             hi = b if high is None else a + int(np.searchsorted(block, high, side="left"))
             if hi > lo:
                 out.append((lo, hi))
-        return out
+        return _merged(out)
 
     def residual(self, filters: SearchFilters, start: int, end: int) -> np.ndarray | None:
         """Boolean mask over rows `start:end` for the kind and language filters; None when
@@ -135,3 +135,14 @@ class Partitions:
             extra = self.residual(filters, a, b)
             keep[a:b] = 1.0 if extra is None else extra
         return keep
+
+
+def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted ranges with touching neighbours joined (all outlets unfiltered: one range)."""
+    out: list[tuple[int, int]] = []
+    for a, b in ranges:
+        if out and out[-1][1] == a:
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
