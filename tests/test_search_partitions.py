@@ -202,3 +202,46 @@ def test_the_copy_follows_another_process_writes_and_a_reindex(archive, tmp_path
         hits, _ = index.dense_search(qvec, 8, where_for(filters), filters)
         assert [h.id for h in hits] == _brute_force(vectors, store, qvec, 8, filters)
     assert index.lexical().generation == store.generation()
+
+
+def test_partition_ranges_hold_exactly_the_rows_passing_outlet_and_time() -> None:
+    """A unit test of the range logic on a hand-made column set (rows sorted as built)."""
+    from assistant.index.partitions import Column, Partitions
+
+    rows = [
+        ("AP", -1, "wire"),
+        ("AP", 100, "wire"),
+        ("AP", 200, "outlet"),
+        ("AP", 300, "wire"),
+        ("BBC", -1, "outlet"),
+        ("BBC", 150, "outlet"),
+        ("BBC", 250, "telegram"),
+        ("CNN", 50, "outlet"),
+    ]
+    parts = Partitions(
+        np.array([t for _, t, _ in rows], dtype=np.int64),
+        Column.of([o for o, _, _ in rows]),
+        Column.of([k for _, _, k in rows]),
+        Column.of(["en"] * len(rows)),
+    )
+
+    def passing(filters: SearchFilters) -> list[int]:
+        out = []
+        for a, b in parts.slices(filters):
+            keep = parts.residual(filters, a, b)
+            out += [r for r in range(a, b) if keep is None or keep[r - a]]
+        return out
+
+    at = lambda ts: datetime.fromtimestamp(ts, tz=UTC)  # noqa: E731
+    assert parts.slices(SearchFilters()) == [(0, 8)]
+    assert passing(SearchFilters(since=at(150))) == [2, 3, 5, 6]
+    assert passing(SearchFilters(until=at(150))) == [1, 7]  # undated rows fail a window
+    assert passing(SearchFilters(outlets=("BBC", "CNN"))) == [4, 5, 6, 7]
+    assert passing(SearchFilters(outlets=("BBC", "Nobody"), since=at(100), until=at(300))) == [
+        5,
+        6,
+    ]
+    assert passing(SearchFilters(kinds=("wire",), until=at(301))) == [1, 3]
+    assert passing(SearchFilters(outlets=("Nobody",))) == []
+    mask = parts.mask(SearchFilters(outlets=("AP",), kinds=("outlet",)))
+    assert mask is not None and mask.tolist() == [0, 0, 1, 0, 0, 0, 0, 0]
