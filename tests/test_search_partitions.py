@@ -34,7 +34,7 @@ HEADLINES = [
     "Texas abortion law before the Supreme Court",
 ]
 RECALL_BOUND = 0.8
-"""recall@10 of the clusters against the exact scan with 4 of ~27 clusters probed (8 when
+"""recall@10 of the clusters against the exact scan with 4 of ~20 clusters probed (8 when
 filtered); the benchmark reports it at scale with the default probes."""
 
 
@@ -65,8 +65,8 @@ def _filters(store: Store) -> list[SearchFilters]:
         SearchFilters(since=mid),
         SearchFilters(until=mid),
         SearchFilters(outlets=("Reuters",)),
-        SearchFilters(outlets=("Fox News", "The Guardian", "Politico")),
-        SearchFilters(outlets=("Reuters", "CNN (Web News)"), since=dated[0], until=mid),
+        SearchFilters(outlets=("Fox Business", "Politico", "Axios", "Nobody")),
+        SearchFilters(outlets=("Reuters", "CNN (Online News)"), since=dated[0], until=mid),
         SearchFilters(kinds=("telegram",)),
         SearchFilters(languages=("en",), until=mid),
         SearchFilters(outlets=("No Such Outlet",)),
@@ -78,8 +78,8 @@ def archive(tmp_path):
     data = shared_data()
     ws = Workspace.open(Workspace.init(tmp_path / "ws").root)
     store = Store(ws.db_path)
-    docs = allsides_documents(data, stories=12) + telegram_documents(data)
-    extra = allsides_documents(data, stories=13)[-1]
+    docs = allsides_documents(data, stories=8) + telegram_documents(data)
+    extra = allsides_documents(data, stories=9)[-1]
     undated = make_document(
         extra.text,
         outlet="Reuters",
@@ -100,8 +100,8 @@ def test_filtered_dense_search_is_the_exact_filtered_scan(archive):
     ws, store, index = archive
     assert index.lexical().clusters is None  # a few hundred passages: always an exact scan
     vectors = _model_vectors(index, store)
-    checked = 0
-    for filters in _filters(store):
+    answered = set()
+    for n, filters in enumerate(_filters(store)):
         for headline in HEADLINES:
             qvec = index.embed_query(headline)
             hits, vecs = index.dense_search(qvec, 10, where_for(filters), filters)
@@ -111,8 +111,9 @@ def test_filtered_dense_search_is_the_exact_filtered_scan(archive):
             assert all(passes(stored[h.id], filters) for h in hits)
             for h in hits:
                 assert abs(float(vecs[h.id] @ qvec) - h.similarity) < 1e-5
-            checked += bool(hits)
-    assert checked >= 6 * 7  # every filter but the empty outlet returned something
+            if hits:
+                answered.add(n)
+    assert answered == set(range(8))  # every filter but the unknown outlet finds passages
 
 
 def test_past_the_scan_limit_clusters_keep_recall_and_never_break_a_filter(
