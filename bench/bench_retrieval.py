@@ -1,4 +1,4 @@
-"""Retrieval benchmarks (issue 2), each a ratio against a baseline measured in the same run:
+"""Retrieval benchmarks (issues 2 and 14), each a ratio against a baseline measured in the same run:
 
 1. ingest throughput (`DeskService.ingest`: parse, dedup, chunk, embed, Chroma, BM25) against a
    bare sentence-transformers `encode()` of the very passages it produced — the model's limit;
@@ -7,21 +7,23 @@
    langchain-chroma `Chroma.from_documents`);
 3. re-ingest of the unchanged corpus (a fresh service, as a new `desk ingest` would be) against
    the first ingest;
-4. search latency p50/p95 (`Retriever.search`, k=12, model loaded, a third of the queries
-   filtered) on ~50k passages of synthetic but realistic news text;
-5. peak RSS of this process after the ingest stages and after the 50k stage;
-6. one near-duplicate lookup against the 50k stage's documents, LSH-banded against a full scan.
+4. search latency p50/p95 (`Retriever.search`, k=12, model loaded), per query class —
+   unfiltered, a 60-day window, one outlet — with the dense and BM25 stages timed apart and the
+   dense stage's recall@10 against an exact scan of every passing vector, on an archive of
+   real passages (see `bench.search_corpus`: the wire archive and allsides, embedded by the
+   model, grown past them by documented noisy copies); optionally the same against a real
+   `chroma run` server on 127.0.0.1;
+5. RSS while querying and peak RSS;
+6. one near-duplicate lookup against 12.5k documents, LSH-banded against a full scan.
 
 Corpus for 1-3: the allsides articles of ../shared/data written out as Markdown files with front
-matter (outlet, title, URL, date). The 50k corpus recombines sentences of the same articles
-within their story (so passages stay on topic) under shifted dates and outlets. Its vectors are
-the normalised mean of the sentences' real embeddings (each unique sentence embedded once): a
-faithful stand-in for search latency, which does not depend on how a vector was made, that keeps
-`make bench` within minutes; `BENCH_SEARCH_EXACT=1` embeds every passage with the model instead.
+matter (outlet, title, URL, date).
 
 Knobs (environment): BENCH_STORIES (default 120 of the 252; the last 10 are the warm-up),
-BENCH_INGEST_REPEATS (3), BENCH_SEARCH_PASSAGES (50000), BENCH_QUERIES (200),
-BENCH_SEARCH_EXACT (0).
+BENCH_INGEST_REPEATS (3), BENCH_SEARCH_PASSAGES (50000; 1000000 is the year-of-wire run the
+README reports), BENCH_QUERIES (201), BENCH_SEARCH_CHROMA_MAX (200000: above it embedded Chroma
+is left empty, see `bench_search`), BENCH_SEARCH_SERVER (0; 1 adds the Chroma-server path at
+BENCH_SEARCH_SERVER_PASSAGES, 50000), BENCH_RETRIEVAL_STAGES (ingest,search,langchain).
 """
 
 from __future__ import annotations
@@ -309,88 +311,264 @@ def build_search_corpus(stories: list[dict], target: int, seed: int = 7):
     return docs
 
 
-def bench_search(stories: list[dict], work: Path, target: int, n_queries: int, exact: bool) -> dict:
+def _now_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024.0
+    return 0.0
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    if len(values) < 2:
+        v = values[0] * 1000 if values else float("nan")
+        return {"p50": v, "p95": v}
+    return {
+        "p50": statistics.median(values) * 1000,
+        "p95": statistics.quantiles(values, n=20)[18] * 1000,
+    }
+
+
+def _search_queries(corpus, n: int) -> list[tuple[str, object, str]]:
+    """Real headlines; a third unfiltered, a third in a 60-day window around the item, a third
+    limited to the item's outlet."""
+    from assistant.models import SearchFilters
+
+    rng = random.Random(5)
+    out = []
+    for i, (title, outlet, when) in enumerate(corpus.queries(n)):
+        if i % 3 == 0:
+            out.append((title, SearchFilters(), "unfiltered"))
+        elif i % 3 == 1:
+            since = when - timedelta(days=rng.randrange(0, 60))
+            out.append(
+                (title, SearchFilters(since=since, until=since + timedelta(days=60)), "time")
+            )
+        else:
+            out.append((title, SearchFilters(outlets=(outlet,)), "outlet"))
+    return out
+
+
+def bench_search(work: Path, target: int, n_queries: int, server: bool = False) -> dict:
+    """Search latency on `target` passages (`bench.search_corpus`): `Retriever.search` end to
+    end (k=12) and its dense and BM25 stages, per query class, with the dense stage's
+    recall@10 against an exact scan of every passing vector.
+
+    Embedded Chroma is filled when `target` is at most BENCH_SEARCH_CHROMA_MAX (200k): it
+    inserts ~300 vectors/s on this machine, so a million would take about an hour. Above it
+    the bench writes the copy of the vectors kept beside BM25 (what `sync()` builds from
+    Chroma) directly, which is what every embedded search reads once it is current; Chroma
+    stays empty. With `server`, the vectors go to a real `chroma run` on 127.0.0.1 and every
+    dense search is Chroma's (a server workspace keeps no local copy)."""
+    import gc
+
     import numpy as np
 
+    from assistant.index.lexical import LexicalIndex
     from assistant.index.passage_index import PassageIndex
     from assistant.index.retriever import Retriever
-    from assistant.models import SearchFilters
+    from assistant.index.vector_store import where_for
+    from assistant.paths import model_cache_dir
     from assistant.store import Store
     from assistant.workspace import Workspace
+    from bench.search_corpus import SearchCorpus
 
-    ws = Workspace.init(work / "ws50k")
-    store = Store(ws.db_path)
-    index = PassageIndex(ws, store)
-    t0 = time.perf_counter()
-    docs = build_search_corpus(stories, target)
-    with store.transaction():
-        for doc, passages, _ in docs:
-            store.add_document(doc, passages)
-    t_store = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    if exact:
-        index.sync()
-    else:
-        sentences = sorted({s for _, _, groups in docs for g in groups for s in g})
-        svec = dict(zip(sentences, index.embedder.encode(sentences), strict=True))
-        for i in range(0, len(docs), 500):
-            batch = docs[i : i + 500]
-            passages = [p for _, ps, _ in batch for p in ps]
-            vecs = np.vstack(
-                [
-                    (lambda v: v / np.linalg.norm(v))(np.mean([svec[s] for s in g], axis=0))
-                    for _, _, groups in batch
-                    for g in groups
-                ]
-            ).astype(np.float32)
-            index.vectors.upsert(passages, vecs)
-            store.mark_embedded(p.id for p in passages)
-        index.sync()  # reconciles and builds BM25
-    t_index = time.perf_counter() - t0
-    total = store.count_passages()
-
-    rng = random.Random(11)
-    retriever = Retriever(store, index, ws.settings)
-    queries = []
-    for i in range(n_queries):
-        story = stories[rng.randrange(len(stories))]
-        art = rng.choice(list(story["news"].values()))
-        q = rng.choice([story["issue"], art["newsTitle"]])
-        filters = SearchFilters()
-        if i % 3 == 1:
-            since = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=rng.randrange(0, 600))
-            filters = SearchFilters(since=since, until=since + timedelta(days=60))
-        elif i % 3 == 2:
-            filters = SearchFilters(outlets=(art["newsSource"],))
-        queries.append((q, filters))
-    for q, f in queries[:5]:
-        retriever.search(q, f, 12)  # warm caches (BM25 load, lineage sizes, HNSW pages)
-    lat, embed = [], []
-    for q, f in queries:
+    chroma_max = _env_int("BENCH_SEARCH_CHROMA_MAX", 200_000)
+    use_chroma = server or target <= chroma_max
+    name = "ws-server" if server else f"ws{target}"
+    chroma = _ChromaServer(work / f"{name}-chroma") if server else None
+    try:
+        Workspace.init(work / name)
+        overrides = {"embedding_backend": "onnx"}
+        if chroma is not None:
+            overrides["chroma_url"] = chroma.url
+        ws = Workspace.open(work / name, overrides)
+        store = Store(ws.db_path)
+        index = PassageIndex(ws, store)
         t0 = time.perf_counter()
-        index.embed_query(q)
-        embed.append(time.perf_counter() - t0)
+        corpus, embed_s = SearchCorpus.build(target, model_cache_dir() / "bench")
+        t_real = time.perf_counter() - t0
+        t_store = t_vectors = 0.0
+        recorded = False
+        copy_parts: list[tuple[list[str], np.ndarray]] = []
+        for batch, vecs in corpus.batches():
+            t0 = time.perf_counter()
+            with store.transaction():
+                for doc, passages in batch:
+                    store.add_document(doc, passages)
+            t_store += time.perf_counter() - t0
+            t0 = time.perf_counter()
+            passages = [p for _, ps in batch for p in ps]
+            if use_chroma:
+                if not recorded:  # as the first ingest would: the collection names its model
+                    index.vectors.record_model(index.configured_model())
+                    recorded = True
+                index.vectors.upsert(passages, vecs)
+            else:
+                copy_parts.append(([p.id for p in passages], vecs))
+            with store.transaction():
+                store.mark_embedded(p.id for p in passages)
+            t_vectors += time.perf_counter() - t0
         t0 = time.perf_counter()
-        hits = retriever.search(q, f, 12)
-        lat.append(time.perf_counter() - t0)
-        assert hits or f != SearchFilters()
-    index.close()
-    store.close()
-    dedup = bench_dedup(docs)
-    q = statistics.quantiles(lat, n=20)
+        if use_chroma:
+            index.sync()  # reconciles; builds BM25 (and, embedded, the copy from Chroma)
+        else:
+            lexical = LexicalIndex.build(store.passages(), store.generation())
+            t_bm25 = time.perf_counter() - t0
+            row: dict[str, int] = {}
+            at = 0
+            for ids, _ in copy_parts:
+                for pid in ids:
+                    row[pid] = at
+                    at += 1
+            every = np.concatenate([v for _, v in copy_parts])
+            copy_parts.clear()
+            t1 = time.perf_counter()
+            lexical.keep_vectors(every[[row[pid] for pid in lexical.ids]])
+            t_clusters = time.perf_counter() - t1
+            del every, row
+            lexical.save(ws.lexical_dir)
+            del lexical
+        t_index = time.perf_counter() - t0
+        gc.collect()
+        total = store.count_passages()
+
+        retriever = Retriever(store, index, ws.settings)
+        queries = _search_queries(corpus, n_queries)
+        for q, f, _ in queries[:6]:
+            retriever.search(q, f, 12)  # warm: loads BM25 and the copy, lineage sizes
+        lex = index.lexical()
+        cands = max(4 * 12, 40)
+        stats: dict[str, dict[str, list[float]]] = {}
+        for q, f, cls in queries:
+            got = stats.setdefault(
+                cls, {"total": [], "embed": [], "dense": [], "bm25": [], "recall": []}
+            )
+            t0 = time.perf_counter()
+            hits = retriever.search(q, f, 12)
+            got["total"].append(time.perf_counter() - t0)
+            assert hits or cls != "unfiltered"
+            t0 = time.perf_counter()
+            qvec = index.embed_query(q)
+            got["embed"].append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            dense, _ = index.dense_search(qvec, cands, where_for(f), f)
+            got["dense"].append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            index.lexical_search(q, cands, f)
+            got["bm25"].append(time.perf_counter() - t0)
+            if lex.vectors is not None:
+                exact = {pid for pid, _ in lex.exact_scan(qvec, 10, f)}
+                top = {h.id for h in dense[:10]}
+                got["recall"].append(len(exact & top) / max(1, len(exact)))
+        rss_query = _now_rss_mb()
+        clusters = lex.clusters
+        real_recall = _real_cluster_recall(corpus, index, queries)
+        index.close()
+        store.close()
+    finally:
+        if chroma is not None:
+            chroma.stop()
+    every_total = [t for c in stats.values() for t in c["total"]]
     return {
         "passages": total,
+        "corpus": corpus.describe(),
+        "real_s": t_real,
+        "embed_real_s": embed_s,
         "store_s": t_store,
+        "vectors_s": t_vectors,
         "index_s": t_index,
-        "exact": exact,
-        "p50_ms": statistics.median(lat) * 1000,
-        "p95_ms": q[18] * 1000,
-        "embed_p50_ms": statistics.median(embed) * 1000,
-        "queries": len(lat),
-        "dedup": dedup,
+        "bm25_s": t_bm25 if not use_chroma else None,
+        "clusters_s": t_clusters if not use_chroma else None,
+        "chroma": "server"
+        if server
+        else ("embedded" if use_chroma else "empty (copy written directly)"),
+        "clusters": 0 if clusters is None else len(clusters.centroids),
+        "overall": _percentiles(every_total),
+        "classes": {
+            cls: {
+                "queries": len(c["total"]),
+                **{part: _percentiles(c[part]) for part in ("total", "embed", "dense", "bm25")},
+                "recall10": (sum(c["recall"]) / len(c["recall"])) if c["recall"] else None,
+            }
+            for cls, c in stats.items()
+        },
+        "real_recall10": real_recall,
+        "rss_query_mb": rss_query,
         "rss_mb": _rss_mb(),
     }
+
+
+def _real_cluster_recall(corpus, index, queries) -> dict[str, float]:
+    """recall@10 of `VectorClusters` built over the real passages alone (no copies, which sit
+    near their source and so cluster more easily than a real archive), unfiltered, probing the
+    same share of clusters as the defaults do at a million passages (48 of 1000)."""
+    import numpy as np
+
+    from assistant.index import clusters as ivf
+
+    real = corpus.real_vectors
+    built = ivf.VectorClusters.build(real)
+    probes = max(1, round(len(built.centroids) * ivf.PROBES / 1000))
+    recalls = []
+    for q, _, _ in queries:
+        qvec = index.embed_query(q)
+        sims = ivf.similarities(real, 0, len(real), qvec)
+        exact = set(np.argsort(-sims)[:10].tolist())
+        rows, _ = built.search(qvec, 10, None, probes)
+        recalls.append(len(exact & set(rows)) / 10)
+    return {"recall10": sum(recalls) / len(recalls), "probes": probes, "of": len(built.centroids)}
+
+
+class _ChromaServer:
+    """A real `chroma run` on 127.0.0.1 (a free port) over `path`, for the server path."""
+
+    def __init__(self, path: Path) -> None:
+        import socket
+        import subprocess
+        import sys
+        import urllib.request
+
+        exe = Path(sys.executable).parent / "chroma"
+        exe_path = str(exe) if exe.exists() else shutil.which("chroma")
+        if exe_path is None:
+            raise RuntimeError("the `chroma` executable is not installed beside this Python")
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = (path.parent / f"chroma-{port}.log").open("wb")
+        self._proc = subprocess.Popen(
+            [exe_path, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            if self._proc.poll() is not None:
+                raise RuntimeError(f"chroma run exited with {self._proc.returncode}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=1) as resp:
+                    if resp.status == 200:
+                        return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"chroma server on {self.url} did not answer in 60 s")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        import subprocess
+
+        if self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        self._log.close()
 
 
 # --- 6: near-duplicate lookup at archive scale -------------------------------------------------
@@ -421,6 +599,52 @@ def bench_dedup(docs: list, lookups: int = 300) -> dict:
     return out
 
 
+def _search_rows(search: dict, label: str) -> list[tuple[str, str, str, str]]:
+    """Table rows of one search stage: end to end per query class, then its stages."""
+    rows = []
+    for cls in ("unfiltered", "time", "outlet"):
+        c = search["classes"].get(cls)
+        if c is None:
+            continue
+        recall = "" if c["recall10"] is None else f"; dense recall@10 {c['recall10']:.3f}"
+        rows.append(
+            (
+                f"4 search {label}, {search['passages']:,} passages, {cls} ({c['queries']})",
+                f"p50 {c['total']['p50']:.1f} ms, p95 {c['total']['p95']:.1f} ms",
+                f"dense p50 {c['dense']['p50']:.1f} ms / p95 {c['dense']['p95']:.1f}, BM25 p50 "
+                f"{c['bm25']['p50']:.1f} ms / p95 {c['bm25']['p95']:.1f}, query embedding p50 "
+                f"{c['embed']['p50']:.1f} ms{recall}",
+                "p50 < 50 ms, p95 < 150 ms",
+            )
+        )
+    rows.append(
+        (
+            f"5 RSS, {label} {search['passages']:,}-passage stage",
+            f"{search['rss_query_mb']:.0f} MB while querying",
+            f"peak {search['rss_mb']:.0f} MB (process, including building the corpus)",
+            "report",
+        )
+    )
+    return rows
+
+
+def _search_notes(search: dict, label: str) -> str:
+    build = (
+        f"{label}: {search['corpus']}; built in {search['real_s']:.1f} s (real passages; "
+        f"{search['embed_real_s']:.1f} s of it embedding, 0 when cached) + "
+        f"{search['store_s']:.1f} s (store) + {search['vectors_s']:.1f} s (vectors to "
+        f"Chroma: {search['chroma']}) + {search['index_s']:.1f} s (BM25 and the vector copy"
+    )
+    if search["bm25_s"] is not None:
+        build += f": BM25 {search['bm25_s']:.1f} s, clusters {search['clusters_s']:.1f} s"
+    real = search["real_recall10"]
+    return build + (
+        f"); {search['clusters']} clusters. Clusters over the {search['corpus'].split(' real')[0]}"
+        f" real passages alone, {real['probes']} of {real['of']} probed (the share the defaults "
+        f"probe at 1M): unfiltered recall@10 {real['recall10']:.3f}"
+    )
+
+
 def run() -> None:
     from assistant.config import Settings
     from assistant.index.embedder import resolve_model_path
@@ -429,6 +653,7 @@ def run() -> None:
         raise FileNotFoundError(
             f"{DATA} is missing; the benchmarks read ../shared/data beside the checkout"
         )
+    stages = set(os.environ.get("BENCH_RETRIEVAL_STAGES", "ingest,search,langchain").split(","))
     every = _stories(10**6)
     stories = every[: _env_int("BENCH_STORIES", 120)]
     warm_stories = every[-10:]  # the warm-up reads other articles than the ones measured
@@ -436,80 +661,93 @@ def run() -> None:
         raise ValueError(f"BENCH_STORIES leaves no stories of {len(every)} for the warm-up")
     load_before = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="desk-bench-retrieval-"))
+    ing = lc = search = served = None
+    repeats = _env_int("BENCH_INGEST_REPEATS", 3)
     try:
         corpus = work / "corpus"
         files = write_markdown_corpus(stories, corpus)
         print(f"corpus: {files} Markdown articles from {len(stories)} allsides stories", flush=True)
         write_markdown_corpus(warm_stories, work / "warmup")
-        repeats = _env_int("BENCH_INGEST_REPEATS", 3)
-        ing = bench_ingest(corpus, work / "warmup", work, repeats)
-        print(f"ingest done: {ing}", flush=True)
-        search = bench_search(
-            stories,
-            work,
-            _env_int("BENCH_SEARCH_PASSAGES", 50_000),
-            _env_int("BENCH_QUERIES", 200),
-            os.environ.get("BENCH_SEARCH_EXACT") == "1",
-        )
-        print(f"search done: {search}", flush=True)
-        settings = Settings()
-        lc = bench_langchain(
-            corpus,
-            work / "warmup",
-            work,
-            resolve_model_path(settings.embedding_model),
-            settings.chunk_max_chars,
-            repeats,
-        )
-        print(f"langchain done: {lc}", flush=True)
+        if "ingest" in stages:
+            ing = bench_ingest(corpus, work / "warmup", work, repeats)
+            print(f"ingest done: {ing}", flush=True)
+        if "search" in stages:
+            search = bench_search(
+                work, _env_int("BENCH_SEARCH_PASSAGES", 50_000), _env_int("BENCH_QUERIES", 201)
+            )
+            print(f"search done: {search}", flush=True)
+        if os.environ.get("BENCH_SEARCH_SERVER") == "1":
+            served = bench_search(
+                work,
+                _env_int("BENCH_SEARCH_SERVER_PASSAGES", 50_000),
+                _env_int("BENCH_QUERIES", 201),
+                server=True,
+            )
+            print(f"server search done: {served}", flush=True)
+        if "langchain" in stages:
+            settings = Settings()
+            lc = bench_langchain(
+                corpus,
+                work / "warmup",
+                work,
+                resolve_model_path(settings.embedding_model),
+                settings.chunk_max_chars,
+                repeats,
+            )
+            print(f"langchain done: {lc}", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    overhead = ing["first_s"] / ing["raw_encode_s"] - 1
-    rows = [
-        (
-            f"1 ingest vs raw encode() (best of {len(ing['ingest_runs_s'])} each)",
-            f"{ing['passages'] / ing['first_s']:.1f} passages/s vs "
-            f"{ing['passages'] / ing['raw_encode_s']:.1f} passages/s",
-            f"overhead {overhead:+.0%}",
-            "≤ +15%",
-        ),
-        (
-            f"2 files → searchable index vs LangChain stock (best of {repeats} each)",
-            f"{ing['first_s']:.1f} s vs {lc['s']:.1f} s",
-            f"{lc['s'] / ing['first_s']:.2f}× faster; embedding {ing['embed_s']:.1f} s of "
-            f"{ing['chars']:,} chars in {ing['passages']} passages vs {lc['embed_s']:.1f} s of "
-            f"{lc['chars']:,} chars in {lc['chunks']} chunks",
-            "faster",
-        ),
-        (
-            "3 re-ingest unchanged vs first ingest",
-            f"{ing['reingest_s']:.2f} s vs {ing['first_s']:.1f} s",
-            f"{ing['first_s'] / ing['reingest_s']:.0f}× faster "
-            f"({ing['reingest_embedded']} embedded)",
-            "≥ 20×",
-        ),
-        (
-            f"4 search latency, {search['passages']:,} passages",
-            f"p50 {search['p50_ms']:.1f} ms, p95 {search['p95_ms']:.1f} ms",
-            f"query embedding p50 {search['embed_p50_ms']:.1f} ms ({search['queries']} queries)",
-            "p50 < 50 ms",
-        ),
-        (
-            "5 peak RSS",
-            f"{ing['rss_mb']:.0f} MB after ingest stages",
-            f"{search['rss_mb']:.0f} MB after the {search['passages']:,}-passage stage",
-            "report",
-        ),
-        (
-            f"6 near-duplicate lookup, {search['dedup']['documents']:,} documents",
-            f"banded {search['dedup']['banded_ms']:.2f} ms vs full scan "
-            f"{search['dedup']['full_ms']:.2f} ms",
-            f"{search['dedup']['full_ms'] / search['dedup']['banded_ms']:.0f}× faster; same "
-            f"answer for {search['dedup']['same']} of {search['dedup']['lookups']}",
-            "report",
-        ),
-    ]
+    rows = []
+    if ing is not None:
+        overhead = ing["first_s"] / ing["raw_encode_s"] - 1
+        rows.append(
+            (
+                f"1 ingest vs raw encode() (best of {len(ing['ingest_runs_s'])} each)",
+                f"{ing['passages'] / ing['first_s']:.1f} passages/s vs "
+                f"{ing['passages'] / ing['raw_encode_s']:.1f} passages/s",
+                f"overhead {overhead:+.0%}",
+                "≤ +15%",
+            )
+        )
+    if ing is not None and lc is not None:
+        rows.append(
+            (
+                f"2 files → searchable index vs LangChain stock (best of {repeats} each)",
+                f"{ing['first_s']:.1f} s vs {lc['s']:.1f} s",
+                f"{lc['s'] / ing['first_s']:.2f}× faster; embedding {ing['embed_s']:.1f} s of "
+                f"{ing['chars']:,} chars in {ing['passages']} passages vs {lc['embed_s']:.1f} s "
+                f"of {lc['chars']:,} chars in {lc['chunks']} chunks",
+                "faster",
+            )
+        )
+    if ing is not None:
+        rows.append(
+            (
+                "3 re-ingest unchanged vs first ingest",
+                f"{ing['reingest_s']:.2f} s vs {ing['first_s']:.1f} s",
+                f"{ing['first_s'] / ing['reingest_s']:.0f}× faster "
+                f"({ing['reingest_embedded']} embedded)",
+                "≥ 20×",
+            )
+        )
+    if search is not None:
+        rows += _search_rows(search, "embedded")
+    if served is not None:
+        rows += _search_rows(served, "Chroma server")
+    if ing is not None:
+        rows.append(("5 peak RSS", f"{ing['rss_mb']:.0f} MB after ingest stages", "", "report"))
+    if "search" in stages:
+        dedup = bench_dedup(build_search_corpus(stories, 50_000))
+        rows.append(
+            (
+                f"6 near-duplicate lookup, {dedup['documents']:,} documents",
+                f"banded {dedup['banded_ms']:.2f} ms vs full scan {dedup['full_ms']:.2f} ms",
+                f"{dedup['full_ms'] / dedup['banded_ms']:.0f}× faster; same answer for "
+                f"{dedup['same']} of {dedup['lookups']}",
+                "report",
+            )
+        )
     print("\n| measurement | ours vs baseline | ratio | target |\n|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
@@ -518,20 +756,22 @@ def run() -> None:
         f"{os.getloadavg()[0]:.1f} at end (other work on the machine slows both sides of "
         "each ratio)"
     )
-    print(
-        "ingest runs: "
-        + ", ".join(f"{t:.1f} s" for t in ing["ingest_runs_s"])
-        + "; raw encode() runs: "
-        + ", ".join(f"{t:.1f} s" for t in ing["raw_runs_s"])
-        + f"; model inside our ingest {ing['embed_s']:.1f} s (all threads); LangChain runs: "
-        + ", ".join(f"{t:.1f} s" for t in lc["runs_s"])
-    )
-    print(
-        f"startup, not in the ratios: model load {ing['model_load_s']:.1f} s; first ingest in "
-        f"the process (imports chromadb and bm25s, loads the language model, opens Chroma) "
-        f"{ing['startup_s']:.1f} s for {ing['warmup_passages']} warm-up passages"
-    )
-    print(
-        f"50k corpus built in {search['store_s']:.1f} s (store) + {search['index_s']:.1f} s "
-        f"(vectors{' embedded exactly' if search['exact'] else ' from sentence embeddings'} + BM25)"
-    )
+    if ing is not None and lc is not None:
+        print(
+            "ingest runs: "
+            + ", ".join(f"{t:.1f} s" for t in ing["ingest_runs_s"])
+            + "; raw encode() runs: "
+            + ", ".join(f"{t:.1f} s" for t in ing["raw_runs_s"])
+            + f"; model inside our ingest {ing['embed_s']:.1f} s (all threads); LangChain runs: "
+            + ", ".join(f"{t:.1f} s" for t in lc["runs_s"])
+        )
+    if ing is not None:
+        print(
+            f"startup, not in the ratios: model load {ing['model_load_s']:.1f} s; first ingest "
+            f"in the process (imports chromadb and bm25s, loads the language model, opens "
+            f"Chroma) {ing['startup_s']:.1f} s for {ing['warmup_passages']} warm-up passages"
+        )
+    if search is not None:
+        print(_search_notes(search, "embedded"))
+    if served is not None:
+        print(_search_notes(served, "Chroma server"))

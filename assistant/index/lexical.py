@@ -6,10 +6,12 @@ written to a temporary directory and swapped in by rename, so a reader (or a cra
 half an index; if a crash lands between the two renames the index is simply missing and the
 next `sync()` rebuilds it.
 
-Next to the BM25 matrix we keep, per passage, the fields retrieval filters on (published time,
-outlet, kind, language) as arrays, so filtered BM25 ranks only passages that pass the filters
-(a weight mask over all scores) instead of filtering a short top list that could come back
-empty.
+Rows are sorted by (outlet, published time, id), and next to the BM25 matrix we keep, per
+passage, the fields retrieval filters on (`Partitions`): an outlet is a block of rows and a time
+window a range inside each block. Filtered BM25 ranks only the rows that pass (instead of
+filtering a short top list that could come back empty), and so does the dense scan of the
+vector copy kept here for embedded Chroma, which reads those ranges as views of a memory-mapped
+file: its cost follows the rows that pass, not the size of the archive.
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.files import fsync_dir
+from assistant.index.clusters import VectorClusters
+from assistant.index.partitions import Column, Partitions
 from assistant.models import Passage, SearchFilters
 from assistant.text import STOPWORDS, words
 
@@ -31,7 +36,9 @@ if TYPE_CHECKING:
     import numpy as np
 
 _STATE = "desk_lexical.json"
-_FORMAT = 1
+_FORMAT = 2
+"""2: rows sorted by (outlet, time, id), filter columns as integer codes (`Partitions`)."""
+_COLUMNS = ("outlet", "kind", "language")
 
 
 def tokenize(text: str) -> list[str]:
@@ -49,26 +56,41 @@ class LexicalIndex:
     """A loaded BM25 index: passage ids, the bm25s model, filter columns and its generation."""
 
     def __init__(
-        self,
-        ids: list[str],
-        model: object | None,
-        generation: int,
-        ts: np.ndarray,
-        outlets: np.ndarray,
-        kinds: np.ndarray,
-        languages: np.ndarray,
+        self, ids: list[str], model: object | None, generation: int, parts: Partitions
     ) -> None:
         self.ids = ids
         self._model = model
         self.generation = generation
-        self._ts = ts
-        self._outlets = outlets
-        self._kinds = kinds
-        self._languages = languages
+        self.parts = parts
         self.vectors: np.ndarray | None = None
         """The passages' vectors in `ids` order, when the index keeps a copy (embedded Chroma):
-        a filtered dense search is then an exact scan of the passing rows, which is faster
-        than Chroma's filtered HNSW query on tens of thousands of passages."""
+        a filtered dense search is then an exact scan of the row ranges that pass, which is
+        faster than Chroma's filtered HNSW query and needs no recall check."""
+        self.clusters: VectorClusters | None = None
+        """Clusters of `vectors` for searches leaving more than `SCAN_ROWS` rows."""
+        self._row_of: dict[str, int] | None = None
+
+    def keep_vectors(self, vectors: np.ndarray | None) -> None:
+        """Keep `vectors` (in `ids` order) for dense search, clustered when an exact scan of
+        all of them would be slow."""
+        from assistant.index import clusters
+
+        self.vectors, self.clusters = vectors, None
+        if vectors is not None and len(vectors) > clusters.SCAN_ROWS:
+            self.clusters = clusters.VectorClusters.build(vectors)
+
+    def stored_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The kept vectors of those `ids` this index holds."""
+        import numpy as np
+
+        if self.vectors is None:
+            return {}
+        if self._row_of is None:
+            self._row_of = {pid: i for i, pid in enumerate(self.ids)}
+        rows = [(pid, self._row_of.get(pid)) for pid in ids]
+        return {
+            pid: np.array(self.vectors[r], dtype=np.float32) for pid, r in rows if r is not None
+        }
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -81,8 +103,14 @@ class LexicalIndex:
 
         from assistant.index.vector_store import passage_metadata
 
-        passages = sorted(passages, key=lambda p: p.id)
         metas = [passage_metadata(p) for p in passages]
+        order = Partitions.order(
+            [str(m["outlet"]) for m in metas],
+            [int(m["published_ts"]) for m in metas],
+            [p.id for p in passages],
+        )
+        passages = [passages[i] for i in order]
+        metas = [metas[i] for i in order]
         model = None
         if passages:
             model = bm25s.BM25()
@@ -90,15 +118,13 @@ class LexicalIndex:
             # it; a placeholder token keeps positions aligned and matches no real query.
             corpus = [tokenize(p.text) or ["\x00"] for p in passages]
             model.index(corpus, show_progress=False)
-        return cls(
-            [p.id for p in passages],
-            model,
-            generation,
+        parts = Partitions(
             np.array([m["published_ts"] for m in metas], dtype=np.int64),
-            np.array([m["outlet"] for m in metas], dtype=object),
-            np.array([m["kind"] for m in metas], dtype=object),
-            np.array([m["language"] for m in metas], dtype=object),
+            Column.of([str(m["outlet"]) for m in metas]),
+            Column.of([str(m["kind"]) for m in metas]),
+            Column.of([str(m["language"]) for m in metas]),
         )
+        return cls([p.id for p in passages], model, generation, parts)
 
     def save(self, target: Path) -> None:
         """Write to a fresh temp dir beside `target`, then swap it in by rename."""
@@ -109,15 +135,17 @@ class LexicalIndex:
         try:
             if self._model is not None:
                 self._model.save(str(tmp / "bm25"), show_progress=False)  # type: ignore[attr-defined]
-            np.save(tmp / "ts.npy", self._ts)
+            np.save(tmp / "ts.npy", self.parts.ts)
             if self.vectors is not None:
                 np.save(tmp / "vectors.npy", self.vectors)
-            columns = {
-                "outlet": self._outlets.tolist(),
-                "kind": self._kinds.tolist(),
-                "language": self._languages.tolist(),
-            }
-            (tmp / "columns.json").write_text(json.dumps(columns), encoding="utf-8")
+            if self.clusters is not None:
+                self.clusters.save(tmp)
+            names = {}
+            for name in _COLUMNS:
+                column = getattr(self.parts, name)
+                np.save(tmp / f"{name}.npy", column.codes)
+                names[name] = column.names
+            (tmp / "columns.json").write_text(json.dumps(names), encoding="utf-8")
             (tmp / "ids.json").write_text(json.dumps(self.ids), encoding="utf-8")
             # The state file is written last: a directory without it is not an index.
             (tmp / _STATE).write_text(
@@ -170,22 +198,19 @@ class LexicalIndex:
             ids = json.loads((target / "ids.json").read_text(encoding="utf-8"))
             columns = json.loads((target / "columns.json").read_text(encoding="utf-8"))
             ts = np.load(target / "ts.npy")
+            cols = [Column(columns[n], np.load(target / f"{n}.npy")) for n in _COLUMNS]
+            if any(len(c.codes) != len(ids) for c in cols) or len(ts) != len(ids):
+                return None
+            parts = Partitions(ts, *cols)
             model = bm25s.BM25.load(str(target / "bm25"), show_progress=False) if ids else None
         except (OSError, ValueError, KeyError):
             return None
-        index = cls(
-            ids,
-            model,
-            generation,
-            ts,
-            np.array(columns["outlet"], dtype=object),
-            np.array(columns["kind"], dtype=object),
-            np.array(columns["language"], dtype=object),
-        )
+        index = cls(ids, model, generation, parts)
         try:
             vectors = np.load(target / "vectors.npy", mmap_mode="r")
             if vectors.shape[0] == len(ids):
                 index.vectors = vectors
+                index.clusters = VectorClusters.load(target, len(ids))
         except (OSError, ValueError):
             pass
         return index
@@ -193,51 +218,90 @@ class LexicalIndex:
     def dense_scan(
         self, query_vec: np.ndarray, k: int, filters: SearchFilters
     ) -> tuple[list[tuple[str, float]], dict[str, np.ndarray]] | None:
-        """Exact cosine top-`k` among the passages passing `filters`, from the kept vectors;
-        None when this index keeps none."""
+        """Cosine top-`k` among the passages passing `filters`, from the kept vectors; None
+        when this index keeps none. Exact (a scan of the row ranges that can pass) when those
+        ranges hold at most `SCAN_ROWS` rows, else from the clusters (approximate)."""
         import numpy as np
 
-        if self.vectors is None:
+        from assistant.index import clusters
+
+        vectors = self.vectors
+        if vectors is None:
             return None
-        mask = self.mask(filters)
-        rows = np.arange(len(self.ids)) if mask is None else np.flatnonzero(mask)
-        if rows.size == 0 or k <= 0:
+        if k <= 0:
             return [], {}
-        sims = np.asarray(self.vectors[rows] @ query_vec, dtype=np.float32)
-        k = min(k, rows.size)
-        top = np.argpartition(-sims, k - 1)[:k]
-        top = top[np.argsort(-sims[top], kind="stable")]
-        hits = [(self.ids[rows[i]], float(sims[i])) for i in top]
-        vecs = {self.ids[rows[i]]: np.asarray(self.vectors[rows[i]]) for i in top}
+        slices = self.parts.slices(filters)
+        if self.clusters is not None and sum(b - a for a, b in slices) > clusters.SCAN_ROWS:
+            keep = self.parts.mask(filters)
+            rows, sims = self.clusters.search(
+                query_vec,
+                k,
+                None if keep is None else keep > 0,
+                clusters.PROBES if keep is None else clusters.FILTERED_PROBES,
+            )
+        else:
+            rows, sims = self._top_rows(
+                lambda a, b: clusters.similarities(vectors, a, b, query_vec),
+                k,
+                filters,
+                slices,
+            )
+        hits = [(self.ids[r], float(s)) for r, s in zip(rows, sims, strict=True)]
+        vecs = {self.ids[r]: np.array(vectors[r], dtype=np.float32) for r in rows}
         return hits, vecs
+
+    def exact_scan(
+        self, query_vec: np.ndarray, k: int, filters: SearchFilters
+    ) -> list[tuple[str, float]]:
+        """The exact top-`k` by a scan of every passing row (what the clusters are measured
+        against)."""
+
+        from assistant.index import clusters
+
+        vectors = self.vectors
+        if vectors is None:
+            raise ValueError("this index keeps no vectors")
+        rows, sims = self._top_rows(
+            lambda a, b: clusters.similarities(vectors, a, b, query_vec), k, filters
+        )
+        return [(self.ids[r], float(s)) for r, s in zip(rows, sims, strict=True)]
+
+    def _top_rows(
+        self,
+        score: Callable[[int, int], np.ndarray],
+        k: int,
+        filters: SearchFilters,
+        slices: list[tuple[int, int]] | None = None,
+    ) -> tuple[list[int], list[float]]:
+        """The best `k` rows (best first, ties by row) among those passing `filters`, where
+        `score(a, b)` scores rows `a:b`; failing rows are never ranked."""
+        import numpy as np
+
+        rows: list[np.ndarray] = []
+        scores: list[np.ndarray] = []
+        for a, b in self.parts.slices(filters) if slices is None else slices:
+            got = score(a, b)
+            keep = self.parts.residual(filters, a, b)
+            idx = np.arange(a, b)
+            if keep is not None:
+                got, idx = got[keep], idx[keep]
+            if got.size > k:
+                best = np.argpartition(-got, k - 1)[:k]
+                got, idx = got[best], idx[best]
+            rows.append(idx)
+            scores.append(got)
+        if not rows:
+            return [], []
+        all_rows, all_scores = np.concatenate(rows), np.concatenate(scores)
+        order = np.lexsort((all_rows, -all_scores))[:k]
+        return all_rows[order].tolist(), all_scores[order].tolist()
 
     # --- search ------------------------------------------------------------------------------
     def mask(self, filters: SearchFilters) -> np.ndarray | None:
         """1.0 for passages passing the filters, 0.0 otherwise; None when nothing is filtered."""
-        import numpy as np
-
-        keep = np.ones(len(self.ids), dtype=bool)
-        filtered = False
-        if filters.since is not None or filters.until is not None:
-            filtered = True
-            keep &= self._ts >= 0
-            if filters.since is not None:
-                keep &= self._ts >= int(filters.since.timestamp())
-            if filters.until is not None:
-                keep &= self._ts < int(filters.until.timestamp())
-        for column, values in (
-            (self._outlets, filters.outlets),
-            (self._kinds, filters.kinds),
-            (self._languages, filters.languages),
-        ):
-            if values:
-                filtered = True
-                keep &= np.isin(column, list(values))
-        return keep.astype(np.float32) if filtered else None
+        return self.parts.mask(filters)
 
     def search(self, query: str, k: int, filters: SearchFilters | None = None) -> list[LexicalHit]:
-        import numpy as np
-
         if self._model is None or k <= 0:
             return []
         vocab = self._model.vocab_dict  # type: ignore[attr-defined]
@@ -245,14 +309,8 @@ class LexicalIndex:
         if not tokens:
             return []
         scores = self._model.get_scores(tokens)  # type: ignore[attr-defined]
-        if filters is not None:
-            mask = self.mask(filters)
-            if mask is not None:
-                scores = scores * mask
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [LexicalHit(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+        rows, best = self._top_rows(lambda a, b: scores[a:b], k, filters or SearchFilters())
+        return [LexicalHit(self.ids[r], float(s)) for r, s in zip(rows, best, strict=True) if s > 0]
 
     def outlets(self) -> set[str]:
-        return set(self._outlets.tolist())
+        return set(self.parts.outlet.names)

@@ -82,8 +82,6 @@ class PassageIndex:
         self._vectors: VectorStore | None = None
         self._lexical: LexicalIndex | None = None
         self._lineage_sizes: tuple[int, dict[str, int]] | None = None
-        self._vectors_generation: int | None = None
-        """The store generation when this process opened embedded Chroma, or last wrote it."""
         self._closed = False
         self._model_checked = False
         self._record_on_write = False
@@ -126,7 +124,6 @@ class PassageIndex:
             return vectors
         with self._lock:
             if self._vectors is None:
-                self._vectors_generation = self.store.generation()
                 self._vectors = VectorStore(
                     self.workspace.chroma_dir,
                     self.settings.chroma_collection,
@@ -312,7 +309,6 @@ class PassageIndex:
                 embedded += self._reconcile(progress, cancel)
                 self.store.set_meta(self._reconciled_key, str(generation))
             self._refresh_lexical(generation, progress)
-            self._vectors_generation = generation  # this process's Chroma holds it all
         return embedded
 
     def reindex(
@@ -372,7 +368,7 @@ class PassageIndex:
         if not self.settings.chroma_url:
             # A local copy of the vectors for fast filtered search; a server's archive may be
             # far larger than one machine's memory, so there Chroma filters.
-            lexical.vectors = self.vectors.matrix(lexical.ids)
+            lexical.keep_vectors(self.vectors.matrix(lexical.ids))
         lexical.save(target)
         self._lexical = lexical
         progress.done()
@@ -414,29 +410,32 @@ class PassageIndex:
         where: dict[str, Any] | None = None,
         filters: SearchFilters | None = None,
     ) -> tuple[list[DenseHit], dict[str, np.ndarray]]:
-        """Nearest passages under the filters. A filtered search scans the local copy of the
-        vectors when it matches the store's generation (exact, and much faster than Chroma's
-        filtered HNSW); otherwise Chroma answers with `where`."""
+        """Nearest passages under the filters. With embedded Chroma, the copy of the vectors
+        kept beside BM25 answers whenever it matches the store's generation: an exact scan of
+        the rows the filters leave, or its clusters when they leave more than
+        `clusters.SCAN_ROWS` (faster than Chroma's HNSW, filtered or not, and it sees what
+        another process wrote). Otherwise Chroma answers with `where`."""
         self.check_model()
-        if filters is not None and (where is not None or self._chroma_behind()):
-            lexical = self.lexical()
-            if lexical.generation == self.store.generation():
-                scanned = lexical.dense_scan(query_vec, k, filters)
-                if scanned is not None:
-                    hits, vecs = scanned
-                    return [DenseHit(pid, sim) for pid, sim in hits], vecs
+        lexical = self._current_copy()
+        if lexical is not None:
+            scanned = lexical.dense_scan(query_vec, k, filters or SearchFilters())
+            if scanned is not None:
+                hits, vecs = scanned
+                return [DenseHit(pid, sim) for pid, sim in hits], vecs
         return self.vectors.query(query_vec, k, where)
 
-    def _chroma_behind(self) -> bool:
-        """Embedded Chroma does not show a process what another one (`desk watch`) wrote after
-        it opened: once the store has moved on, the vector copy kept beside BM25 (reloaded
-        from disk by `lexical()`) answers instead. A Chroma server is always current."""
-        opened = self._vectors_generation
-        return (
-            not self.settings.chroma_url
-            and opened is not None
-            and opened != self.store.generation()
-        )
+    def _current_copy(self) -> LexicalIndex | None:
+        """The BM25 index when it keeps a copy of the vectors of the store's generation.
+
+        Embedded Chroma does not show a process what another one (`desk watch`) wrote after
+        it opened; the copy (reloaded from disk by `lexical()`) does. A Chroma server is
+        always current and keeps no copy (its archive may be larger than this machine)."""
+        if self.settings.chroma_url:
+            return None
+        lexical = self.lexical()
+        if lexical.vectors is None or lexical.generation != self.store.generation():
+            return None
+        return lexical
 
     def lexical_search(
         self, query: str, k: int, filters: SearchFilters | None = None
@@ -447,7 +446,11 @@ class PassageIndex:
         """Stored vectors of `passages`; ones not embedded yet (after a crash) are embedded in
         memory so MMR can still compare them."""
         self.check_model()
-        out = self.vectors.vectors([p.id for p in passages])
+        copy = self._current_copy()
+        out = copy.stored_vectors([p.id for p in passages]) if copy is not None else {}
+        rest = [p.id for p in passages if p.id not in out]
+        if rest:
+            out.update(self.vectors.vectors(rest))
         missing = [p for p in passages if p.id not in out]
         if missing:
             vecs = self.embedder.encode([p.text for p in missing])
