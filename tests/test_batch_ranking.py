@@ -181,3 +181,30 @@ def test_archive_days_lead_with_stories_several_outlets_carry(tmp_path):
         # The day before is in the store: some of the day's stories continue it.
         assert any(g.covered_by for g in sig.values()), label.day
         svc.close()
+
+
+def test_a_lead_line_the_verifier_refused_gives_way_to_the_items_next_line():
+    from assistant.batch.digest import DigestBuilder
+    from assistant.models import Passage
+
+    def passage(i: int, text: str) -> Passage:
+        return Passage(
+            id=f"p{i}",
+            doc_id="ft-1",
+            lineage_id="ft-1",
+            start=i * 100,
+            end=i * 100 + len(text),
+            text=text,
+            content_hash=f"h{i}",
+            outlet="Financial Times",
+            kind="outlet",
+        )
+
+    first = "Rail fares rise by 3% in January across the whole network."
+    second = "Commuters will pay more from next week onwards, the operators said."
+    passages = {"ft-1": [passage(0, first), passage(1, second)]}
+    story = _story("fares", [_doc("ft-1", "Financial Times")])
+    builder = DigestBuilder(lambda doc_id: passages.get(doc_id, []))
+    assert [t for t, _ in builder.lead(story)] == [first]
+    refused = DigestBuilder(builder.passages, rejected=frozenset({first}))
+    assert [(t, p.id) for t, p in refused.lead(story)] == [(second, "p1")]

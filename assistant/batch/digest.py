@@ -91,6 +91,9 @@ class DigestBuilder:
     passages: Callable[[str], Sequence[Passage]] | None = None
     """Document id -> its passages in order (`Store.passages_of`): where the central item's
     lead sentence is read from. `None`: only the syntheses' sentences are used."""
+    rejected: frozenset[str] = frozenset()
+    """Lead lines the verifier did not mark `supported` in an earlier build (see `unsupported`):
+    left out, so the item's next line or the synthesis's sentences stand in."""
     max_sentences: int = 2
     """Lines per story, each from a different member item: the digest is a page to skim, the
     syntheses hold the rest."""
@@ -110,6 +113,8 @@ class DigestBuilder:
                 if span is None:
                     continue
                 text = passage.text[span[0] : span[1]].strip()
+                if text in self.rejected:
+                    continue
                 mine = content_words(text)
                 if any(len(mine & o) / max(1, len(mine | o)) >= 0.6 for o in seen):
                     break  # a second outlet saying the same thing adds nothing to a skim
@@ -142,6 +147,19 @@ class DigestBuilder:
                 # One section's flow reads better than sentences stitched from several.
                 return picked
         return picked
+
+    @staticmethod
+    def unsupported(digest: Draft) -> frozenset[str]:
+        """Sentences of a verified digest that the verifier did not mark `supported`: a
+        verbatim line can still fail a hard check against its passage (the lexical
+        verifier's negation check on a sentence with "without", for one)."""
+        return frozenset(
+            s.text
+            for sec in digest.sections
+            for p in sec.paragraphs
+            for s in p.sentences
+            if s.verdict is None or s.verdict.label != "supported"
+        )
 
     def build(
         self,

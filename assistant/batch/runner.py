@@ -408,10 +408,13 @@ class BatchRunner:
         self, done: list[tuple[Story, Draft]], failures: list[dict[str, str]]
     ) -> tuple[dict[str, str], dict[str, Any] | None]:
         try:
-            digest = DigestBuilder(self.core.store.passages_of).build(
-                done, self.options.window, self.generator
-            )
-            digest = self.finalize(digest)
+            builder = DigestBuilder(self.core.store.passages_of)
+            digest = self.finalize(builder.build(done, self.options.window, self.generator))
+            rejected = builder.unsupported(digest)
+            if rejected:
+                # Once: the lines the verifier refused are left out and the digest re-verified.
+                builder = dataclasses.replace(builder, rejected=rejected)
+                digest = self.finalize(builder.build(done, self.options.window, self.generator))
             rendered = self.render(digest)
             rendered["md"] = link_markdown(
                 rendered["md"],
