@@ -419,7 +419,12 @@ def eval_archive(tmp: Path) -> None:
         digest = Draft.model_validate_json(
             (root / "out" / "digest.json").read_text(encoding="utf-8")
         )
-        print(f"digest ({len(digest.sections)} stories):")
+        dm = run["digest"]["metrics"] or {}
+        print(
+            f"digest ({len(digest.sections)} stories, {dm.get('sentences')} sentences, "
+            f"citation recall {dm.get('citation_recall')}, precision "
+            f"{dm.get('citation_precision')}; failures: {run['failures'] or 'none'}):"
+        )
         for sec in digest.sections:
             if not sec.id.startswith("story-"):
                 continue

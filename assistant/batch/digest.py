@@ -113,6 +113,9 @@ class DigestBuilder:
                 if span is None:
                     continue
                 text = passage.text[span[0] : span[1]].strip()
+                # A standfirst often has no closing stop; two lines in a row must read as two.
+                if text[-1] not in ".!?…\"'”’)":
+                    text += "."
                 if text in self.rejected:
                     continue
                 mine = content_words(text)
