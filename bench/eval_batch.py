@@ -11,6 +11,12 @@ and how does the day digest compare with an editor's summary?
     for the 4 titles that name none), `desk batch --date DAY --tz Europe/London`; ROUGE-1/2
     recall of the digest's text against the editors' `summary` bullets, next to a lead
     baseline: the blog's first blocks (as published, newest first) cut to the same length.
+    Then precision@k of the digest's picks against the files' `doc_label` (a block the
+    editors' summary draws on) and `sent_label` (such a sentence), labels used for scoring
+    only; and the ranking weights the liveblogs can judge, chosen leave-one-day-out.
+(c) Wire archive (`../shared/data/wire-archive/`): two labelled days, each ingested with the
+    day before it (so the novelty signal has what the desk carried the day before), `desk
+    batch --date DAY`; the digest printed for an editor to read, with each story's signals.
 """
 
 from __future__ import annotations
@@ -170,6 +176,76 @@ def eval_allsides(tmp: Path) -> None:
     svc.close()
 
 
+PRECISION_K = (1, 3)
+"""precision@k of the digest's picks, plus @all (every story in the digest)."""
+
+
+def _norm_words(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def _sentence_label(text: str, block: dict) -> int:
+    """`sent_label` of the block sentence `text` comes from (best word overlap: the digest's
+    sentence is detokenised and may carry an attribution prefix)."""
+    mine = set(_norm_words(text))
+    best, label = 0.0, 0
+    for sentence, lab in zip(block["text"], block["sent_label"], strict=False):
+        theirs = set(_norm_words(readable(sentence)))
+        overlap = len(mine & theirs) / max(1, len(theirs))
+        if overlap > best:
+            best, label = overlap, int(lab)
+    return label
+
+
+def digest_picks(svc, out: Path, blocks: dict[str, dict]) -> list[tuple[int, int]]:
+    """Per digest story, in rank order: (doc_label, sent_label) of its first sentence's cited
+    block; the labels are read here only, never by the batch."""
+    from assistant.models import Draft
+
+    digest = Draft.model_validate_json((out / "digest.json").read_text(encoding="utf-8"))
+    picks = []
+    for sec in digest.sections:
+        if not sec.id.startswith("story-"):
+            continue
+        sentence = next((s for p in sec.paragraphs for s in p.sentences if s.citations), None)
+        if sentence is None:
+            continue
+        cited = digest.citation(sentence.citations[0])
+        doc = svc.store.get_document(cited.doc_id) if cited is not None else None
+        block = blocks.get(doc.location.item or "") if doc is not None else None
+        if block is None:
+            picks.append((0, 0))
+            continue
+        picks.append((int(block["doc_label"]), _sentence_label(sentence.text, block)))
+    return picks
+
+
+def _at(labels: list[int], k: int | None) -> float | None:
+    chosen = labels if k is None else labels[:k]
+    return sum(chosen) / len(chosen) if chosen and (k is None or len(labels) >= k) else None
+
+
+def _print_precision(per_day: list[tuple[list[tuple[int, int]], list[int]]], base: float) -> None:
+    print(
+        f"\nprecision@k of the digest's picks (labels for scoring only; mean over days; "
+        f"base rate of doc_label=1 blocks {base:.3f})"
+    )
+    print(f"{'':<34} " + " ".join(f"{'@' + str(k):>6}" for k in PRECISION_K) + f" {'@all':>6}")
+    rows = [
+        ("digest: story's block (doc_label)", [[d for d, _ in p] for p, _ in per_day]),
+        ("digest: its sentence (sent_label)", [[s for _, s in p] for p, _ in per_day]),
+        ("lead baseline: first blocks", [lead for _, lead in per_day]),
+    ]
+    for name, labels in rows:
+        cells = []
+        for k in (*PRECISION_K, None):
+            vals = [v for v in (_at(x, k) for x in labels) if v is not None]
+            cells.append(f"{mean(vals):>6.3f}" if vals else f"{'-':>6}")
+        print(f"{name:<34} " + " ".join(cells))
+
+
 def eval_liveblog(tmp: Path) -> None:
     files = sorted((DATA / "liveblog").glob("*.json"))
     days = [liveblog_day(f) for f in files]
@@ -196,6 +272,7 @@ def eval_liveblog(tmp: Path) -> None:
         f"{'R2 digest':>9} {'R2 lead':>7} {'cit.rec':>7}"
     )
     rows = []
+    precision = []
     for day, on in plan:
         out = tmp / "liveblog" / "out" / day.path.stem
         run = svc.batch(
@@ -219,6 +296,10 @@ def eval_liveblog(tmp: Path) -> None:
             "cr": (run["digest"]["metrics"] or {}).get("citation_recall", 0.0),
         }
         rows.append(r)
+        if (out / "digest.json").exists():
+            picks = digest_picks(svc, out, {b["block_id"]: b for b in day.blocks})
+            lead_labels = [int(b["doc_label"]) for b in day.blocks[: max(1, len(picks))]]
+            precision.append((picks, lead_labels))
         print(
             f"{on.isoformat():<12} {len(day.blocks):>6} {run['stories_found']:>7} {drafted:>7} "
             f"{n_words:>5} {r['r1']:>9.3f} {r['r1_lead']:>7.3f} "
@@ -229,20 +310,148 @@ def eval_liveblog(tmp: Path) -> None:
         f"{mean(r['r1_lead'] for r in rows):>7.3f} {mean(r['r2'] for r in rows):>9.3f} "
         f"{mean(r['r2_lead'] for r in rows):>7.3f} {mean(r['cr'] for r in rows):>7.3f}"
     )
+    won = [
+        sum(r[m] > r[m + "_lead"] for r in rows) for m in ("r1", "r2")
+    ]  # days on which the digest beats the baseline
+    print(f"digest above the lead baseline on R1 {won[0]}/{len(rows)} days, R2 {won[1]}")
+    blocks = [b for d in days for b in d.blocks]
+    _print_precision(precision, sum(int(b["doc_label"]) for b in blocks) / len(blocks))
+    ranking_leave_one_day_out(svc, plan)
     svc.close()
 
 
-def run() -> None:
+RECENCY_GRID = (0.0, 0.06, 0.12, 0.24)
+"""Recency weights tried (lineage weight fixed at its default): the one trade-off among
+one-outlet stories the liveblogs can judge (news share and novelty are constant there)."""
+
+
+def ranking_leave_one_day_out(svc, plan) -> None:
+    """Per recency weight: cluster and rank each day (no drafting), take each top story's digest
+    line (`DigestBuilder.lead`), score ROUGE-1+2 recall against the lead baseline at the same
+    word count; choose the weight on nine days, report it on the tenth."""
+    from dataclasses import replace
+
+    from assistant.batch.digest import DigestBuilder
+    from assistant.batch.ranking import RankWeights
+    from assistant.batch.runner import BatchOptions, BatchRunner
+    from assistant.batch.window import BatchWindow
+
+    builder = DigestBuilder(svc.store.passages_of)
+    scores: dict[float, list[tuple[float, float, float, float]]] = {w: [] for w in RECENCY_GRID}
+    for day, on in plan:
+        window = BatchWindow.resolve(on.isoformat(), None, None, "Europe/London")
+        for w in RECENCY_GRID:
+            weights = replace(RankWeights(), recency=w)
+            runner = BatchRunner(
+                svc, BatchOptions(window=window, out_dir=Path("/nonexistent"), rank=weights)
+            )
+            stories = [s for s in runner.cluster(runner.select()) if s.sources >= 2]
+            text = " ".join(t for s in stories[:LIVEBLOG_STORIES] for t, _ in builder.lead(s))
+            n = len(text.split())
+            lead = " ".join(readable(" ".join(" ".join(b["text"]) for b in day.blocks)).split()[:n])
+            ref = readable(" ".join(day.summary))
+            scores[w].append(
+                (
+                    rouge_n(text, ref, 1)["recall"],
+                    rouge_n(text, ref, 2)["recall"],
+                    rouge_n(lead, ref, 1)["recall"],
+                    rouge_n(lead, ref, 2)["recall"],
+                )
+            )
+    print(
+        f"\nranking weights on the liveblogs (top {LIVEBLOG_STORIES} stories' digest lines, "
+        "no drafting; lineage weight 0.24)"
+    )
+    print(f"{'recency weight':<16} {'R1':>6} {'R2':>6} {'R1 lead':>8} {'R2 lead':>8}")
+    for w, rs in scores.items():
+        print(
+            f"{w:<16} "
+            + " ".join(f"{mean(r[i] for r in rs):>{6 if i < 2 else 8}.3f}" for i in range(4))
+        )
+    held, chosen = [], []
+    for i in range(len(plan)):
+        best = max(
+            RECENCY_GRID,
+            key=lambda w: (
+                sum(r[0] + r[1] for j, r in enumerate(scores[w]) if j != i),
+                -w,  # ties: the smaller weight
+            ),
+        )
+        chosen.append(best)
+        held.append(scores[best][i])
+    print(
+        f"{'leave-one-day-out':<16} "
+        + " ".join(f"{mean(r[i] for r in held):>{6 if i < 2 else 8}.3f}" for i in range(4))
+        + f"   (weights chosen: {', '.join(str(w) for w in chosen)})"
+    )
+
+
+ARCHIVE_DAYS = ("2025-10-16", "2025-12-11")
+"""Two labelled archive days whose digests are printed for an editor to read."""
+
+
+def eval_archive(tmp: Path) -> None:
+    from datetime import timedelta
+
+    from assistant.models import Draft
+    from bench.wire_data import write_day_feeds
+
+    for name in ARCHIVE_DAYS:
+        day = date.fromisoformat(name)
+        root = tmp / "archive" / name
+        svc = _service(root)
+        # The day before is ingested too: the novelty signal compares with what it carried.
+        write_day_feeds(day - timedelta(days=1), root / "wire" / "before")
+        write_day_feeds(day, root / "wire" / "day")
+        svc.ingest([root / "wire"])
+        report = svc.batch(day=name, tz="UTC", min_sources=1, max_stories=6, out_dir=root / "out")
+        run = report.run
+        print(
+            f"\n--- {name}: {run['documents']} items -> {run['stories_found']} stories; "
+            f"top 8 by rank (outlets, news share, novelty, lineages):"
+        )
+        for s in run["stories"][:8]:
+            g = s.get("signals", {})
+            print(
+                f"{s['rank']:>2}. [{g.get('outlets')} outlets, news {g.get('news', 0):.2f}, "
+                f"novelty {g.get('novelty', 0):.2f}, {s['sources']} items] {s['title']}"
+            )
+        digest = Draft.model_validate_json(
+            (root / "out" / "digest.json").read_text(encoding="utf-8")
+        )
+        dm = run["digest"]["metrics"] or {}
+        print(
+            f"digest ({len(digest.sections)} stories, {dm.get('sentences')} sentences, "
+            f"citation recall {dm.get('citation_recall')}, precision "
+            f"{dm.get('citation_precision')}; failures: {run['failures'] or 'none'}):"
+        )
+        for sec in digest.sections:
+            if not sec.id.startswith("story-"):
+                continue
+            line = " ".join(s.text for p in sec.paragraphs for s in p.sentences)
+            print(f"  {sec.title}\n     {line}")
+        svc.close()
+
+
+def run(parts: tuple[str, ...] = ("allsides", "liveblog", "archive")) -> None:
     if not DATA.is_dir():
         raise SystemExit(
             f"{DATA} is missing: the batch eval needs ../shared/data beside the checkout"
         )
     with tempfile.TemporaryDirectory(prefix="eval-batch-") as tmp:
-        print("(a) AllSides: clustering vs real stories, digest grounding")
-        eval_allsides(Path(tmp))
-        print("\n(b) BBC liveblogs: day digest vs the editors' summary (ROUGE recall)")
-        eval_liveblog(Path(tmp))
+        if "allsides" in parts:
+            print("(a) AllSides: clustering vs real stories, digest grounding")
+            eval_allsides(Path(tmp))
+        if "liveblog" in parts:
+            print("\n(b) BBC liveblogs: day digest vs the editors' summary (ROUGE recall)")
+            eval_liveblog(Path(tmp))
+        if "archive" in parts:
+            print("\n(c) Wire archive: the day digest of two labelled days, for an editor to read")
+            eval_archive(Path(tmp))
 
 
 if __name__ == "__main__":
-    run()
+    import sys
+
+    # `python -m bench.eval_batch [allsides] [liveblog] [archive]`: all three by default.
+    run(tuple(sys.argv[1:]) or ("allsides", "liveblog", "archive"))

@@ -24,6 +24,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,14 +32,15 @@ from assistant.batch.clock import StageClock, TimedVerifier
 from assistant.batch.clustering import (
     WIRE,
     ClusterParams,
+    DocVectors,
     Story,
     StoryClusterer,
     passage_vectors,
-    rank_stories,
     title_lead_vectors,
 )
 from assistant.batch.digest import DigestBuilder, link_html, link_markdown
 from assistant.batch.outputs import FORMATS, BatchOutputs, dumps
+from assistant.batch.ranking import RankWeights, StoryRanker, StorySignals
 from assistant.batch.window import BatchConfigError, BatchWindow
 from assistant.models import Document, Draft, SearchFilters, utcnow
 from assistant.progress import Cancelled, NullProgress, Progress, check_cancel
@@ -76,6 +78,9 @@ class BatchOptions:
     passages, and on real wire it is most of what an item says); `passages`: mean of each
     item's stored lead-passage vectors (no new embedding); `auto`: `title_lead` for a window
     of short items, `passages` for articles (see `ClusterParams.for_documents`)."""
+    rank: RankWeights = RankWeights()
+    """How stories are ordered: outlets, then news, novelty against the previous window,
+    recency and lineages (`assistant.batch.ranking`)."""
 
     def __post_init__(self) -> None:
         if self.min_sources < 1:
@@ -127,6 +132,8 @@ class BatchRunner:
         self.vectors_used = options.vectors
         self._drafter: Drafter | None = None
         self._verifier: TimedVerifier | None = None
+        self.signals: dict[str, StorySignals] = {}
+        """Each ranked story's rank signals (written into run.json)."""
 
     @property
     def verifier(self) -> TimedVerifier:
@@ -157,19 +164,28 @@ class BatchRunner:
     # --- stages ------------------------------------------------------------------------------
     def select(self) -> list[Document]:
         w = self.options.window
-        docs = [
-            # An undated fetched item is placed by its fetch time (its date_flag says so).
-            d.model_copy(update={"published_at": d.fetched_at})
-            if d.published_at is None and d.fetched_at is not None
-            else d
-            for d in self.core.store.documents(SearchFilters(since=w.since, until=w.until))
-        ]
+        docs = self._documents(w.since, w.until)
         if not docs:
             log.warning(
                 "no documents published in %s (%s): the digest will be empty", w.label, w.tz
             )
         log.info("selected %d documents in %s (%s)", len(docs), w.label, w.tz)
         return docs
+
+    def _documents(self, since: datetime, until: datetime) -> list[Document]:
+        return [
+            # An undated fetched item is placed by its fetch time (its date_flag says so).
+            d.model_copy(update={"published_at": d.fetched_at})
+            if d.published_at is None and d.fetched_at is not None
+            else d
+            for d in self.core.store.documents(SearchFilters(since=since, until=until))
+        ]
+
+    def previous(self) -> list[Document]:
+        """The documents of the window of the same length just before this one (the day
+        before, for a day): what the desk already carried, for the novelty signal."""
+        w = self.options.window
+        return self._documents(w.since - (w.until - w.since), w.since)
 
     def cluster(self, docs: list[Document]) -> list[Story]:
         # numpy and scikit-learn are imported here, before the index exists: PassageIndex
@@ -191,10 +207,15 @@ class BatchRunner:
             from assistant.index.embedder import Embedder
 
             vectors = title_lead_vectors(Embedder.for_settings(self.core.settings).encode)
+        vectors = _memo(vectors)
         self.cluster_params = self.options.cluster or ClusterParams.for_documents(docs)
         stories = StoryClusterer(vectors, self.cluster_params).cluster(docs)
         w = self.options.window
-        ranked = rank_stories(stories, w.since, w.until)
+        ranker = StoryRanker(self.options.rank, vectors, self.previous())
+        by_id = {d.id: d for d in docs}
+        pairs = ranker.rank(stories, by_id, w.since, w.until)
+        self.signals = {s.id: g for s, g in pairs}
+        ranked = [s for s, _ in pairs]
         log.info("%d documents form %d stories", len(docs), len(ranked))
         return ranked
 
@@ -387,8 +408,13 @@ class BatchRunner:
         self, done: list[tuple[Story, Draft]], failures: list[dict[str, str]]
     ) -> tuple[dict[str, str], dict[str, Any] | None]:
         try:
-            digest = DigestBuilder().build(done, self.options.window, self.generator)
-            digest = self.finalize(digest)
+            builder = DigestBuilder(self.core.store.passages_of)
+            digest = self.finalize(builder.build(done, self.options.window, self.generator))
+            rejected = builder.unsupported(digest)
+            if rejected:
+                # Once: the lines the verifier refused are left out and the digest re-verified.
+                builder = dataclasses.replace(builder, rejected=rejected)
+                digest = self.finalize(builder.build(done, self.options.window, self.generator))
             rendered = self.render(digest)
             rendered["md"] = link_markdown(
                 rendered["md"],
@@ -449,6 +475,11 @@ class BatchRunner:
                     "end": s.end.isoformat(),
                     "doc_ids": list(s.doc_ids),
                     "selected": s.id in chosen,
+                    **(
+                        {"signals": _signals_json(self.signals[s.id])}
+                        if s.id in self.signals
+                        else {}
+                    ),
                     **({"synthesis": results[s.id]} if s.id in results else {}),
                 }
                 for s in stories
@@ -470,6 +501,32 @@ def _headline(draft: Draft, fallback: str) -> str:
     from assistant.batch.digest import headline_of
 
     return headline_of(draft, fallback)
+
+
+def _memo(vectors: DocVectors) -> DocVectors:
+    """`vectors` computed once per document: ranking reuses clustering's rows."""
+    cache: dict[str, Any] = {}
+
+    def rows(docs):  # noqa: ANN001, ANN202
+        import numpy as np
+
+        missing = [d for d in docs if d.id not in cache]
+        if missing:
+            cache.update(zip([d.id for d in missing], vectors(missing), strict=True))
+        return np.vstack([cache[d.id] for d in docs]) if docs else vectors(docs)
+
+    return rows
+
+
+def _signals_json(sig: StorySignals) -> dict[str, Any]:
+    return {
+        "outlets": sig.outlets,
+        "news": round(sig.news, 4),
+        "novelty": round(sig.novelty, 4),
+        "recency": round(sig.recency, 4),
+        "lineages": round(sig.lineages, 4),
+        "covered_by": sig.covered_by,
+    }
 
 
 def _describe(verifier: object) -> str:
