@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.drafting.generators.base import GeneratorError, SectionRequest, TokenCallback
 from assistant.drafting.generators.llm_common import (
     postprocess,
+    postprocess_rewrites,
     source_char_budget,
     stream_text,
     token_budget,
@@ -163,4 +164,5 @@ class LlamaCppGenerator:
                 raise
             except ValueError as exc:  # e.g. "Requested tokens exceed context window"
                 raise GeneratorError(f"{self.path.name}: {exc}") from exc
-        return postprocess(raw, request, prompts.instruction_text(request.section.id))
+        finish = postprocess_rewrites if request.rewrite else postprocess
+        return finish(raw, request, prompts.instruction_text(request.section.id))

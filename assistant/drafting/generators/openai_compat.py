@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 from assistant.drafting.generators.base import GeneratorError, SectionRequest, TokenCallback
 from assistant.drafting.generators.llm_common import (
     postprocess,
+    postprocess_rewrites,
     source_char_budget,
     stream_text,
     token_budget,
@@ -149,7 +150,8 @@ class OpenAICompatGenerator:
                 raw = self._complete_once(messages, on_token, **limit)
         except openai.OpenAIError as exc:
             raise GeneratorError(describe_error(exc, self.base_url, self.model or "")) from exc
-        return postprocess(raw, request, prompts.instruction_text(request.section.id))
+        finish = postprocess_rewrites if request.rewrite else postprocess
+        return finish(raw, request, prompts.instruction_text(request.section.id))
 
     def _complete_once(self, messages: Any, on_token: TokenCallback | None, **limit: Any) -> str:
         """One non-streamed completion; an answer that is not a chat completion (an HTML page,
