@@ -62,6 +62,7 @@ VARIABLES = {
     "reasons (repair prompt)",
     "kept": "the supported sentences of the previous attempt, which stay as written (repair)",
     "labels": "the labels of the sentences to rewrite, e.g. `S2, S4` (repair prompt)",
+    "label": "the first of those labels, e.g. `S2` (repair prompt)",
     "attempt": "the previous attempt as one text (repair prompt)",
 }
 
@@ -255,6 +256,7 @@ class PromptSet:
             "feedback": "\n".join(feedback) or "- (no details)",
             "kept": "\n".join(kept) or "(none)",
             "labels": ", ".join(rewrite_label(r.label) for r in request.rewrite) or "them",
+            "label": rewrite_label(request.rewrite[0].label) if request.rewrite else "S1",
             "attempt": attempt,
         }
 

@@ -151,9 +151,10 @@ def feedback_for(paragraphs: Sequence[Sequence[Drafted]]) -> list[str]:
     return lines
 
 
-def with_markers(sentence: Drafted) -> str:
-    """The sentence with its markers, as the model should have written it: `A rose [1].`"""
-    marks = "".join(f"[{n}]" for n in sentence.markers)
+def with_markers(sentence: Drafted, valid: Collection[int] | None = None) -> str:
+    """The sentence with its markers (those in `valid`, if given), as the model should have
+    written it: `A rose [1].`"""
+    marks = "".join(f"[{n}]" for n in sentence.markers if valid is None or n in valid)
     if not marks:
         return sentence.text
     stop = re.search(r"[.!?…]+[\"'”’)]*$", sentence.text)
@@ -168,10 +169,11 @@ def rewrite_request(
     """The retry of `request`: the previous attempt sentence by sentence, and the rejected
     sentences (labelled by their position in it) with the verifier's reasons."""
     flat = [s for para in paragraphs for s in para]
+    valid = {p.n for p in request.passages}  # a marker naming no passage is never shown back
     rewrite = [
         Rewrite(
             label=i,
-            text=with_markers(s),
+            text=with_markers(s, valid),
             verdict=s.verdict.label if s.verdict else "unchecked",
             reasons=tuple(s.verdict.reasons) if s.verdict else (),
         )
@@ -181,7 +183,7 @@ def rewrite_request(
     return dataclasses.replace(
         request,
         feedback=feedback_for(paragraphs),
-        attempt=[with_markers(s) for s in flat],
+        attempt=[with_markers(s, valid) for s in flat],
         rewrite=rewrite,
     )
 
@@ -204,7 +206,7 @@ def merge_rewrites(
     place only if it verifies better and says something not already in the section or in
     `avoid` (normalised texts of earlier sections); supported sentences are never touched.
     Returns the merged paragraphs and how many sentences were replaced."""
-    seen = {normalize_for_hash(t) for t in avoid}
+    seen = {normalize_for_hash(strip_markers(t)[0]) for t in avoid}
     seen |= {normalize_for_hash(s.text) for para in paragraphs for s in para if s.ok}
     pending = iter(rewrites)
     replaced = 0
