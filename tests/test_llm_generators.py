@@ -284,6 +284,81 @@ def test_source_lines_echoed_by_the_model_become_cited_quotes(seed_passages):
     assert MARKER.findall(out[0]) == ["1"] and "TASS, 2026" not in out[0]
 
 
+# --- the repair retry through the real model ---------------------------------------------------
+
+# Passage 3 in the model's "first attempt", word for word (the verifier supports it), then a
+# sentence the passages do not support.
+KEPT = (
+    "The shorthand of the day is that Moscow is being reasonable, and that the alliance is being "
+    "asked to fund the bill [3]."
+)
+REJECTED = "NATO leaders met in Oslo on Friday to sign a trade pact [2]."
+
+
+class _Spy:
+    """Passes calls to a real generator and keeps each request and answer."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.name, self.model = inner, inner.name, inner.model
+        self.calls: list[tuple[SectionRequest, list[str]]] = []
+
+    def compose(self, request, on_token=None, cancel=None):
+        out = self.inner.compose(request, on_token, cancel)
+        self.calls.append((request, out))
+        return out
+
+    def prompt_versions(self):
+        return self.inner.prompt_versions()
+
+
+@pytest.fixture(scope="module")
+def verifier():
+    from assistant.index.embedder import Embedder
+    from assistant.verify.verifier import Verifier
+
+    return Verifier(Embedder.for_settings(Settings()))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["llama-cpp", "openai"])
+def test_the_retry_rewrites_only_the_rejected_sentence(
+    backend, request, llm_settings, seed_passages, verifier
+):
+    from assistant.drafting.repair import SentenceChecker, parse_paragraph, retry
+
+    if backend == "llama-cpp":
+        from assistant.drafting.generators.llama_cpp import LlamaCppGenerator
+
+        inner = LlamaCppGenerator(llm_settings)
+    else:
+        from assistant.drafting.generators.openai_compat import OpenAICompatGenerator
+
+        base = request.getfixturevalue("llama_server")
+        inner = OpenAICompatGenerator(llm_settings, base_url=base, model="smollm2")
+    spy = _Spy(inner)
+    checker = SentenceChecker(verifier, seed_passages)
+    first = checker.check_all([parse_paragraph(f"{KEPT} {REJECTED}")])
+    assert [s.ok for s in first[0]] == [True, False]
+
+    merged, note = retry(spy, _request(seed_passages, sentences=3), first, checker)
+
+    ((asked, answer),) = spy.calls
+    # What reached the model: its whole attempt, and the one rejected sentence with its reasons.
+    assert list(asked.attempt) == [KEPT, REJECTED]
+    assert [r.label for r in asked.rewrite] == [2] and asked.rewrite[0].reasons
+    # What came back: one sentence for the one rejected (or nothing), citing offered passages.
+    assert len(answer) == 1 and len(split_sentences(answer[0])) <= 1
+    assert _cited(answer) <= {p.n for p in seed_passages}
+    # The supported sentence is untouched; the rejected one is replaced only by a better one.
+    assert len(merged[0]) == 2 and merged[0][0] is first[0][0]
+    second = merged[0][1]
+    if second is first[0][1]:
+        assert "kept the first attempt" in note
+    else:
+        assert second.verdict is not None and second.verdict.label in ("supported", "weak")
+        assert "rewrote 1, kept the 1 supported as written" in note
+
+
 # --- OpenAI-compatible endpoint: a real llama.cpp server ------------------------------------
 
 
