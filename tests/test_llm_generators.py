@@ -359,6 +359,44 @@ def test_the_retry_rewrites_only_the_rejected_sentence(
         assert "rewrote 1, kept the 1 supported as written" in note
 
 
+@pytest.mark.slow
+def test_a_smollm2_draft_of_the_demo_corpus_keeps_every_sentence_that_verified(
+    demo_service, llm_settings
+):
+    """End to end on the demo corpus (real retrieval, verifier and SmolLM2): the retry is asked
+    for exactly the rejected sentences, and what verified in the first attempt is in the draft
+    word for word; nothing unsupported is left in it."""
+    from assistant.drafting.drafter import EmptyDraftError
+    from assistant.drafting.generators.llama_cpp import LlamaCppGenerator
+    from assistant.drafting.repair import SentenceChecker, parse_paragraph
+
+    spy = _Spy(LlamaCppGenerator(llm_settings))
+    drafter = demo_service.drafter
+    drafter._generators[("llama-cpp", None)] = spy
+    try:
+        draft = drafter.draft(
+            "Anchorage talks and the Ankara NATO summit", generator="llama-cpp", sections=["lede"]
+        )
+    except EmptyDraftError as failed:  # SmolLM2 may manage no supported sentence: still checked
+        draft = failed.draft
+    finally:
+        del drafter._generators[("llama-cpp", None)]
+
+    first_request, first_answer = spy.calls[0]
+    checker = SentenceChecker(drafter.verifier, first_request.passages)
+    first = [s for p in first_answer for s in checker.check_all([parse_paragraph(p)])[0]]
+    final = [s for sec in draft.sections for p in sec.paragraphs for s in p.sentences]
+    if all(s.ok for s in first):
+        assert len(spy.calls) == 1, "nothing to repair: no retry"
+    else:
+        retry_request = spy.calls[1][0]
+        assert [r.label for r in retry_request.rewrite] == [
+            i for i, s in enumerate(first, start=1) if not s.ok
+        ]
+    assert {s.text for s in first if s.ok} <= {s.text for s in final}
+    assert all(s.verdict is not None and s.verdict.label == "supported" for s in final)
+
+
 # --- OpenAI-compatible endpoint: a real llama.cpp server ------------------------------------
 
 
