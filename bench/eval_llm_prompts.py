@@ -197,7 +197,8 @@ def run_prompt_set(service: Any, prompts: Path, chosen: list[tuple[str, Any]]) -
     drafter._generators[("llama-cpp", None)] = recorder  # noqa: SLF001 - the bench's own wiring
     drafts, failed = [], []
     t0 = time.perf_counter()
-    for topic, filters in chosen:
+    for i, (topic, filters) in enumerate(chosen, start=1):
+        print(f"  {i}/{len(chosen)} {topic} ({time.perf_counter() - t0:.0f}s)", flush=True)
         try:
             drafts.append(drafter.draft(topic, filters, "llama-cpp", sections=SECTIONS))
         except Exception as exc:  # an empty draft is a result too: it counts as 0 sentences
