@@ -19,7 +19,7 @@ from assistant.drafting.generators.base import GeneratorError, SectionRequest, T
 from assistant.drafting.generators.llm_common import (
     postprocess,
     postprocess_rewrites,
-    source_char_budget,
+    render_within,
     stream_text,
     token_budget,
 )
@@ -142,7 +142,7 @@ class LlamaCppGenerator:
         prompts = PromptSet.for_settings(self.settings)
         max_tokens = token_budget(request, self.settings.llm_max_tokens)
         n_ctx = self.settings.llm_context
-        messages = prompts.render(request, source_char_budget(n_ctx, max_tokens))
+        messages = render_within(prompts, request, n_ctx, max_tokens)
         chat, lock = _load(self.path, n_ctx, self.settings.llm_threads)
         with lock:
             # Evaluate every prompt from scratch: reusing a cached prefix re-evaluates the last

@@ -88,6 +88,30 @@ def source_char_budget(n_ctx: int, max_tokens: int, overhead_tokens: int = 450) 
     return max(600, int((n_ctx - max_tokens - overhead_tokens) * CHARS_PER_TOKEN))
 
 
+# The chat template's own tokens per message (role markers, separators), and the estimate of
+# the rest errs on the safe side: names and figures cost more tokens than prose.
+TEMPLATE_TOKENS_PER_MESSAGE = 8
+SAFE_CHARS_PER_TOKEN = 3.0
+
+
+def render_within(prompts: Any, request: SectionRequest, n_ctx: int, max_tokens: int) -> list[Any]:
+    """The request's messages with the passages cut so that prompt and answer fit `n_ctx`.
+
+    The first cut assumes the usual instructions; a repair carries the previous attempt and the
+    verifier's reasons too, so the rendered size is measured and the passages cut further."""
+    budget = source_char_budget(n_ctx, max_tokens)
+    messages: list[Any] = []
+    for _ in range(4):
+        messages = prompts.render(request, budget)
+        chars = sum(len(str(m.content)) for m in messages)
+        used = chars / SAFE_CHARS_PER_TOKEN + TEMPLATE_TOKENS_PER_MESSAGE * len(messages)
+        spare = n_ctx - max_tokens - used
+        if spare >= 0 or budget <= 600:
+            break
+        budget = max(600, budget + int(spare * SAFE_CHARS_PER_TOKEN))
+    return messages
+
+
 def stream_text(
     model: Any,
     messages: Sequence[Any],

@@ -17,7 +17,7 @@ from assistant.drafting.generators.base import GeneratorError, SectionRequest, T
 from assistant.drafting.generators.llm_common import (
     postprocess,
     postprocess_rewrites,
-    source_char_budget,
+    render_within,
     stream_text,
     token_budget,
 )
@@ -127,9 +127,7 @@ class OpenAICompatGenerator:
 
         prompts = PromptSet.for_settings(self.settings)
         max_tokens = token_budget(request, self.settings.llm_max_tokens)
-        messages = prompts.render(
-            request, source_char_budget(self.settings.llm_context, max_tokens)
-        )
+        messages = render_within(prompts, request, self.settings.llm_context, max_tokens)
         # langchain-openai sends OpenAI's newer `max_completion_tokens`; llama.cpp's server,
         # Ollama and LM Studio only read `max_tokens`, so other endpoints get that instead.
         limit: dict[str, Any] = (
