@@ -360,6 +360,24 @@ def test_the_retry_rewrites_only_the_rejected_sentence(
 
 
 @pytest.mark.slow
+def test_a_long_repair_request_still_fits_a_small_context(seed_passages):
+    """A repair carries the attempt and the reasons on top of the passages: the passages are cut
+    so that the whole prompt fits (a 2048 context overflowed in the eval before they were)."""
+    from assistant.drafting.generators.base import Rewrite
+    from assistant.drafting.generators.llama_cpp import LlamaCppGenerator
+
+    text = SEED_000.read_text(encoding="utf-8")
+    long = [p for p in text.split("\n") if len(p) > 300][:6]
+    passages = [_passage(i + 1, t, "Reuters", i) for i, t in enumerate(long)]
+    attempt = [f"{t[:380].rsplit(' ', 1)[0]} [{i + 1}]." for i, t in enumerate(long[:4])]
+    rewrite = [Rewrite(i, attempt[i - 1], "unsupported", ("'x' not in [1]",) * 4) for i in (2, 4)]
+    request = _request(passages, sentences=4, attempt=attempt, rewrite=rewrite)
+    settings = Settings(llm_context=2048, llm_max_tokens=220, llm_threads=1)
+    answer = LlamaCppGenerator(settings).compose(request)  # no "exceed context window"
+    assert len(answer) == 2
+
+
+@pytest.mark.slow
 def test_a_smollm2_draft_of_the_demo_corpus_keeps_every_sentence_that_verified(
     demo_service, llm_settings
 ):

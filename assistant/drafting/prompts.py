@@ -204,15 +204,20 @@ class PromptSet:
         return ChatPromptTemplate.from_messages(messages)
 
     def render(
-        self, request: SectionRequest, max_source_chars: int | None = None
+        self,
+        request: SectionRequest,
+        max_source_chars: int | None = None,
+        with_attempt: bool = True,
     ) -> list[BaseMessage]:
         """The chat messages for one request, sources fenced and untrusted text neutralised.
 
         `max_source_chars` bounds the passages' total length (the context window is small);
-        each passage then gets an equal share, cut at a word boundary."""
+        each passage then gets an equal share, cut at a word boundary. `with_attempt=False`
+        leaves out a repair's copy of the previous attempt as the model's own message (the
+        repair message still lists every sentence), for a context too small for both."""
         repair = request.is_repair
         values = self.values(request, max_source_chars)
-        attempt = values["attempt"] if repair else ""
+        attempt = values["attempt"] if repair and with_attempt else ""
         template = self.chat_template(request.section.id, repair=repair, attempt=bool(attempt))
         wanted = set(template.input_variables)
         return template.format_messages(**{k: v for k, v in values.items() if k in wanted})

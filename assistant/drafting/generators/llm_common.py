@@ -98,17 +98,25 @@ def render_within(prompts: Any, request: SectionRequest, n_ctx: int, max_tokens:
     """The request's messages with the passages cut so that prompt and answer fit `n_ctx`.
 
     The first cut assumes the usual instructions; a repair carries the previous attempt and the
-    verifier's reasons too, so the rendered size is measured and the passages cut further."""
-    budget = source_char_budget(n_ctx, max_tokens)
-    messages: list[Any] = []
-    for _ in range(4):
-        messages = prompts.render(request, budget)
+    verifier's reasons too, so the rendered size is measured and the passages cut further; when
+    they cannot be cut further, a repair leaves out its copy of the attempt as the model's own
+    message (its repair message lists every sentence anyway)."""
+
+    def spare(messages: list[Any]) -> float:
         chars = sum(len(str(m.content)) for m in messages)
         used = chars / SAFE_CHARS_PER_TOKEN + TEMPLATE_TOKENS_PER_MESSAGE * len(messages)
-        spare = n_ctx - max_tokens - used
-        if spare >= 0 or budget <= 600:
+        return n_ctx - max_tokens - used
+
+    budget = source_char_budget(n_ctx, max_tokens)
+    messages: list[Any] = prompts.render(request, budget)
+    for _ in range(4):
+        left = spare(messages)
+        if left >= 0 or budget <= 600:
             break
-        budget = max(600, budget + int(spare * SAFE_CHARS_PER_TOKEN))
+        budget = max(600, budget + int(left * SAFE_CHARS_PER_TOKEN))
+        messages = prompts.render(request, budget)
+    if spare(messages) < 0 and request.is_repair:
+        messages = prompts.render(request, budget, with_attempt=False)
     return messages
 
 
