@@ -3,8 +3,9 @@
 For each section: a section-specific retrieval (topic + the section's query words + the
 editor's filters, pinned passages always offered), numbered passages to the generator, its
 `[n]` markers parsed per sentence, every sentence verified against the passages it cites, and
-for LLM generators a repair loop (one retry with the verifier's feedback, then the closest
-supported source sentence, or the sentence is dropped; recorded in `Paragraph.repaired`).
+for LLM generators a repair loop (one retry that rewrites only the rejected sentences, given
+the previous attempt and the verifier's reasons; then the closest supported source sentence,
+or the sentence is dropped; recorded in `Paragraph.repaired`).
 Citations are numbered draft-wide: a passage keeps one number across sections.
 `draft_section` and `regenerate_paragraph` redraft parts of a draft and never touch a locked
 paragraph.
@@ -29,8 +30,8 @@ from assistant.drafting.repair import (
     SupportsVerify,
     failures,
     fallback,
-    feedback_for,
     parse_paragraph,
+    retry,
 )
 from assistant.errors import DeskError
 from assistant.models import (
@@ -341,27 +342,9 @@ class Drafter:
         )
         if llm and failures(parsed):
             check_cancel(cancel)
-            retry_request = SectionRequest(
-                topic=draft.topic,
-                section=spec,
-                passages=offered,
-                previous=previous,
-                feedback=feedback_for(parsed),
-            )
-            retried = checker.check_all(
-                [parse_paragraph(p) for p in gen.compose(retry_request, token, cancel)]
-            )
-            before, after = failures(parsed), failures(retried)
-            if after < before or (after == before and _supported(retried) > _supported(parsed)):
-                notes.append(
-                    f"retried with verifier feedback: {before} failing sentence(s) before, "
-                    f"{after} after"
-                )
-                parsed = retried
-            else:
-                notes.append(
-                    f"retried with verifier feedback; kept the first attempt ({before} failing)"
-                )
+            # Only the rejected sentences are rewritten; the supported ones stay as written.
+            parsed, note = retry(gen, request, parsed, checker, token, cancel)
+            notes.append(note)
         used = {normalize_for_hash(t) for t in previous}
         earlier = set(used)
         used |= {normalize_for_hash(s.text) for para in parsed for s in para}
@@ -501,10 +484,6 @@ class Drafter:
         draft.prompt_versions = {**draft.prompt_versions, **gen.prompt_versions()}
         draft.updated_at = utcnow()
         return self.verifier.verify_draft(draft)
-
-
-def _supported(paragraphs: Sequence[Sequence[Drafted]]) -> int:
-    return sum(1 for para in paragraphs for s in para if s.ok)
 
 
 def _unique_ids(section_id: str, paragraphs: list[Paragraph]) -> list[Paragraph]:

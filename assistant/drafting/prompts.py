@@ -12,6 +12,13 @@ new numbered entry or forge a citation marker: angle and square brackets become 
 characters and line breaks become spaces. The system prompt tells the model that text inside
 the fence is data, never instructions. Everything else a request carries that did not come
 from the editor (previous sections, verifier feedback quoting model output) is neutralised too.
+
+A repair request (`SectionRequest.rewrite`) becomes four messages: the system prompt, the
+section's prompt, the previous attempt as the model's own answer, and `repair.txt` listing the
+sentences that stay (`{kept}`) and each rejected sentence with the verifier's reasons
+(`{feedback}`), labelled `S1`, `S2` ... by position, and asking for those (`{labels}`) only.
+Sentences are shown with their `[n]` markers rebuilt by us from the parsed citation numbers,
+around text that is neutralised like any other untrusted text.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.drafting.generators.base import GeneratorError, NumberedPassage, SectionRequest
+from assistant.text import strip_markers
 
 if TYPE_CHECKING:
     from langchain_core.messages import BaseMessage
@@ -50,7 +58,12 @@ VARIABLES = {
     "paragraphs": "how many paragraphs to write",
     "max_sentences": "the most sentences per paragraph",
     "previous": "text already drafted in earlier sections",
-    "feedback": "the verifier's reasons from the previous attempt (repair prompt)",
+    "feedback": "the rejected sentences of the previous attempt, each with the verifier's "
+    "reasons (repair prompt)",
+    "kept": "the supported sentences of the previous attempt, which stay as written (repair)",
+    "labels": "the labels of the sentences to rewrite, e.g. `S2, S4` (repair prompt)",
+    "label": "the first of those labels, e.g. `S2` (repair prompt)",
+    "attempt": "the previous attempt as one text (repair prompt)",
 }
 
 # Characters that could end the fence, open a tag, or fake a `[n]` entry/marker, mapped to
@@ -71,6 +84,24 @@ def neutralise(text: str, max_chars: int | None = None) -> str:
         cut = text[:max_chars].rsplit(" ", 1)[0] or text[:max_chars]
         text = cut.rstrip(",;:") + " …"
     return text
+
+
+def cited_sentence(text: str, max_chars: int = 400) -> str:
+    """A drafted sentence shown back to the model: neutralised text, our own `[n]` markers
+    placed before its final punctuation (so the model sees the citation form it should use)."""
+    body, markers = strip_markers(text)
+    body = neutralise(body, max_chars)
+    marks = "".join(f"[{n}]" for n in markers)
+    if not marks:
+        return body
+    stop = re.search(r"[.!?…]+[\"'”’)]*$", body)
+    if stop is None:
+        return f"{body} {marks}"
+    return f"{body[: stop.start()].rstrip()} {marks}{body[stop.start() :]}"
+
+
+def rewrite_label(label: int) -> str:
+    return f"S{label}"
 
 
 def passage_label(numbered: NumberedPassage) -> str:
@@ -173,18 +204,21 @@ class PromptSet:
         return ChatPromptTemplate.from_messages(messages)
 
     def render(
-        self, request: SectionRequest, max_source_chars: int | None = None
+        self,
+        request: SectionRequest,
+        max_source_chars: int | None = None,
+        with_attempt: bool = True,
     ) -> list[BaseMessage]:
         """The chat messages for one request, sources fenced and untrusted text neutralised.
 
         `max_source_chars` bounds the passages' total length (the context window is small);
-        each passage then gets an equal share, cut at a word boundary."""
-        repair = bool(request.feedback)
-        attempt = request.extra.get("attempt", "") if repair else ""
-        template = self.chat_template(request.section.id, repair=repair, attempt=bool(attempt))
+        each passage then gets an equal share, cut at a word boundary. `with_attempt=False`
+        leaves out a repair's copy of the previous attempt as the model's own message (the
+        repair message still lists every sentence), for a context too small for both."""
+        repair = request.is_repair
         values = self.values(request, max_source_chars)
-        if attempt:
-            values["attempt"] = neutralise(attempt, 1500)
+        attempt = values["attempt"] if repair and with_attempt else ""
+        template = self.chat_template(request.section.id, repair=repair, attempt=bool(attempt))
         wanted = set(template.input_variables)
         return template.format_messages(**{k: v for k, v in values.items() if k in wanted})
 
@@ -195,7 +229,26 @@ class PromptSet:
         if max_source_chars is not None and request.passages:
             each = max(160, max_source_chars // len(request.passages))
         previous = [neutralise(text, 300) for text in request.previous if text.strip()]
-        feedback = [f"- {neutralise(line, 300)}" for line in request.feedback[:10] if line.strip()]
+        rejected = {r.label for r in request.rewrite}
+        if request.rewrite:
+            feedback = [
+                f"{rewrite_label(r.label)}: {cited_sentence(r.text)} "
+                f"({r.verdict}: {neutralise('; '.join(r.reasons) or r.verdict, 300)})"
+                for r in request.rewrite
+            ]
+        else:
+            feedback = [
+                f"- {neutralise(line, 300)}" for line in request.feedback[:10] if line.strip()
+            ]
+        kept = [
+            f"{rewrite_label(i)}: {cited_sentence(text)}"
+            for i, text in enumerate(request.attempt, start=1)
+            if i not in rejected
+        ]
+        if request.attempt:
+            attempt = " ".join(cited_sentence(text) for text in request.attempt)
+        else:
+            attempt = neutralise(request.extra.get("attempt", ""), 1500)
         return {
             "topic": neutralise(request.topic, 300),
             "section_title": neutralise(spec.title or spec.id.replace("_", " "), 120),
@@ -206,6 +259,10 @@ class PromptSet:
             "max_sentences": spec.max_sentences,
             "previous": "\n".join(previous[-3:]) or "(nothing yet)",
             "feedback": "\n".join(feedback) or "- (no details)",
+            "kept": "\n".join(kept) or "(none)",
+            "labels": ", ".join(rewrite_label(r.label) for r in request.rewrite) or "them",
+            "label": rewrite_label(request.rewrite[0].label) if request.rewrite else "S1",
+            "attempt": attempt,
         }
 
     def instruction_text(self, section_id: str) -> str:

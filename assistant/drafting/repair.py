@@ -5,6 +5,10 @@
   the sentence it belongs to.
 - `SentenceChecker` verifies parsed sentences against the numbered passages they cite.
 - `feedback_for` words the verifier's reasons as feedback for one retry.
+- `rewrite_request` asks the generator to rewrite only the rejected sentences: it carries the
+  previous attempt sentence by sentence and each rejected sentence with the verifier's reasons.
+- `merge_rewrites` puts each rewrite in place of the sentence it rewrites when it verifies
+  better, and keeps every other sentence exactly as it was; `retry` does both for the drafter.
 - `fallback` replaces a sentence that is still unsupported by the closest source sentence of
   the passages it cited (or of all offered passages), or drops it.
 Unsupported text never leaves here without a verdict saying so.
@@ -12,12 +16,20 @@ Unsupported text never leaves here without a verdict saying so.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from assistant.drafting.generators.base import NumberedPassage
+from assistant.drafting.generators.base import (
+    Generator,
+    NumberedPassage,
+    Rewrite,
+    SectionRequest,
+    TokenCallback,
+)
 from assistant.models import Draft, Verdict
 from assistant.text import normalize_for_hash, sentence_spans, strip_markers, words
 
@@ -137,6 +149,118 @@ def feedback_for(paragraphs: Sequence[Sequence[Drafted]]) -> list[str]:
                 "numbered passages, and end it with the [n] of the passage that says it."
             )
     return lines
+
+
+def with_markers(sentence: Drafted, valid: Collection[int] | None = None) -> str:
+    """The sentence with its markers (those in `valid`, if given), as the model should have
+    written it: `A rose [1].`"""
+    marks = "".join(f"[{n}]" for n in sentence.markers if valid is None or n in valid)
+    if not marks:
+        return sentence.text
+    stop = re.search(r"[.!?…]+[\"'”’)]*$", sentence.text)
+    if stop is None:
+        return f"{sentence.text} {marks}"
+    return f"{sentence.text[: stop.start()].rstrip()} {marks}{sentence.text[stop.start() :]}"
+
+
+def rewrite_request(
+    request: SectionRequest, paragraphs: Sequence[Sequence[Drafted]]
+) -> SectionRequest:
+    """The retry of `request`: the previous attempt sentence by sentence, and the rejected
+    sentences (labelled by their position in it) with the verifier's reasons."""
+    flat = [s for para in paragraphs for s in para]
+    valid = {p.n for p in request.passages}  # a marker naming no passage is never shown back
+    rewrite = [
+        Rewrite(
+            label=i,
+            text=with_markers(s, valid),
+            verdict=s.verdict.label if s.verdict else "unchecked",
+            reasons=tuple(s.verdict.reasons) if s.verdict else (),
+        )
+        for i, s in enumerate(flat, start=1)
+        if not s.ok
+    ]
+    return dataclasses.replace(
+        request,
+        feedback=feedback_for(paragraphs),
+        attempt=[with_markers(s, valid) for s in flat],
+        rewrite=rewrite,
+    )
+
+
+_RANK = {"supported": 3, "weak": 2, "unsupported": 1, "uncited": 0}
+
+
+def _rank(sentence: Drafted) -> int:
+    return _RANK.get(sentence.verdict.label, -1) if sentence.verdict else -1
+
+
+def merge_rewrites(
+    paragraphs: Sequence[Sequence[Drafted]],
+    rewrites: Sequence[str],
+    checker: SentenceChecker,
+    avoid: Collection[str] = (),
+) -> tuple[list[list[Drafted]], int]:
+    """Each rejected sentence (in attempt order) against its rewrite (`rewrites[i]` for the
+    i-th rejected one; a missing or empty one changes nothing). A rewrite takes the sentence's
+    place only if it verifies better and says something not already in the section or in
+    `avoid` (normalised texts of earlier sections); supported sentences are never touched.
+    Returns the merged paragraphs and how many sentences were replaced."""
+    seen = {normalize_for_hash(strip_markers(t)[0]) for t in avoid}
+    seen |= {normalize_for_hash(s.text) for para in paragraphs for s in para if s.ok}
+    pending = iter(rewrites)
+    replaced = 0
+    merged: list[list[Drafted]] = []
+    for para in paragraphs:
+        out: list[Drafted] = []
+        for s in para:
+            if s.ok:
+                out.append(s)
+                continue
+            text = next(pending, "")
+            candidates = parse_paragraph(text) if text.strip() else []
+            if not candidates:
+                out.append(s)
+                continue
+            # One sentence for one: a model that runs on does not grow the section.
+            fresh = checker.check(candidates[0])
+            key = normalize_for_hash(fresh.text)
+            if _rank(fresh) > _rank(s) and key not in seen:
+                seen.add(key)
+                out.append(fresh)
+                replaced += 1
+            else:
+                out.append(s)
+        merged.append(out)
+    return merged, replaced
+
+
+def retry(
+    gen: Generator,
+    request: SectionRequest,
+    paragraphs: list[list[Drafted]],
+    checker: SentenceChecker,
+    on_token: TokenCallback | None = None,
+    cancel: threading.Event | None = None,
+) -> tuple[list[list[Drafted]], str]:
+    """One repair round: ask `gen` to rewrite the rejected sentences, merge what verifies
+    better. Returns the paragraphs and a note for `Paragraph.repaired`."""
+    before = failures(paragraphs)
+    texts = gen.compose(rewrite_request(request, paragraphs), on_token, cancel)
+    merged, replaced = merge_rewrites(paragraphs, texts, checker, avoid=request.previous)
+    after = failures(merged)
+    if replaced:
+        note = (
+            f"retried with verifier feedback: {before} failing sentence(s) before, {after} "
+            f"after; rewrote {replaced}, kept the {_supported(paragraphs)} supported as written"
+        )
+    else:
+        note = f"retried with verifier feedback; kept the first attempt ({before} failing)"
+    return merged, note
+
+
+def _supported(paragraphs: Sequence[Sequence[Drafted]]) -> int:
+    return sum(1 for para in paragraphs for s in para if s.ok)
 
 
 Similarity = Callable[[str, Sequence[str]], list[float]]

@@ -2,8 +2,13 @@
 
 A generator turns one `SectionRequest` (the section's purpose, the topic, and numbered source
 passages) into paragraph texts whose sentences carry inline `[n]` markers. It does not verify:
-the drafter parses the markers, verifies every sentence and asks for a repair when needed
-(`SectionRequest.feedback` then carries the verifier's reasons).
+the drafter parses the markers, verifies every sentence and asks for a repair when needed.
+
+A repair request carries the previous attempt sentence by sentence (`SectionRequest.attempt`)
+and the sentences the verifier rejected with its reasons (`SectionRequest.rewrite`); the
+generator then returns one rewritten sentence per rejected one, in the same order (an empty
+string where it has none), and the drafter puts each in place of the sentence it rewrites, so
+the supported sentences stay exactly as they were.
 """
 
 from __future__ import annotations
@@ -40,15 +45,35 @@ class NumberedPassage:
 
 
 @dataclass(frozen=True)
+class Rewrite:
+    """A sentence of the previous attempt that the verifier rejected, to be rewritten alone."""
+
+    label: int
+    """Its position in `SectionRequest.attempt`, from 1 (shown to the model as `S<label>`)."""
+    text: str
+    """The sentence as drafted, with its `[n]` markers."""
+    verdict: str
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SectionRequest:
     topic: str
     section: SectionSpec
     passages: Sequence[NumberedPassage]
     feedback: Sequence[str] = ()
-    """Verifier reasons from a previous attempt (one retry for LLM output)."""
+    """Verifier reasons from a previous attempt (one retry for LLM output), one line each."""
     previous: Sequence[str] = ()
     """Text already drafted in earlier sections, to avoid repeating the same sentences."""
     extra: dict[str, str] = field(default_factory=dict)
+    attempt: Sequence[str] = ()
+    """Repair: the previous attempt's sentences in order, each with its `[n]` markers."""
+    rewrite: Sequence[Rewrite] = ()
+    """Repair: the rejected sentences of `attempt`; the answer is one sentence for each."""
+
+    @property
+    def is_repair(self) -> bool:
+        return bool(self.rewrite or self.feedback)
 
 
 class Generator(Protocol):
@@ -61,7 +86,8 @@ class Generator(Protocol):
         on_token: TokenCallback | None = None,
         cancel: threading.Event | None = None,
     ) -> list[str]:
-        """Return the section's paragraphs as text with `[n]` markers after each sentence."""
+        """Return the section's paragraphs as text with `[n]` markers after each sentence;
+        for a repair (`request.rewrite`), one sentence per rejected sentence, in order."""
         ...
 
     def prompt_versions(self) -> dict[str, str]:

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from assistant.drafting.generators.base import GeneratorError, SectionRequest, TokenCallback
 from assistant.drafting.generators.llm_common import (
     postprocess,
-    source_char_budget,
+    postprocess_rewrites,
+    render_within,
     stream_text,
     token_budget,
 )
@@ -141,7 +142,7 @@ class LlamaCppGenerator:
         prompts = PromptSet.for_settings(self.settings)
         max_tokens = token_budget(request, self.settings.llm_max_tokens)
         n_ctx = self.settings.llm_context
-        messages = prompts.render(request, source_char_budget(n_ctx, max_tokens))
+        messages = render_within(prompts, request, n_ctx, max_tokens)
         chat, lock = _load(self.path, n_ctx, self.settings.llm_threads)
         with lock:
             # Evaluate every prompt from scratch: reusing a cached prefix re-evaluates the last
@@ -163,4 +164,5 @@ class LlamaCppGenerator:
                 raise
             except ValueError as exc:  # e.g. "Requested tokens exceed context window"
                 raise GeneratorError(f"{self.path.name}: {exc}") from exc
-        return postprocess(raw, request, prompts.instruction_text(request.section.id))
+        finish = postprocess_rewrites if request.rewrite else postprocess
+        return finish(raw, request, prompts.instruction_text(request.section.id))

@@ -8,7 +8,9 @@ the fence or their instructions, add chatty asides or code, and run on. `postpro
 the form of all that without rewording a claim: it normalises markers to `[n]` placed before
 each sentence's final punctuation, drops markers that name no given passage, drops echoed prompt
 text, asides and code, proposes a citation for an uncited sentence when one passage covers most
-of its words (`attribute`), and caps the paragraphs and sentences to what the section asked for.
+of its words (`attribute`), and caps the paragraphs and sentences to what the section asked for. `postprocess_rewrites`
+does the same for a repair answer: one cleaned sentence per rejected sentence, found by its
+`S<n>:` label (or, when the model leaves the labels out, in the order written).
 Whether a sentence is *true* to its sources is the verifier's job, not this module's.
 """
 
@@ -75,6 +77,8 @@ def token_budget(request: SectionRequest, max_tokens: int) -> int:
     """Tokens to allow for a section: headlines are one line, dense sections a few sentences."""
     spec = request.section
     sentences = max(1, spec.paragraphs * spec.max_sentences)
+    if request.rewrite:
+        sentences = len(request.rewrite)  # one line each, label included
     per_sentence = 40 if spec.id == "headline" else 60
     return max(16, min(max_tokens, per_sentence * sentences + 10))
 
@@ -82,6 +86,38 @@ def token_budget(request: SectionRequest, max_tokens: int) -> int:
 def source_char_budget(n_ctx: int, max_tokens: int, overhead_tokens: int = 450) -> int:
     """Characters of passage text that fit beside the instructions and the answer."""
     return max(600, int((n_ctx - max_tokens - overhead_tokens) * CHARS_PER_TOKEN))
+
+
+# The chat template's own tokens per message (role markers, separators), and the estimate of
+# the rest errs on the safe side: names and figures cost more tokens than prose.
+TEMPLATE_TOKENS_PER_MESSAGE = 8
+SAFE_CHARS_PER_TOKEN = 3.0
+
+
+def render_within(prompts: Any, request: SectionRequest, n_ctx: int, max_tokens: int) -> list[Any]:
+    """The request's messages with the passages cut so that prompt and answer fit `n_ctx`.
+
+    The first cut assumes the usual instructions; a repair carries the previous attempt and the
+    verifier's reasons too, so the rendered size is measured and the passages cut further; when
+    they cannot be cut further, a repair leaves out its copy of the attempt as the model's own
+    message (its repair message lists every sentence anyway)."""
+
+    def spare(messages: list[Any]) -> float:
+        chars = sum(len(str(m.content)) for m in messages)
+        used = chars / SAFE_CHARS_PER_TOKEN + TEMPLATE_TOKENS_PER_MESSAGE * len(messages)
+        return n_ctx - max_tokens - used
+
+    budget = source_char_budget(n_ctx, max_tokens)
+    messages: list[Any] = prompts.render(request, budget)
+    for _ in range(4):
+        left = spare(messages)
+        if left >= 0 or budget <= 600:
+            break
+        budget = max(600, budget + int(left * SAFE_CHARS_PER_TOKEN))
+        messages = prompts.render(request, budget)
+    if spare(messages) < 0 and request.is_repair:
+        messages = prompts.render(request, budget, with_attempt=False)
+    return messages
 
 
 def stream_text(
@@ -321,3 +357,48 @@ def postprocess(raw: str, request: SectionRequest, instruction_text: str = "") -
         sentences_by_paragraph = [*head, tail]
     limit = 1 if spec.id == "headline" else max(1, spec.max_sentences)
     return [" ".join(group[:limit]) for group in sentences_by_paragraph]
+
+
+# "S2: text", "**S2.** text", "Sentence 2 - text", "- S2) text": a rewrite's label.
+_REWRITE_LABEL = re.compile(
+    r"^\s*(?:[-*•]\s*)?\**\s*(?:S|Sentence\s*)(\d{1,3})\s*\**\s*[:.)\-–]\s*\**\s*",
+    re.IGNORECASE,
+)
+
+
+def postprocess_rewrites(
+    raw: str, request: SectionRequest, instruction_text: str = ""
+) -> list[str]:
+    """A repair answer -> one cleaned sentence per `request.rewrite` entry, in its order ("" when
+    the model gave none). Labelled lines go to their label; unlabelled sentences fill the
+    remaining labels in the order written, so a model that drops the labels still counts."""
+    wanted = [r.label for r in request.rewrite]
+    numbers = {p.n for p in request.passages}
+    instructions = [content_words(s) for s in split_sentences(instruction_text)]
+    by_label: dict[int, str] = {}
+    loose: list[str] = []
+    for line in normalise_markers(raw, numbers).splitlines():
+        line = _TAG.sub(" ", _FENCE.sub(" ", line)).strip()
+        if not line or _ECHO_LINE.search(line):
+            continue
+        label = _REWRITE_LABEL.match(line)
+        if label and int(label.group(1)) in wanted:
+            text = line[label.end() :].strip()
+            if text and int(label.group(1)) not in by_label:
+                by_label[int(label.group(1))] = text
+            continue
+        if label:  # a label we did not ask for: keep the words, not the label
+            line = line[label.end() :]
+        line = _PREFIX.sub("", line, count=1).strip()
+        if not line or line.endswith(":"):
+            continue
+        loose += split_sentences(_place_markers(normalize_whitespace(line)))
+    out: list[str] = []
+    for n in wanted:
+        text = by_label.get(n) or (loose.pop(0) if loose else "")
+        sentences = split_sentences(_place_markers(normalize_whitespace(text))) if text else []
+        clean: str | None = None
+        if sentences:  # one sentence for one
+            clean = _clean_sentence(sentences[0], request.section.id, request.passages)
+        out.append("" if clean is None or _is_echo(clean, instructions) else clean)
+    return out

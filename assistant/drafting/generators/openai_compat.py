@@ -16,7 +16,8 @@ from urllib.parse import urlparse
 from assistant.drafting.generators.base import GeneratorError, SectionRequest, TokenCallback
 from assistant.drafting.generators.llm_common import (
     postprocess,
-    source_char_budget,
+    postprocess_rewrites,
+    render_within,
     stream_text,
     token_budget,
 )
@@ -126,9 +127,7 @@ class OpenAICompatGenerator:
 
         prompts = PromptSet.for_settings(self.settings)
         max_tokens = token_budget(request, self.settings.llm_max_tokens)
-        messages = prompts.render(
-            request, source_char_budget(self.settings.llm_context, max_tokens)
-        )
+        messages = render_within(prompts, request, self.settings.llm_context, max_tokens)
         # langchain-openai sends OpenAI's newer `max_completion_tokens`; llama.cpp's server,
         # Ollama and LM Studio only read `max_tokens`, so other endpoints get that instead.
         limit: dict[str, Any] = (
@@ -149,7 +148,8 @@ class OpenAICompatGenerator:
                 raw = self._complete_once(messages, on_token, **limit)
         except openai.OpenAIError as exc:
             raise GeneratorError(describe_error(exc, self.base_url, self.model or "")) from exc
-        return postprocess(raw, request, prompts.instruction_text(request.section.id))
+        finish = postprocess_rewrites if request.rewrite else postprocess
+        return finish(raw, request, prompts.instruction_text(request.section.id))
 
     def _complete_once(self, messages: Any, on_token: TokenCallback | None, **limit: Any) -> str:
         """One non-streamed completion; an answer that is not a chat completion (an HTML page,
