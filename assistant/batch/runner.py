@@ -276,6 +276,8 @@ class BatchRunner:
                 self.generator,
                 pinned=self.pins(story),
                 cancel=self.cancel,
+                # The sections draw on this story's items, as `desk draft` on its own topic.
+                story=self.drafter.story_of(story.doc_ids),
             )
         return self.finalize(draft).model_copy(update={"id": story.id})
 
