@@ -172,7 +172,7 @@ class Drafter:
             from assistant.index.embedder import Embedder
 
             self._assembler = StoryAssembler(
-                self.store, Embedder.for_settings(self.settings).encode
+                self.store, Embedder.for_settings(self.settings).encode, self.settings.timezone
             )
         return self._assembler
 
@@ -217,7 +217,8 @@ class Drafter:
         # the draft to another story): the story is assembled from the unpinned retrieval.
         key = self._key(draft, ())
         if key not in self._stories:
-            story = self.assembler.assemble(self._anchor(draft, ()), draft.filters)
+            filters = self.retriever.canonical(draft.filters)
+            story = self.assembler.assemble(self._anchor(draft, ()), filters)
             with self._lock:
                 if len(self._stories) > 1000:
                     self._stories.clear()
@@ -510,12 +511,13 @@ class Drafter:
         ]
         if story is not None and story.wire and len(kept) < self.k:
             taken = {p.id for p in kept}
-            excluded = set(draft.filters.exclude_passages)
+            filters = self.retriever.canonical(draft.filters)
+            excluded = set(filters.exclude_passages)
             rest = [
                 p
                 for doc_id in sorted(story.doc_ids)
                 for p in self.store.passages_of(doc_id)
-                if p.id not in taken and p.id not in excluded and passes(p, draft.filters)
+                if p.id not in taken and p.id not in excluded and passes(p, filters)
             ]
             if rest:
                 closeness = self._similarity(query, [p.text for p in rest])
