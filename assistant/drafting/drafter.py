@@ -225,10 +225,11 @@ class Drafter:
                 self._stories[key] = story
         return self._stories[key]
 
-    def story_of(self, doc_ids: Sequence[str]) -> StorySet:
-        """A story given by its members (a batch `Story`'s `doc_ids`)."""
+    def story_of(self, doc_ids: Sequence[str], wire: bool | None = None) -> StorySet:
+        """A story given by its members (a batch `Story`'s `doc_ids`); `wire`: whether its
+        window was clustered as short feed items (`None`: judged on the members)."""
         docs = [d for d in (self.store.get_document(i) for i in doc_ids) if d is not None]
-        return StorySet.of(docs)
+        return StorySet.of(docs, wire=wire)
 
     def generator(self, name: str, model: str | None = None) -> Generator:
         """One generator per (name, model), kept: models load once, embeddings are cached."""

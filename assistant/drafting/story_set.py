@@ -61,16 +61,20 @@ class StorySet:
         return passage.doc_id in self.framing
 
     @classmethod
-    def of(cls, docs: Sequence[Document], anchor_doc_id: str | None = None) -> StorySet:
-        """The set of `docs` (e.g. a batch `Story`'s members), wire or articles by their
-        lengths as batch decides (`ClusterParams.for_documents`)."""
+    def of(
+        cls, docs: Sequence[Document], anchor_doc_id: str | None = None, wire: bool | None = None
+    ) -> StorySet:
+        """The set of `docs` (e.g. a batch `Story`'s members). `wire`: whether the window they
+        were clustered in is short feed items (`None`: judged on `docs` alone, as batch's
+        `ClusterParams.for_documents` judges a window; one long feed item in a wire story is
+        still wire)."""
         from assistant.batch.clustering import WIRE, ClusterParams
 
         return cls(
             doc_ids=frozenset(d.id for d in docs),
             framing=frozenset(d.id for d in docs if d.genre in FRAMING_GENRES),
             anchor_doc_id=anchor_doc_id,
-            wire=ClusterParams.for_documents(docs) == WIRE,
+            wire=ClusterParams.for_documents(docs) == WIRE if wire is None else wire,
         )
 
 
@@ -129,7 +133,7 @@ class StoryAssembler:
         stories = StoryClusterer(self._doc_vectors, params).cluster(context)
         story = next(s for s in stories if best.id in s.doc_ids)
         by_id = {d.id: d for d in context}
-        return StorySet.of([by_id[i] for i in story.doc_ids], best.id)
+        return StorySet.of([by_id[i] for i in story.doc_ids], best.id, wire=True)
 
     def _context(
         self, best: Document, filters: SearchFilters, retrieved: dict[str, Document]

@@ -349,12 +349,7 @@ class ExtractiveGenerator:
         used_words = [content_words(p) for p in previous]
         out: list[_Candidate] = []
         seen: set[str] = set()
-        # An opinion or analysis item frames the event; the lede reports it (from framing only
-        # when the story has nothing else).
-        reports = spec.id == "lede" and not all(np_.framing for np_ in passages)
         for pi, np_ in enumerate(passages):
-            if reports and np_.framing:
-                continue
             text = np_.passage.text
             for si, (a, b) in enumerate(sentence_spans(text)):
                 sentence = text[a:b]
