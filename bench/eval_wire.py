@@ -11,6 +11,11 @@ Scores: pairwise precision, recall and F1 over item pairs (the labels' `doubtful
 noise items as singletons), per day and pooled over the days (pairs summed), and the adjusted
 Rand index per day and its mean. Leave-one-day-out: the few clustering knobs are chosen on three
 days (best pooled F1 over a small grid) and scored on the fourth, for each day.
+
+The storyset table (`--storyset` alone): for each labelled story of at least two items, its
+first item's headline as a `desk draft` topic; the items the draft's sections are offered
+(`Drafter.offered`) and cite, before story assembly (`assembly="focus"`) and after, scored
+against the labelled story (precision, recall), on the day's workspace and on a week's.
 """
 
 from __future__ import annotations
