@@ -109,7 +109,7 @@ def test_the_draft_story_is_the_batch_story_of_that_day(wire):
     titles = {i["id"]: unescape(i["title"]) for i in archive_items()}
     checked = 0
     for _, members in labelled_stories(wire.label):
-        story = svc.drafter.story_for(_stub(titles[members[0]]))
+        story = svc.story(titles[members[0]])
         assert story is not None and story.wire
         same = next(s for s in batch if story.anchor_doc_id in s.doc_ids)
         assert story.doc_ids == set(same.doc_ids)
@@ -146,14 +146,15 @@ def test_the_tui_redraws_a_section_from_the_same_story(wire):
     svc = wire.service
     topic, story_docs = _story(wire, TRADE)
     draft = svc.draft(topic)
-    story = svc.drafter.story_for(draft)
+    story = svc.story(topic)
+    assert story is not None and story.doc_ids == story_docs
     redone = svc.draft_section(draft, "lede")
     assert _cited_docs(redone) <= story_docs
     # A pinned passage of another story is offered to every section, the story stays.
     other = next(d for d in wire.docs if d.id not in story_docs)
     pin = svc.store.passages_of(other.id)[0].id
     pinned = svc.draft_section(draft, "lede", pinned=[pin])
-    assert svc.drafter.story_for(pinned) == story
+    assert svc.drafter.story_for(pinned) is story
     offered = _offered_docs(svc.drafter, pinned, [pin])
     assert offered == story_docs | {other.id}
 
@@ -201,7 +202,7 @@ def test_the_demo_corpus_of_articles_keeps_the_relevance_gate(demo_service):
     from assistant import audit
 
     topic = "Anchorage talks and the Ankara NATO summit"
-    assert demo_service.drafter.story_for(_stub(topic)) is None
+    assert demo_service.story(topic) is None
     draft = demo_service.draft(topic)
     a = audit.DraftAudit.of(draft)
     assert not a.empty and a.sentences >= 8 and a.lede_sentences >= 2
