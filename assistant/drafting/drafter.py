@@ -211,8 +211,8 @@ class Drafter:
     def story_for(self, draft: Draft) -> StorySet | None:
         """The story the draft's topic is about (cached), or `None`: the cosine gate applies
         (long articles, `assembly="focus"`, nothing retrieved)."""
-        if self.assembly == "focus":
-            return None
+        if self.assembly == "focus" or self.store is None:
+            return None  # no store (a unit test's drafter): nothing to cluster
         # What the editor pinned never chooses the story (pinning its best item must not move
         # the draft to another story): the story is assembled from the unpinned retrieval.
         key = self._key(draft, ())
