@@ -430,7 +430,7 @@ def storyset_table(
         head += f" {'citedP':>6} {'cited clean':>8}"
     for name, label in (
         ("focus", "before: per-section retrieval + cosine gate"),
-        ("auto", "after: story assembly (batch clustering of the topic's neighbourhood)"),
+        ("auto", "after: story assembly (batch clustering of the best hit's day)"),
     ):
         print(
             f"\nitems offered to `desk draft` for a labelled story's first headline ({where}), "
