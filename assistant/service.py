@@ -20,6 +20,7 @@ from assistant.workspace import Workspace, resolve_workspace_path
 if TYPE_CHECKING:
     from assistant.batch.runner import BatchReport
     from assistant.drafting.drafter import Drafter
+    from assistant.drafting.story_set import StorySet
     from assistant.index.passage_index import PassageIndex, ReindexReport
     from assistant.ingest.pipeline import IngestReport
     from assistant.render.renderer import Renderer
@@ -182,6 +183,18 @@ class DeskService:
             model=model,
         )
         return self.finalize(draft)
+
+    def story(self, topic: str, filters: SearchFilters | None = None) -> StorySet | None:
+        """The items a draft on `topic` draws on: on short feed items the story of the
+        topic's best hit, as `desk batch` clusters that day (`drafting.story_set`); `None` on
+        long articles, where sections keep the relevance gate. `draft` and `draft_section`
+        use the same (cached) assembly."""
+        from assistant.models import Draft
+
+        probe = Draft(
+            id="story", topic=topic.strip(), filters=filters or SearchFilters(), generator=""
+        )
+        return self.drafter.story_for(probe)
 
     @SharedPart
     def verifier(self) -> Verifier:

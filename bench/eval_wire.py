@@ -11,6 +11,11 @@ Scores: pairwise precision, recall and F1 over item pairs (the labels' `doubtful
 noise items as singletons), per day and pooled over the days (pairs summed), and the adjusted
 Rand index per day and its mean. Leave-one-day-out: the few clustering knobs are chosen on three
 days (best pooled F1 over a small grid) and scored on the fourth, for each day.
+
+The storyset table (`--storyset` alone): for each labelled story of at least two items, its
+first item's headline as a `desk draft` topic; the items the draft's sections are offered
+(`Drafter.offered`) and cite, before story assembly (`assembly="focus"`) and after, scored
+against the labelled story (precision, recall), on the day's workspace and on a week's.
 """
 
 from __future__ import annotations
@@ -87,7 +92,10 @@ class WireDay:
         }
 
 
-def load_day(label: LabelledDay, root: Path) -> WireDay:
+def load_day(label: LabelledDay, root: Path, around: int = 0) -> WireDay:
+    """The day ingested into a workspace of its own, with the `around` days either side of it
+    (a desk's workspace holds more than one day: a week's wire with `around=3`); the batch
+    window, and so `docs`, is the day alone."""
     from datetime import UTC, datetime, time, timedelta
 
     from assistant.batch.runner import BatchOptions, BatchRunner
@@ -97,6 +105,9 @@ def load_day(label: LabelledDay, root: Path) -> WireDay:
 
     svc = DeskService(Workspace.init(root / "ws"))
     ids = write_day_feeds(label.day, root / "wire")
+    for k in range(1, around + 1):
+        for other in (label.day - timedelta(days=k), label.day + timedelta(days=k)):
+            write_day_feeds(other, root / "wire" / other.isoformat())
     report = svc.ingest([root / "wire"])
     assert report.ok, report.failed
     since = datetime.combine(label.day, time(0), tzinfo=UTC)
@@ -280,7 +291,164 @@ def run() -> None:
             r = score(days, clusterer(vectors, kind, params))
             c = r["pooled"]
             print(f"{name:<47} {c.precision:>6.3f} {c.recall:>6.3f} {c.f1:>6.3f} {r['ari']:>6.3f}")
+        storyset_table(days)
+        storyset_weeks(Path(tmp))
         draft_audit(days, Path(tmp))
+
+
+# --- the items behind `desk draft` ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StorysetCase:
+    """One labelled story drafted on its first item's headline: which items were offered."""
+
+    day: str
+    story: str
+    topic: str
+    items: frozenset[str]
+    """The labelled story's archive items."""
+    offered: frozenset[str]
+    """Archive items whose passages some section was offered (pinned: none)."""
+    cited: frozenset[str] | None = None
+    """Archive items the finished draft cites (`None`: not drafted)."""
+
+    @property
+    def precision(self) -> float:
+        return len(self.offered & self.items) / len(self.offered) if self.offered else 0.0
+
+    @property
+    def recall(self) -> float:
+        return len(self.offered & self.items) / len(self.items)
+
+
+def labelled_stories(label: LabelledDay) -> list[tuple[str, list[str]]]:
+    """The day's stories of at least two items, each with its items in the label file's order."""
+    members: dict[str, list[str]] = {}
+    for item, story in label.story_of.items():
+        members.setdefault(story, []).append(item)
+    return [(s, items) for s, items in members.items() if len(items) >= 2]
+
+
+def storyset_cases(wd: WireDay, assembly: str, draft: bool = False) -> list[StorysetCase]:
+    """For each labelled story of at least two items: its first item's headline as the topic,
+    the items every house section is offered (`Drafter.offered`, as `desk draft` and the TUI
+    gather them), and with `draft` the items the finished draft cites (`DeskService.draft`'s
+    path: the drafter's draft, then finalize). `assembly`: `focus` (the path before story
+    assembly) or `auto` (story assembly on wire)."""
+    from html import unescape
+
+    from assistant.drafting.drafter import Drafter
+    from assistant.index.retriever import Retriever
+    from assistant.models import Draft, SearchFilters
+    from bench.wire_data import archive_items
+
+    svc = wd.service
+    title = {i["id"]: unescape(i["title"]) for i in archive_items()}
+    items_of: dict[str, set[str]] = {}
+    for item, doc in wd.item_doc.items():
+        items_of.setdefault(doc, set()).add(item)
+    drafter = Drafter(
+        svc.store,  # type: ignore[attr-defined]
+        Retriever(svc.store, svc.index, svc.settings),  # type: ignore[attr-defined]
+        svc.verifier,  # type: ignore[attr-defined]
+        svc.settings,  # type: ignore[attr-defined]
+        assembly=assembly,
+    )
+
+    def items(doc_ids) -> frozenset[str]:
+        # A document of another day (a week's workspace) carries no labelled item: it counts
+        # as one item of another story.
+        return frozenset(i for d in doc_ids for i in items_of.get(d, (f"other-day:{d}",)))
+
+    out = []
+    for story, members in labelled_stories(wd.label):
+        topic = title[members[0]]
+        stub = Draft(id="storyset", topic=topic, filters=SearchFilters(), generator="extractive")
+        offered = {
+            np_.passage.doc_id
+            for spec in drafter.house.sections
+            for np_ in drafter.offered(stub, spec)
+        }
+        cited = None
+        if draft:
+            from assistant.provenance.finalize import finalize
+
+            try:
+                d = finalize(drafter.draft(topic), svc.store, svc.verifier)  # type: ignore[attr-defined]
+                used = {
+                    n
+                    for s in d.sections
+                    for p in s.paragraphs
+                    for x in p.sentences
+                    for n in x.citations
+                }
+                cited = items(c.doc_id for c in d.citations if c.n in used)
+            except Exception:  # an empty draft: it cites nothing
+                cited = frozenset()
+        out.append(
+            StorysetCase(
+                wd.label.day.isoformat(), story, topic, frozenset(members), items(offered), cited
+            )
+        )
+    return out
+
+
+def _storyset_row(name: str, cases: Sequence[StorysetCase]) -> str:
+    offered = sum(len(c.offered) for c in cases)
+    hit = sum(len(c.offered & c.items) for c in cases)
+    total = sum(len(c.items) for c in cases)
+    pooled_p = hit / offered if offered else 0.0
+    row = (
+        f"{name:<12} {len(cases):>3} {pooled_p:>6.3f} {hit / total:>6.3f} "
+        f"{mean(c.precision for c in cases):>6.3f} {mean(c.recall for c in cases):>6.3f} "
+        f"{sum(c.offered <= c.items for c in cases):>4}/{len(cases):<3}"
+    )
+    drafted = [c for c in cases if c.cited is not None]
+    if drafted:
+        cited = sum(len(c.cited or ()) for c in drafted)
+        good = sum(len((c.cited or frozenset()) & c.items) for c in drafted)
+        clean = sum((c.cited or frozenset()) <= c.items for c in drafted)
+        row += f" {good / cited if cited else 0.0:>6.3f} {clean:>4}/{len(drafted):<3}"
+    return row
+
+
+def storyset_table(
+    days: Sequence[WireDay], draft: bool = True, where: str = "the day's workspace"
+) -> dict[str, list[StorysetCase]]:
+    """Before (`focus`: hybrid retrieval per section, cosine-gated) and after (`auto`: the
+    topic's story assembled as batch clusters): per day and pooled, the precision (offered items
+    that belong to the labelled story) and recall (the story's items offered), pooled over items
+    and as a mean over stories; `clean`: stories whose offered (cited) items are all the
+    story's. Nothing is tuned here: the assembly runs batch's clustering with batch's measured
+    knobs (chosen leave-one-day-out on the same days, see the clustering tables above)."""
+    results = {
+        a: [c for wd in days for c in storyset_cases(wd, a, draft)] for a in ("focus", "auto")
+    }
+    head = f"{'day':<12} {'n':>3} {'P':>6} {'R':>6} {'P/st':>6} {'R/st':>6} {'clean':>8}"
+    if draft:
+        head += f" {'citedP':>6} {'cited clean':>8}"
+    for name, label in (
+        ("focus", "before: per-section retrieval + cosine gate"),
+        ("auto", "after: story assembly (batch clustering of the best hit's day)"),
+    ):
+        print(
+            f"\nitems offered to `desk draft` for a labelled story's first headline ({where}), "
+            f"{label}"
+        )
+        print(head)
+        cases = results[name]
+        for day in sorted({c.day for c in cases}):
+            print(_storyset_row(day, [c for c in cases if c.day == day]))
+        print(_storyset_row("pooled", cases))
+    print("\nstories whose draft (after) still offers another story's items, or misses its own:")
+    for c in results["auto"]:
+        if c.offered != c.items:
+            print(
+                f"  {c.day} {c.topic[:70]!r}: +{len(c.offered - c.items)} other, "
+                f"-{len(c.items - c.offered)} missed"
+            )
+    return results
 
 
 AUDIT_DAYS = 20
@@ -412,10 +580,37 @@ def audit_only(extra: int = AUDIT_DAYS) -> None:
         draft_audit(days, Path(tmp), extra)
 
 
+WEEK = 3
+"""Days either side of a labelled day in the week's workspace of the storyset table."""
+
+
+def storyset_weeks(tmp: Path) -> None:
+    """The storyset table on a week's wire (the labelled day and `WEEK` days either side, as a
+    desk's workspace holds it): another day's items on the same theme compete. Items of the
+    other days are scored as other stories (they are unlabelled; a continuation of the story
+    the day before counts against precision)."""
+    weeks = [
+        load_day(lab, tmp / f"week-{lab.day.isoformat()}", around=WEEK) for lab in labelled_days()
+    ]
+    storyset_table(weeks, where=f"a week's workspace: the day and {WEEK} days either side")
+    for wd in weeks:
+        wd.service.close()  # type: ignore[attr-defined]
+
+
+def storyset_only() -> None:
+    """`python -m bench.eval_wire --storyset`: the items-behind-a-draft tables alone."""
+    with tempfile.TemporaryDirectory() as tmp:
+        days = [load_day(lab, Path(tmp) / lab.day.isoformat()) for lab in labelled_days()]
+        storyset_table(days)
+        storyset_weeks(Path(tmp))
+
+
 if __name__ == "__main__":
     import sys
 
-    if "--audit" in sys.argv:
+    if "--storyset" in sys.argv:
+        storyset_only()
+    elif "--audit" in sys.argv:
         rest = sys.argv[sys.argv.index("--audit") + 1 :]
         audit_only(int(rest[0]) if rest else AUDIT_DAYS)
     else:

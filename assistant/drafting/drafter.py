@@ -1,7 +1,10 @@
 """`Drafter`: drafts a desk synthesis section by section in the house format.
 
 For each section: a section-specific retrieval (topic + the section's query words + the
-editor's filters, pinned passages always offered), numbered passages to the generator, its
+editor's filters, pinned passages always offered) kept to the draft's story (on short feed
+items, the story of the topic's best hit, assembled as `desk batch` assembles stories:
+`story_set.StoryAssembler`; on long articles, passages close enough to the topic:
+`focus.StoryFocus`), numbered passages to the generator, its
 `[n]` markers parsed per sentence, every sentence verified against the passages it cites, and
 for LLM generators a repair loop (one retry that rewrites only the rejected sentences, given
 the previous attempt and the verifier's reasons; then the closest supported source sentence,
@@ -33,6 +36,7 @@ from assistant.drafting.repair import (
     parse_paragraph,
     retry,
 )
+from assistant.drafting.story_set import StoryAssembler, StorySet
 from assistant.errors import DeskError
 from assistant.models import (
     CandidatePassage,
@@ -55,6 +59,7 @@ if TYPE_CHECKING:
 
     from assistant.config import Settings
     from assistant.index.retriever import Retriever
+    from assistant.models import Hit
     from assistant.store import Store
 
 OnToken = Callable[[str, str], None]
@@ -117,6 +122,7 @@ class Drafter:
         settings: Settings,
         house_format: HouseFormat | None = None,
         k: int | None = None,
+        assembly: str = "auto",
     ) -> None:
         self.store = store
         self.retriever = retriever
@@ -127,8 +133,17 @@ class Drafter:
         """Passages offered to the generator per section."""
         self._generators: dict[tuple[str, str | None], Generator] = {}
         self._lock = threading.Lock()
+        if assembly not in ("auto", "focus"):
+            raise ValueError(f"unknown story assembly '{assembly}' (auto or focus)")
+        self.assembly = assembly
+        """`auto`: a topic's story assembled as batch does on short feed items, the cosine gate
+        on long articles; `focus`: the cosine gate always (the path before story assembly,
+        kept for `bench/eval_wire.py`'s before/after)."""
+        self._anchors: dict[str, list[Hit]] = {}
         self._thresholds: dict[str, float] = {}
+        self._stories: dict[str, StorySet | None] = {}
         self._focus: StoryFocus | None = None
+        self._assembler: StoryAssembler | None = None
 
     @property
     def focus(self) -> StoryFocus:
@@ -152,24 +167,70 @@ class Drafter:
                 return same[0]
         return self.generator(name, model)
 
-    def _threshold(self, draft: Draft, pinned: Sequence[str]) -> float:
-        """The story relevance a passage needs, from a retrieval for the bare topic (cached)."""
+    @property
+    def assembler(self) -> StoryAssembler:
+        if self._assembler is None:
+            from assistant.index.embedder import Embedder
+
+            self._assembler = StoryAssembler(
+                self.store, Embedder.for_settings(self.settings).encode, self.settings.timezone
+            )
+        return self._assembler
+
+    def _key(self, draft: Draft, pinned: Sequence[str]) -> str:
         # The store's generation is in the key: after an ingest the anchor is looked up again.
         generation = self.store.generation() if self.store is not None else 0
-        key = f"{generation}\x00{draft.topic}\x00{draft.filters.model_dump_json()}"
+        return "\x00".join(
+            [str(generation), draft.topic, draft.filters.model_dump_json(), *sorted(pinned)]
+        )
+
+    def _anchor(self, draft: Draft, pinned: Sequence[str]) -> list[Hit]:
+        """The retrieval for the bare topic (cached): the story's best hits and the relevance
+        scale of the cosine gate."""
+        key = self._key(draft, pinned)
+        with self._lock:
+            if key in self._anchors:
+                return self._anchors[key]
+        anchor = self.retriever.search(
+            draft.topic, draft.filters, k=self.k, one_per_lineage=False, mmr=False, pinned=pinned
+        )
+        with self._lock:
+            if len(self._anchors) > 1000:
+                self._anchors.clear()
+            self._anchors[key] = anchor
+        return anchor
+
+    def _threshold(self, draft: Draft, pinned: Sequence[str]) -> float:
+        """The story relevance a passage needs, from a retrieval for the bare topic (cached)."""
+        key = self._key(draft, pinned)
         if key not in self._thresholds:
-            anchor = self.retriever.search(
-                draft.topic,
-                draft.filters,
-                k=self.k,
-                one_per_lineage=False,
-                mmr=False,
-                pinned=pinned,
-            )
             if len(self._thresholds) > 1000:
                 self._thresholds.clear()
-            self._thresholds[key] = self.focus.threshold(draft.topic, anchor)
+            self._thresholds[key] = self.focus.threshold(draft.topic, self._anchor(draft, pinned))
         return self._thresholds[key]
+
+    def story_for(self, draft: Draft) -> StorySet | None:
+        """The story the draft's topic is about (cached), or `None`: the cosine gate applies
+        (long articles, `assembly="focus"`, nothing retrieved)."""
+        if self.assembly == "focus" or self.store is None:
+            return None  # no store (a unit test's drafter): nothing to cluster
+        # What the editor pinned never chooses the story (pinning its best item must not move
+        # the draft to another story): the story is assembled from the unpinned retrieval.
+        key = self._key(draft, ())
+        if key not in self._stories:
+            filters = self.retriever.canonical(draft.filters)
+            story = self.assembler.assemble(self._anchor(draft, ()), filters)
+            with self._lock:
+                if len(self._stories) > 1000:
+                    self._stories.clear()
+                self._stories[key] = story
+        return self._stories[key]
+
+    def story_of(self, doc_ids: Sequence[str], wire: bool | None = None) -> StorySet:
+        """A story given by its members (a batch `Story`'s `doc_ids`); `wire`: whether its
+        window was clustered as short feed items (`None`: judged on the members)."""
+        docs = [d for d in (self.store.get_document(i) for i in doc_ids) if d is not None]
+        return StorySet.of(docs, wire=wire)
 
     def generator(self, name: str, model: str | None = None) -> Generator:
         """One generator per (name, model), kept: models load once, embeddings are cached."""
@@ -191,8 +252,11 @@ class Drafter:
         progress: Progress | None = None,
         cancel: threading.Event | None = None,
         model: str | None = None,
+        story: StorySet | None = None,
     ) -> Draft:
-        """Draft every section of the house format (or only `sections`) on `topic`."""
+        """Draft every section of the house format (or only `sections`) on `topic`: on the
+        items of `story` (batch passes its `Story`'s members), else of the story the topic is
+        about (`story_for`)."""
         if not topic.strip():
             raise ValueError("a draft needs a topic")
         gen = self.generator(generator, model)
@@ -211,7 +275,9 @@ class Drafter:
         progress.start("drafting", total=len(specs))
         for spec in specs:
             check_cancel(cancel)
-            section = self._section(draft, spec, gen, numbering, pinned, on_token, cancel)
+            section = self._section(
+                draft, spec, gen, numbering, pinned, on_token, cancel, story=story
+            )
             if section.paragraphs or not spec.optional:
                 draft.sections.append(section)
             progress.advance()
@@ -309,13 +375,10 @@ class Drafter:
         cancel: threading.Event | None,
         exclude_section: str | None = None,
         avoid: Sequence[Paragraph] = (),
+        story: StorySet | None = None,
     ) -> Section:
         query = spec.retrieval_query(draft.topic)
-        hits = self.retriever.search(
-            query, draft.filters, k=self.k, one_per_lineage=False, mmr=True, pinned=pinned
-        )
-        hits = self.focus.keep(draft.topic, hits, self._threshold(draft, pinned), pinned)
-        offered = [NumberedPassage(i + 1, h.passage) for i, h in enumerate(hits)]
+        offered = self.offered(draft, spec, pinned, story)
         previous = [
             s.text
             for sec in draft.sections
@@ -402,6 +465,52 @@ class Drafter:
         return Section(
             id=spec.id, title=title, paragraphs=paragraphs, query=query, not_provided=flag
         )
+
+    def offered(
+        self,
+        draft: Draft,
+        spec: HouseSection,
+        pinned: Sequence[str] = (),
+        story: StorySet | None = None,
+    ) -> list[NumberedPassage]:
+        """The passages one section is offered: the section's retrieval (pinned first) kept to
+        the draft's story (`story`, else `story_for`), its framing items marked; on wire, the
+        story's passages the section retrieval missed are added, closest to the section's
+        query first, up to `k`. Without a wire story (long articles), passages whose relevance
+        reaches the cosine gate (`StoryFocus`), as before story assembly."""
+        from assistant.index.retriever import passes
+
+        query = spec.retrieval_query(draft.topic)
+        hits = self.retriever.search(
+            query, draft.filters, k=self.k, one_per_lineage=False, mmr=True, pinned=pinned
+        )
+        story = story or self.story_for(draft)
+        if story is None or not story.wire:
+            hits = self.focus.keep(draft.topic, hits, self._threshold(draft, pinned), pinned)
+        pins = set(pinned)
+        kept = [
+            h.passage
+            for h in hits
+            if h.passage.id in pins or story is None or story.holds(h.passage)
+        ]
+        if story is not None and story.wire and len(kept) < self.k:
+            taken = {p.id for p in kept}
+            filters = self.retriever.canonical(draft.filters)
+            excluded = set(filters.exclude_passages)
+            rest = [
+                p
+                for doc_id in sorted(story.doc_ids)
+                for p in self.store.passages_of(doc_id)
+                if p.id not in taken and p.id not in excluded and passes(p, filters)
+            ]
+            if rest:
+                closeness = self._similarity(query, [p.text for p in rest])
+                order = sorted(range(len(rest)), key=lambda i: (-closeness[i], rest[i].id))
+                kept += [rest[i] for i in order[: self.k - len(kept)]]
+        return [
+            NumberedPassage(i + 1, p, framing=story is not None and story.is_framing(p))
+            for i, p in enumerate(kept)
+        ]
 
     def _candidates(self, offered: Sequence[NumberedPassage], n: int = 3) -> tuple:
         """The strongest passages for an editor to fill an unprovided section from: analysis

@@ -177,6 +177,10 @@ class Retriever:
             max_sim = np.maximum(max_sim, mat @ mat[best])
         return chosen
 
+    def canonical(self, filters: SearchFilters) -> SearchFilters:
+        """`filters` as `search` applies them (outlet names in their stored spelling)."""
+        return self._canonical(filters)
+
     def _canonical(self, filters: SearchFilters) -> SearchFilters:
         """Outlet names as the editor typed them ('reuters') mapped to the stored spelling."""
         if not filters.outlets:

@@ -42,6 +42,8 @@ class NumberedPassage:
 
     n: int
     passage: Passage
+    framing: bool = False
+    """Opinion or analysis about the story's event (`drafting.story_set`): argument, not fact."""
 
 
 @dataclass(frozen=True)

@@ -241,7 +241,7 @@ class ExtractiveGenerator:
 
         def score(i: int) -> float:
             text, np_, is_title = cands[i]
-            framing = _FRAMING_LABEL.match(np_.passage.title or "") is not None
+            framing = np_.framing or _FRAMING_LABEL.match(np_.passage.title or "") is not None
             return (
                 0.5 * float(vecs[i] @ topic)
                 + 0.5 * float(vecs[i] @ centroid)
