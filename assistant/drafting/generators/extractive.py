@@ -20,8 +20,10 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from assistant.drafting.casing import Casing
 from assistant.drafting.generators.base import (
     NumberedPassage,
     SectionRequest,
@@ -30,7 +32,7 @@ from assistant.drafting.generators.base import (
 )
 from assistant.drafting.house_format import HouseSection
 from assistant.progress import check_cancel
-from assistant.text import STOPWORDS, content_words, normalize_for_hash, sentence_spans, words
+from assistant.text import content_words, normalize_for_hash, sentence_spans, words
 
 if TYPE_CHECKING:
     import numpy as np
@@ -86,27 +88,6 @@ _ANAPHORIC = {
     "yet",
     "so",
 }
-# Sentence openers that may be lower-cased after an attribution prefix without changing meaning.
-_LOWERABLE = {
-    "the",
-    "a",
-    "an",
-    "in",
-    "on",
-    "at",
-    "for",
-    "after",
-    "before",
-    "during",
-    "while",
-    "there",
-    "some",
-    "many",
-    "most",
-    "several",
-    "both",
-    "all",
-}
 _END = re.compile(r"[.!?…]+[\"'”’)\]]*$")
 _MONTHS = [
     "January",
@@ -132,8 +113,17 @@ class _Candidate:
     """Position of the passage among those offered, then of the sentence in the passage."""
     text: str
     words: int
+    title: bool = False
+    """The sentence is its item's own headline."""
     rel: float = 0.0
     score: float = 0.0
+    also: tuple[NumberedPassage, ...] = ()
+    """Passages of other outlets that report the same fact (a near-duplicate sentence that
+    itself supports this one): cited beside `n`, so the draft shows corroboration."""
+
+    @property
+    def markers(self) -> list[int]:
+        return [self.n, *(o.n for o in self.also)]
 
 
 class ExtractiveGenerator:
@@ -181,14 +171,17 @@ class ExtractiveGenerator:
         chosen = self.choose(request)
         if not chosen:
             return []
+        background = self.background(chosen)
         if prefer == "newest":
             # A lede opens with the latest development, then tells the rest in time order.
-            chosen.sort(key=lambda c: (_ts(c), c.order))
-            chosen = [chosen[-1], *chosen[:-1]]
-        one_day = (
-            len({c.np.passage.published_at.date() for c in chosen if c.np.passage.published_at})
-            <= 1
-        )
+            current = sorted((c for c in chosen if c not in background), key=_order_in_time)
+            chosen = [current[-1], *current[:-1]] if current else []
+        else:
+            chosen = [c for c in chosen if c not in background]
+        # Material clearly older than the section's latest development comes last, as background.
+        chosen += sorted(background, key=_order_in_time)
+        one_day = len({_day(c) for c in chosen if c.np.passage.published_at}) <= 1
+        casing = Casing(np_.passage.text for np_ in request.passages)
         paragraphs: list[str] = []
         per = max(1, spec.max_sentences)
         named: set[str] = set()
@@ -196,12 +189,14 @@ class ExtractiveGenerator:
             parts: list[str] = []
             for c in chosen[start : start + per]:
                 text = c.text
-                if spec.attribution and c.np.passage.outlet not in named:
+                if c in background:
+                    text = as_background(text, c.np, casing)
+                elif spec.attribution and c.np.passage.outlet not in named:
                     # Each outlet is named once; a sentence that attributes itself keeps its own.
                     named.add(c.np.passage.outlet)
                     if not _attributed(text):
-                        text = attribute(text, c.np, with_date=not one_day)
-                sentence = with_marker(text, c.n)
+                        text = attribute(text, c.np, with_date=not one_day, casing=casing)
+                sentence = with_markers(text, c.markers)
                 parts.append(sentence)
                 if on_token is not None:
                     on_token(sentence + " ")
@@ -209,6 +204,20 @@ class ExtractiveGenerator:
             if len(paragraphs) >= max(1, spec.paragraphs):
                 break
         return paragraphs
+
+    def background(self, chosen: Sequence[_Candidate]) -> list[_Candidate]:
+        """The chosen sentences whose source is at least `BACKGROUND_AFTER` older than the
+        newest one chosen: background, never today's news."""
+        stamps = [_ts(c) for c in chosen if c.np.passage.published_at is not None]
+        if not stamps:
+            return []
+        latest = max(stamps)
+        return [
+            c
+            for c in chosen
+            if c.np.passage.published_at is not None
+            and latest - _ts(c) >= BACKGROUND_AFTER.total_seconds()
+        ]
 
     # --- the headline ------------------------------------------------------------------------
     def headline(self, request: SectionRequest) -> str | None:
@@ -256,6 +265,8 @@ class ExtractiveGenerator:
     # --- choosing sentences ------------------------------------------------------------------
     def choose(self, request: SectionRequest) -> list[_Candidate]:
         """The source sentences for one section, best first (MMR order)."""
+        import numpy as np
+
         spec = HouseSection.of(request.section)
         prefer = spec.prefer
         cands = self._candidates(request.passages, spec, request.previous)
@@ -266,6 +277,14 @@ class ExtractiveGenerator:
         rel = vecs @ topic_vec
         for c, r in zip(cands, rel, strict=True):
             c.rel = float(r)
+        # An item is about one thing: a sentence shares the relevance of its item's most
+        # on-topic sentence ("Rising jobless claims ..." under "Stocks wavered amid mixed data").
+        best_of: dict[str, float] = {}
+        for c in cands:
+            best_of[c.np.passage.id] = max(best_of.get(c.np.passage.id, c.rel), c.rel)
+        for c in cands:
+            c.rel = max(c.rel, SAME_ITEM * best_of[c.np.passage.id])
+        rel = np.array([c.rel for c in cands])
         floor = max(self.min_relevance, self.relative_relevance * float(rel.max()))
         keep = [i for i, c in enumerate(cands) if c.rel >= floor]
         if not keep:
@@ -276,6 +295,11 @@ class ExtractiveGenerator:
         total = max(1, spec.paragraphs) * max(1, spec.max_sentences)
         cue = _CUES.get(prefer)
         pool = list(range(len(cands)))
+        if spec.id == "dek":
+            # The dek is a second headline: another item's own headline when there is one, so
+            # the standfirsts (the facts) are left for the lede.
+            titled = [i for i in pool if cands[i].title]
+            pool = titled or pool
         if cue is not None:
             cued = [i for i in pool if _cue_strength(cands[i].text, cue, prefer) > 0]
             # Without any cued sentence, one clearly on-topic sentence is better than none.
@@ -299,11 +323,25 @@ class ExtractiveGenerator:
 
             best = max(pool, key=mmr)
             pool.remove(best)
-            if any(sims[best, j] > 0.9 for j in selected) or any(
-                _jaccard(content_words(cands[best].text), content_words(cands[j].text)) >= 0.8
-                for j in selected
-            ):
-                continue  # a near-verbatim repost of a sentence already chosen
+            twin = next(
+                (
+                    j
+                    for j in selected
+                    if sims[best, j] > 0.9
+                    or _jaccard(content_words(cands[best].text), content_words(cands[j].text))
+                    >= 0.8
+                ),
+                None,
+            )
+            if twin is not None:
+                # A near-verbatim repost of a sentence already chosen. From another outlet, and
+                # saying all the chosen sentence says, it corroborates it: one sentence, two
+                # citations. From the same outlet it adds nothing.
+                kept, other = cands[twin], cands[best]
+                outlets = {kept.np.passage.outlet, *(o.passage.outlet for o in kept.also)}
+                if other.np.passage.outlet not in outlets and corroborates(kept.text, other.text):
+                    kept.also = (*kept.also, other.np)
+                continue
             selected.append(best)
         return [cands[i] for i in selected]
 
@@ -334,6 +372,8 @@ class ExtractiveGenerator:
         for c in cands:
             if _leans_back(c.text):
                 c.score -= 0.1
+            if c.title and prefer == "newest":
+                c.score -= 0.1  # a lede tells in sentences; a headline reads as one only if needed
             if request.section.id in ("headline", "dek"):
                 # A headline names its actors: reward proper names (not the sentence's first word).
                 names = {w for w in re.findall(r"(?<!^)(?<![.!?] )\b[A-Z][\w'-]+", c.text)}
@@ -369,6 +409,7 @@ class ExtractiveGenerator:
                         order=pi * 1000 + si,
                         text=sentence,
                         words=len(words(sentence)),
+                        title=si == 0 and np_.passage.start == 0 and bool(np_.passage.title),
                     )
                 )
         return out
@@ -463,9 +504,15 @@ def _is_title(text: str, title: str) -> bool:
 
 
 def _leans_back(sentence: str) -> bool:
-    """The sentence opens on a pronoun, a connective or a back-referring noun phrase."""
+    """The sentence opens on a pronoun, a connective or a back-referring noun phrase, also
+    after a short opening phrase ("In April, they stayed ...")."""
     text = sentence.lstrip("\"'“‘( ")
-    return text.split(None, 1)[0].casefold().strip(",") in _ANAPHORIC or bool(_BACKREF.match(text))
+    if text.split(None, 1)[0].casefold().strip(",") in _ANAPHORIC or _BACKREF.match(text):
+        return True
+    opening, comma, rest = text.partition(", ")
+    if comma and len(opening.split()) <= 4 and rest:
+        return rest.split(None, 1)[0].casefold().strip(",") in _ANAPHORIC - {"and", "but", "so"}
+    return False
 
 
 def _cue_strength(text: str, cue: re.Pattern[str], prefer: str) -> float:
@@ -487,15 +534,64 @@ def _ts(c: _Candidate) -> float:
 def with_marker(sentence: str, n: int) -> str:
     """`'Putin spoke.'` → `'Putin spoke [3].'`: the marker goes before the final punctuation so
     the sentence splitter keeps it with its sentence; a sentence without one gets a full stop."""
+    return with_markers(sentence, [n])
+
+
+def with_markers(sentence: str, ns: Sequence[int]) -> str:
+    """`with_marker` for one or more citations: `'Putin spoke [3][5].'`."""
     sentence = sentence.strip()
+    marks = "".join(f"[{n}]" for n in ns)
     m = _END.search(sentence)
     if m is None:
-        return f"{sentence} [{n}]."
-    return f"{sentence[: m.start()]} [{n}]{sentence[m.start() :]}"
+        return f"{sentence} {marks}."
+    return f"{sentence[: m.start()]} {marks}{sentence[m.start() :]}"
 
 
-def attribute(sentence: str, np_: NumberedPassage, with_date: bool = False) -> str:
-    """`'The Kremlin said X.'` → `'According to TASS at 18:26 UTC, the Kremlin said X.'`."""
+def corroborates(kept: str, other: str) -> bool:
+    """`other` (another outlet's near-duplicate) says everything `kept` says: nearly all its
+    content words, every figure and every name. Only then may it be cited beside `kept`."""
+    from assistant.verify.signals import names, numbers
+
+    mine, theirs = content_words(kept), content_words(other)
+    if not mine or len(mine & theirs) / len(mine) < 0.8:
+        return False
+    if not numbers(kept) <= numbers(other):
+        return False
+    low = other.casefold()
+    return all(n.casefold() in low for n in names(kept))
+
+
+SAME_ITEM = 0.9
+"""Share of its item's best relevance that a sentence of the same passage inherits."""
+BACKGROUND_AFTER = timedelta(days=2)
+"""A source this much older than the section's newest one is background, not the news."""
+
+
+def as_background(sentence: str, np_: NumberedPassage, casing: Casing | None = None) -> str:
+    """`'Talks began.'` → `'Earlier, on 3 March 2025, talks began.'` (the date is the source's)."""
+    t = np_.passage.published_at
+    if t is None:
+        return sentence
+    claim = (casing or Casing([np_.passage.text])).after_prefix(sentence)
+    if claim.startswith("According to "):
+        claim = "a" + claim[1:]
+    return f"Earlier, on {t.day} {_MONTHS[t.month - 1]} {t.year}, {claim}"
+
+
+def _order_in_time(c: _Candidate) -> tuple[float, int]:
+    return (_ts(c), c.order)
+
+
+def _day(c: _Candidate) -> object:
+    p = c.np.passage.published_at
+    return p.date() if p is not None else None
+
+
+def attribute(
+    sentence: str, np_: NumberedPassage, with_date: bool = False, casing: Casing | None = None
+) -> str:
+    """`'The Kremlin said X.'` → `'According to TASS at 18:26 UTC, the Kremlin said X.'`: the
+    claim's first word is lowered when `casing` (the story's sources) says it is no name."""
     p = np_.passage
     head = sentence.split(None, 1)[0] if sentence.strip() else ""
     if head.casefold() == "according" or p.outlet.casefold() in sentence[:60].casefold():
@@ -506,16 +602,5 @@ def attribute(sentence: str, np_: NumberedPassage, with_date: bool = False) -> s
         when = f" at {t:%H:%M} UTC" + (
             f" on {t.day} {_MONTHS[t.month - 1]} {t.year}" if with_date else ""
         )
-    if (
-        head[:1].isupper()
-        and (head[1:].islower() or head == "A")
-        and head.casefold() != "may"
-        and (
-            head.casefold() in _LOWERABLE
-            or head.casefold() in STOPWORDS
-            or re.search(rf"\b{re.escape(head.lower())}\b", p.text)
-        )
-    ):
-        # A common word that the source itself writes in lower case ("Format is ..."), not a name.
-        sentence = sentence[0].lower() + sentence[1:]
+    sentence = (casing or Casing([p.text])).after_prefix(sentence)
     return f"According to {p.outlet}{when}, {sentence}"
