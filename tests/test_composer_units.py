@@ -238,3 +238,14 @@ def test_unprovided_sections_offer_passages_for_their_own_goal_and_never_twice()
     assert len(ids) == len(set(ids))
     body = candidates_for(house.section("body_1"), offered, genre, cited={"doc_2"})
     assert [c.doc_id for c in body] == ["doc_1"]
+
+
+def test_a_leading_connective_is_dropped_unless_the_rest_points_back_too():
+    from assistant.drafting.generators.extractive import _drop_connective
+
+    assert (
+        _drop_connective("But Trump’s biggest challenge lies ahead in Xi Jinping’s China.")
+        == "Trump’s biggest challenge lies ahead in Xi Jinping’s China."
+    )
+    assert _drop_connective("But it got lucky.") == "But it got lucky."
+    assert _drop_connective("Butter prices rose.") == "Butter prices rose."

@@ -171,7 +171,7 @@ class ExtractiveGenerator:
         chosen = self.choose(request)
         if not chosen:
             return []
-        background = self.background(chosen)
+        background = self.background(chosen, request.passages)
         if prefer == "newest":
             # A lede opens with the latest development, then tells the rest in time order.
             current = sorted((c for c in chosen if c not in background), key=_order_in_time)
@@ -205,10 +205,14 @@ class ExtractiveGenerator:
                 break
         return paragraphs
 
-    def background(self, chosen: Sequence[_Candidate]) -> list[_Candidate]:
+    def background(
+        self, chosen: Sequence[_Candidate], offered: Sequence[NumberedPassage] = ()
+    ) -> list[_Candidate]:
         """The chosen sentences whose source is at least `BACKGROUND_AFTER` older than the
-        newest one chosen: background, never today's news."""
+        story's latest development (the newest passage offered or chosen): background, never
+        today's news."""
         stamps = [_ts(c) for c in chosen if c.np.passage.published_at is not None]
+        stamps += [n.passage.published_at.timestamp() for n in offered if n.passage.published_at]
         if not stamps:
             return []
         latest = max(stamps)
@@ -242,6 +246,17 @@ class ExtractiveGenerator:
             if cands:
                 break
         if not cands:
+            # Every headline and sentence runs long (WSJ titles are often whole standfirsts):
+            # a main clause of a lead sentence, cut before its subordinate part, is the headline.
+            for np_ in request.passages:
+                p = np_.passage
+                for a, b in sentence_spans(p.text)[:2]:
+                    for clause in _clauses(p.text[a:b]):
+                        text = _headline_form(clause)
+                        if text is not None and normalize_for_hash(text) not in seen:
+                            seen.add(normalize_for_hash(text))
+                            cands.append((text, np_, False))
+        if not cands:
             return None
         vecs = self._embed([t for t, _, _ in cands])
         topic = self._embed([request.topic])[0]
@@ -260,12 +275,25 @@ class ExtractiveGenerator:
 
         best = max(range(len(cands)), key=lambda i: (score(i), -i))
         text, np_, _ = cands[best]
-        return f"{text} [{np_.n}]"
+        return f"{text} {''.join(f'[{n}]' for n in self.corroborating(text, np_, request))}"
+
+    def corroborating(self, text: str, np_: NumberedPassage, request: SectionRequest) -> list[int]:
+        """`np_`'s marker, then those of other outlets' passages whose lead sentences say all
+        that `text` says (a headline two outlets ran in near the same words)."""
+        out = [np_.n]
+        outlets = {np_.passage.outlet}
+        for other in request.passages:
+            p = other.passage
+            if p.outlet in outlets or other.n in out:
+                continue
+            if any(corroborates(text, p.text[a:b]) for a, b in sentence_spans(p.text)[:2]):
+                out.append(other.n)
+                outlets.add(p.outlet)
+        return out
 
     # --- choosing sentences ------------------------------------------------------------------
     def choose(self, request: SectionRequest) -> list[_Candidate]:
         """The source sentences for one section, best first (MMR order)."""
-        import numpy as np
 
         spec = HouseSection.of(request.section)
         prefer = spec.prefer
@@ -278,13 +306,19 @@ class ExtractiveGenerator:
         for c, r in zip(cands, rel, strict=True):
             c.rel = float(r)
         # An item is about one thing: a sentence shares the relevance of its item's most
-        # on-topic sentence ("Rising jobless claims ..." under "Stocks wavered amid mixed data").
+        # on-topic sentence, used or not ("Rising jobless claims ..." under the headline "Stocks
+        # ended Thursday slightly lower after weak economic data").
+        texts = {c.np.passage.id: c.np.passage for c in cands}
+        whole = [(p.doc_id, p.text[a:b]) for p in texts.values() for a, b in sentence_spans(p.text)]
         best_of: dict[str, float] = {}
+        if whole:
+            for (doc_id, _), r in zip(
+                whole, self._embed([t for _, t in whole]) @ topic_vec, strict=True
+            ):
+                best_of[doc_id] = max(best_of.get(doc_id, float(r)), float(r))
         for c in cands:
-            best_of[c.np.passage.id] = max(best_of.get(c.np.passage.id, c.rel), c.rel)
-        for c in cands:
-            c.rel = max(c.rel, SAME_ITEM * best_of[c.np.passage.id])
-        rel = np.array([c.rel for c in cands])
+            c.rel = max(c.rel, SAME_ITEM * best_of[c.np.passage.doc_id])
+        # The bar is set by the sentences' own relevance, so an inherited one does not raise it.
         floor = max(self.min_relevance, self.relative_relevance * float(rel.max()))
         keep = [i for i, c in enumerate(cands) if c.rel >= floor]
         if not keep:
@@ -324,14 +358,7 @@ class ExtractiveGenerator:
             best = max(pool, key=mmr)
             pool.remove(best)
             twin = next(
-                (
-                    j
-                    for j in selected
-                    if sims[best, j] > 0.9
-                    or _jaccard(content_words(cands[best].text), content_words(cands[j].text))
-                    >= 0.8
-                ),
-                None,
+                (j for j in selected if self._twins(cands[best], cands[j], sims[best, j])), None
             )
             if twin is not None:
                 # A near-verbatim repost of a sentence already chosen. From another outlet, and
@@ -344,6 +371,19 @@ class ExtractiveGenerator:
                 continue
             selected.append(best)
         return [cands[i] for i in selected]
+
+    @staticmethod
+    def _twins(a: _Candidate, b: _Candidate, sim: float) -> bool:
+        """`a` and `b` say the same thing: near-verbatim, or (from two outlets) one says all
+        the other says in other words ("Trump orders blockade ..." / "Trump Orders Blockade")."""
+        jac = _jaccard(content_words(a.text), content_words(b.text))
+        if sim > 0.9 or jac >= 0.8:
+            return True
+        return (
+            jac >= 0.5
+            and a.np.passage.outlet != b.np.passage.outlet
+            and corroborates(b.text, a.text)
+        )
 
     def _score(
         self, cands: list[_Candidate], vecs: np.ndarray, request: SectionRequest, prefer: str
@@ -392,15 +432,20 @@ class ExtractiveGenerator:
         for pi, np_ in enumerate(passages):
             text = np_.passage.text
             for si, (a, b) in enumerate(sentence_spans(text)):
-                sentence = text[a:b]
+                sentence = _drop_connective(text[a:b])
                 if not _usable(sentence, prefer, short, max_words):
                     continue
                 key = normalize_for_hash(sentence)
                 if key in seen or any(key in u for u in used):
                     continue
                 cw = content_words(sentence)
-                if any(_jaccard(cw, u) >= 0.8 for u in used_words):
-                    continue
+                if any(
+                    _jaccard(cw, u) >= 0.8
+                    or _jaccard(cw, u) >= 0.5
+                    and (corroborates(sentence, prev) or corroborates(prev, sentence))
+                    for u, prev in zip(used_words, previous, strict=True)
+                ):
+                    continue  # said already, maybe in other words (another outlet's headline)
                 seen.add(key)
                 out.append(
                     _Candidate(
@@ -498,9 +543,69 @@ def _headline_form(sentence: str) -> str | None:
     return text
 
 
+_CLAUSE_CUT = re.compile(
+    r",\s+| (?=(?:that|which|who|as|after|while|but|amid|because|as well as) )"
+)
+
+
+_SUBORDINATE = {
+    "as",
+    "while",
+    "after",
+    "before",
+    "although",
+    "though",
+    "if",
+    "when",
+    "because",
+    "since",
+    "unless",
+    "whereas",
+    "despite",
+    "with",
+}
+
+
+def _clauses(sentence: str) -> list[str]:
+    """Verbatim pieces of `sentence` that may stand as a headline: each stretch between
+    commas, cut before a subordinate word ("that", "as", "after") once it has four words;
+    the first letter raised."""
+    text = sentence.strip().rstrip(".")
+    out: list[str] = []
+    for piece in re.split(r",\s+", text):
+        cut = piece
+        for m in _CLAUSE_CUT.finditer(piece):
+            if len(words(piece[: m.start()])) >= 4:
+                cut = piece[: m.start()]
+                break
+        cut = cut.strip()
+        first = cut.split(None, 1)[0].casefold() if cut else ""
+        if first in _SUBORDINATE:
+            continue  # "As the U.S. stepped up ...": a clause that leans on the main one
+        if len(words(cut)) >= 4 and not _leans_back(cut) and cut[:1].isalpha():
+            out.append(cut[:1].upper() + cut[1:])
+    return out
+
+
 def _is_title(text: str, title: str) -> bool:
     head = normalize_for_hash(text)
     return bool(head) and head in normalize_for_hash(title)
+
+
+_CONNECTIVE = re.compile(r"^(?:But|And|Yet|However,|Still,|Meanwhile,)\s+(?=\S)")
+
+
+def _drop_connective(sentence: str) -> str:
+    """ "But Trump's biggest challenge lies ahead." → "Trump's biggest challenge lies ahead.":
+    a connective ties a claim to a sentence the draft may not carry; the claim stands alone
+    (its own words unchanged) unless what follows points back too ("But it ...")."""
+    m = _CONNECTIVE.match(sentence)
+    if m is None:
+        return sentence
+    rest = sentence[m.end() :]
+    if _leans_back(rest) or not rest[:1].isalpha():
+        return sentence
+    return rest[:1].upper() + rest[1:]
 
 
 def _leans_back(sentence: str) -> bool:
