@@ -258,6 +258,17 @@ class ExtractiveGenerator:
                             cands.append((text, np_, False))
         if not cands:
             return None
+        # The headline is the news: an item clearly older than the story's latest is background.
+        stamps = [n.passage.published_at for n in request.passages if n.passage.published_at]
+        if stamps:
+            latest = max(stamps)
+            current = [
+                c
+                for c in cands
+                if c[1].passage.published_at is None
+                or latest - c[1].passage.published_at < BACKGROUND_AFTER
+            ]
+            cands = current or cands
         vecs = self._embed([t for t, _, _ in cands])
         topic = self._embed([request.topic])[0]
         centroid = vecs.mean(axis=0)
