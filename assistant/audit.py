@@ -42,7 +42,7 @@ _SAID_BY = re.compile(
     r"^According to [^,]+, (?:at \d{1,2}:\d{2} UTC|(?:[A-Z][\w.&'-]* ?){1,4} "
     r"(?:said|reported|wrote|reports|says|writes)\b)"
 )
-_BROKEN_ATTRIBUTION = re.compile(r"^According to [^,]+, (?:but|and|however|yet|so|or)\b")
+_BROKEN_ATTRIBUTION = re.compile(r"^According to [^,]+, (?:but|and|however|yet|so|or)(?=[\s,])")
 # "According to X at 18:26 UTC, " — the editor's attribution prefix, stripped before the opener
 # check (the claim is what must not point back).
 _PREFIX = re.compile(r"^According to [^,]+, ")

@@ -424,6 +424,10 @@ def _print_details(drafted: Sequence, audits: Sequence, short: Sequence, table) 
     for a in audits:
         for t in a.double_attributions:
             print(f"  double attribution: {t}")
+        for t in a.broken_attributions:
+            print(f"  attribution glued to a connective: {t}")
+        for t in a.debris:
+            print(f"  feed debris: {t!r}")
     fused = [s for _, _, d in drafted for s in corroborated(d)]
     background = [
         s

@@ -525,11 +525,15 @@ HEADLINE_WORDS = 14
 _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\bUTC\b|\bGMT\b")
 _FRAMING_LABEL = re.compile(r"^(?:Opinion|Analysis|Letters?|Lex|Comment)\b\s*[|:]", re.IGNORECASE)
 _ATTRIBUTED = re.compile(r"\baccording to\b|\b\d{1,2}:\d{2} UTC\b", re.IGNORECASE)
+# "Fund says ...", "Treasury Secretary Scott Bessent says ...": the sentence names its speaker.
+_SELF_ATTRIBUTED = re.compile(
+    r"^(?:[A-Z][\w.&'’-]* ){1,4}(?:said|says|reported|reports|wrote|writes|warns|warned|told)\b"
+)
 
 
 def _attributed(sentence: str) -> bool:
     """The sentence already says who and when: a second attribution would stack on it."""
-    return bool(_ATTRIBUTED.search(sentence))
+    return bool(_ATTRIBUTED.search(sentence) or _SELF_ATTRIBUTED.match(sentence))
 
 
 def _headline_form(sentence: str) -> str | None:
