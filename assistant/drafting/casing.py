@@ -40,6 +40,7 @@ _COMMON_ENDINGS = (
     "or",
     "ors",
     "ist",
+    "est",
 )
 # Names of peoples and parties ("Americans", "Russian", "Chinese", "Israelis", "Swiss"),
 # and "-ss" words, often names ("Congress"), whose plain "-s" test would lower them.

@@ -81,6 +81,7 @@ _ANAPHORIC = {
     "its",
     "but",
     "and",
+    "or",
     "also",
     "however",
     "meanwhile",
