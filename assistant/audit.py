@@ -23,7 +23,8 @@ NEAR_DUPLICATE = 0.8
 """Token Jaccard at or above which two sentences of one draft say the same thing."""
 
 # Feed furniture that must never reach a draft: labels, feed titles, HTML entities, and a
-# trailing section name glued onto a sentence ("... as reforms help woo investors Markets.").
+# trailing section name glued onto a sentence ("... as reforms help woo investors Markets."), but
+# not a possessive before a place ("Xi Jinping's China.").
 _DEBRIS = re.compile(
     r"Opinion \||\bmyFT\b|\bNYT >|WSJ\.com:|&(?:[a-z]{2,8}|#\d{2,5}|#x[0-9a-f]{2,4});",
     re.IGNORECASE,
@@ -33,7 +34,7 @@ _SECTION_NAMES = (
     "Economics|Finance|Life & Arts|Work & Careers|US|UK|Europe|Asia|China"
 )
 _TRAILING_SECTION = re.compile(
-    rf"\b(?!(?:the|a|an|in|of|on|to|for|and|or|at|by|from|with|into|across|over|about)\b)"
+    rf"(?<!['’])\b(?!(?:the|a|an|in|of|on|to|for|and|or|at|by|from|with|into|across|over|about)\b)"
     rf"[a-z][\w'’-]* (?:{_SECTION_NAMES})[.!?]?[\"'”’]?$"
 )
 _TIMESTAMP = re.compile(r"\b\d{1,2}:\d{2} UTC\b")
