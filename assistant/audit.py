@@ -16,14 +16,15 @@ from dataclasses import dataclass
 from statistics import median
 
 from assistant.models import Draft, Section, Sentence
-from assistant.text import words
+from assistant.text import normalize_for_hash, sentence_spans, words
 
 HEADLINE_MAX_WORDS = 14
 NEAR_DUPLICATE = 0.8
 """Token Jaccard at or above which two sentences of one draft say the same thing."""
 
 # Feed furniture that must never reach a draft: labels, feed titles, HTML entities, and a
-# trailing section name glued onto a sentence ("... as reforms help woo investors Markets.").
+# trailing section name glued onto a sentence ("... as reforms help woo investors Markets."), but
+# not a possessive before a place ("Xi Jinping's China.").
 _DEBRIS = re.compile(
     r"Opinion \||\bmyFT\b|\bNYT >|WSJ\.com:|&(?:[a-z]{2,8}|#\d{2,5}|#x[0-9a-f]{2,4});",
     re.IGNORECASE,
@@ -33,7 +34,7 @@ _SECTION_NAMES = (
     "Economics|Finance|Life & Arts|Work & Careers|US|UK|Europe|Asia|China"
 )
 _TRAILING_SECTION = re.compile(
-    rf"\b(?!(?:the|a|an|in|of|on|to|for|and|or|at|by|from|with|into|across|over|about)\b)"
+    rf"(?<!['’])\b(?!(?:the|a|an|in|of|on|to|for|and|or|at|by|from|with|into|across|over|about)\b)"
     rf"[a-z][\w'’-]* (?:{_SECTION_NAMES})[.!?]?[\"'”’]?$"
 )
 _TIMESTAMP = re.compile(r"\b\d{1,2}:\d{2} UTC\b")
@@ -42,7 +43,7 @@ _SAID_BY = re.compile(
     r"^According to [^,]+, (?:at \d{1,2}:\d{2} UTC|(?:[A-Z][\w.&'-]* ?){1,4} "
     r"(?:said|reported|wrote|reports|says|writes)\b)"
 )
-_BROKEN_ATTRIBUTION = re.compile(r"^According to [^,]+, (?:but|and|however|yet|so|or)\b")
+_BROKEN_ATTRIBUTION = re.compile(r"^According to [^,]+, (?:but|and|however|yet|so|or)(?=[\s,])")
 # "According to X at 18:26 UTC, " — the editor's attribution prefix, stripped before the opener
 # check (the claim is what must not point back).
 _PREFIX = re.compile(r"^According to [^,]+, ")
@@ -224,6 +225,46 @@ def section_states(draft: Draft, expected: Sequence[str] = ()) -> dict[str, str]
     for sid in expected:
         states.setdefault(sid, "empty")
     return states
+
+
+_COMPOSED = re.compile(r"^(?:According to [^,]+|Earlier, on [^,]+), (?P<first>\S)")
+
+
+def composed(sentence: Sentence) -> bool:
+    """A sentence the composer wrote around a source sentence: an attribution or background
+    prefix (the claim's first letter then lowered or kept), or one citing two sources."""
+    return bool(_COMPOSED.match(sentence.text)) or len(sentence.citations) >= 2
+
+
+def corroborated(draft: Draft) -> list[Sentence]:
+    """Sentences citing two or more sources from different outlets (fusion-lite)."""
+    outlet = {c.n: c.outlet for c in draft.citations}
+    return [
+        sent
+        for _, sent in sentences_of(draft)
+        if len({outlet.get(n) for n in sent.citations} - {None}) >= 2
+    ]
+
+
+def short_lede_reason(draft: Draft, source_texts: Sequence[str]) -> str | None:
+    """Why the lede has fewer than two sentences, from the story's own sources: how many
+    sentences they hold and how many the draft already uses (None when the lede is long)."""
+    n = lede_sentences(draft)
+    if n >= 2:
+        return None
+    pool = {
+        normalize_for_hash(t[a:b]).rstrip(".!?") for t in source_texts for a, b in sentence_spans(t)
+    }
+    used = {normalize_for_hash(sent.text).rstrip(".!?") for _, sent in sentences_of(draft)}
+    in_draft = sum(1 for k in pool if any(k and (k in u or u in k) for u in used))
+    left = len(pool) - in_draft
+    why = (
+        f"the story's {len(source_texts)} passage(s) hold {len(pool)} sentence(s), "
+        f"{in_draft} in the draft"
+    )
+    if left:
+        why += f"; the other {left} are fragments, headlines too short, off-topic or point back"
+    return f"lede of {n}: {why}"
 
 
 # --- one draft, and a table over many ----------------------------------------------------------

@@ -97,6 +97,7 @@ def test_feed_debris_is_found(text):
         "India's stock market rallies as reforms help woo investors.",
         "The Bank of England cut rates in the UK.",  # a sentence about the UK, not a section tag
         "Shares rose 3% in Asia & Europe.",
+        "Trump’s biggest challenge lies ahead in Xi Jinping’s China.",  # a possessive, a place
     ],
 )
 def test_clean_sentences_carry_no_debris(text):

@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from assistant.drafting.candidates import candidates_for, taken_by_other_sections
 from assistant.drafting.focus import StoryFocus
 from assistant.drafting.generators import LLM_GENERATORS, get_generator
 from assistant.drafting.generators.base import Generator, NumberedPassage, SectionRequest
@@ -39,7 +40,6 @@ from assistant.drafting.repair import (
 from assistant.drafting.story_set import StoryAssembler, StorySet
 from assistant.errors import DeskError
 from assistant.models import (
-    CandidatePassage,
     Citation,
     Draft,
     NotProvided,
@@ -459,7 +459,15 @@ class Drafter:
         if not paragraphs and not avoid:
             # Never a bare heading: the section says the sources do not provide it, and offers
             # the editor what comes closest (framing items, hedged statements).
-            flag = NotProvided(candidates=self._candidates(offered))
+            flag = NotProvided(
+                candidates=candidates_for(
+                    spec,
+                    offered,
+                    self._genre,
+                    taken=taken_by_other_sections(draft, exclude_section or spec.id),
+                    cited={numbering.citations[n].doc_id for n in numbering.citations},
+                )
+            )
             if spec.derive_title and not title:
                 title = _purpose_title(spec)
         return Section(
@@ -512,46 +520,9 @@ class Drafter:
             for i, p in enumerate(kept)
         ]
 
-    def _candidates(self, offered: Sequence[NumberedPassage], n: int = 3) -> tuple:
-        """The strongest passages for an editor to fill an unprovided section from: analysis
-        and opinion items first, then hedged statements, then the rest in retrieval order."""
-        from assistant.drafting.generators.extractive import HEDGED
-
-        ranked: list[tuple[int, int, CandidatePassage]] = []
-        for i, np_ in enumerate(offered):
-            p = np_.passage
-            doc = self.store.get_document(p.doc_id) if self.store is not None else None
-            genre = doc.genre if doc is not None else None
-            hedge = HEDGED.search(p.text)
-            if genre in ("analysis", "opinion"):
-                why, rank = f"{genre} item", 0
-            elif hedge:
-                why, rank = f'hedged: "{hedge.group(0)}"', 1
-            else:
-                why, rank = "closest passage", 2
-            text = p.text if len(p.text) <= 400 else p.text[:400].rsplit(" ", 1)[0] + " …"
-            ranked.append(
-                (
-                    rank,
-                    i,
-                    CandidatePassage(
-                        passage_id=p.id,
-                        doc_id=p.doc_id,
-                        outlet=p.outlet,
-                        text=text,
-                        why=why,
-                        published_at=p.published_at,
-                    ),
-                )
-            )
-        ranked.sort(key=lambda r: (r[0], r[1]))
-        seen: set[str] = set()
-        out: list[CandidatePassage] = []
-        for _, _, c in ranked:
-            if c.doc_id not in seen:
-                seen.add(c.doc_id)
-                out.append(c)
-        return tuple(out[:n])
+    def _genre(self, doc_id: str) -> str | None:
+        doc = self.store.get_document(doc_id) if self.store is not None else None
+        return doc.genre if doc is not None else None
 
     def _title(
         self, draft: Draft, paragraphs: list[Paragraph], numbering: _Numbering, section_id: str

@@ -59,10 +59,12 @@ _DIGITS = re.compile(r"\d+(?:[.,:]\d+)*")
 _NOT_NAMES = frozenset({"i", "utc", "gmt", "mr", "mrs", "ms", "dr"})
 
 # Attribution in the editor's voice: "According to Reuters at 18:26 UTC, ...", "..., according
-# to TASS." and "Reuters reported that ...". The attributed outlet is checked against the
-# citation's metadata, the claim itself against the passage.
+# to TASS.", "Reuters reported that ..." and a background date ("Earlier, on 3 March 2025, ").
+# The attributed outlet and date are checked against the citation's metadata, the claim itself
+# against the passage.
 _LEAD_ATTRIBUTION = re.compile(
-    r"^(?:according to|as reported by|as (?:\w+ )?(?:reported|said|wrote|posted)|citing|per)\s+"
+    r"^(?:according to|as reported by|as (?:\w+ )?(?:reported|said|wrote|posted)|citing|per|"
+    r"earlier, on)\s+"
     r"[^,]{1,120}?,\s+",
     re.IGNORECASE,
 )

@@ -20,8 +20,10 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from assistant.drafting.casing import Casing
 from assistant.drafting.generators.base import (
     NumberedPassage,
     SectionRequest,
@@ -30,7 +32,7 @@ from assistant.drafting.generators.base import (
 )
 from assistant.drafting.house_format import HouseSection
 from assistant.progress import check_cancel
-from assistant.text import STOPWORDS, content_words, normalize_for_hash, sentence_spans, words
+from assistant.text import content_words, normalize_for_hash, sentence_spans, words
 
 if TYPE_CHECKING:
     import numpy as np
@@ -79,33 +81,13 @@ _ANAPHORIC = {
     "its",
     "but",
     "and",
+    "or",
     "also",
     "however",
     "meanwhile",
     "still",
     "yet",
     "so",
-}
-# Sentence openers that may be lower-cased after an attribution prefix without changing meaning.
-_LOWERABLE = {
-    "the",
-    "a",
-    "an",
-    "in",
-    "on",
-    "at",
-    "for",
-    "after",
-    "before",
-    "during",
-    "while",
-    "there",
-    "some",
-    "many",
-    "most",
-    "several",
-    "both",
-    "all",
 }
 _END = re.compile(r"[.!?…]+[\"'”’)\]]*$")
 _MONTHS = [
@@ -132,8 +114,17 @@ class _Candidate:
     """Position of the passage among those offered, then of the sentence in the passage."""
     text: str
     words: int
+    title: bool = False
+    """The sentence is its item's own headline."""
     rel: float = 0.0
     score: float = 0.0
+    also: tuple[NumberedPassage, ...] = ()
+    """Passages of other outlets that report the same fact (a near-duplicate sentence that
+    itself supports this one): cited beside `n`, so the draft shows corroboration."""
+
+    @property
+    def markers(self) -> list[int]:
+        return [self.n, *(o.n for o in self.also)]
 
 
 class ExtractiveGenerator:
@@ -181,14 +172,17 @@ class ExtractiveGenerator:
         chosen = self.choose(request)
         if not chosen:
             return []
+        background = self.background(chosen, request.passages)
         if prefer == "newest":
             # A lede opens with the latest development, then tells the rest in time order.
-            chosen.sort(key=lambda c: (_ts(c), c.order))
-            chosen = [chosen[-1], *chosen[:-1]]
-        one_day = (
-            len({c.np.passage.published_at.date() for c in chosen if c.np.passage.published_at})
-            <= 1
-        )
+            current = sorted((c for c in chosen if c not in background), key=_order_in_time)
+            chosen = [current[-1], *current[:-1]] if current else []
+        else:
+            chosen = [c for c in chosen if c not in background]
+        # Material clearly older than the section's latest development comes last, as background.
+        chosen += sorted(background, key=_order_in_time)
+        one_day = len({_day(c) for c in chosen if c.np.passage.published_at}) <= 1
+        casing = Casing(np_.passage.text for np_ in request.passages)
         paragraphs: list[str] = []
         per = max(1, spec.max_sentences)
         named: set[str] = set()
@@ -196,12 +190,14 @@ class ExtractiveGenerator:
             parts: list[str] = []
             for c in chosen[start : start + per]:
                 text = c.text
-                if spec.attribution and c.np.passage.outlet not in named:
+                if c in background:
+                    text = as_background(text, c.np, casing)
+                elif spec.attribution and c.np.passage.outlet not in named:
                     # Each outlet is named once; a sentence that attributes itself keeps its own.
                     named.add(c.np.passage.outlet)
                     if not _attributed(text):
-                        text = attribute(text, c.np, with_date=not one_day)
-                sentence = with_marker(text, c.n)
+                        text = attribute(text, c.np, with_date=not one_day, casing=casing)
+                sentence = with_markers(text, c.markers)
                 parts.append(sentence)
                 if on_token is not None:
                     on_token(sentence + " ")
@@ -209,6 +205,24 @@ class ExtractiveGenerator:
             if len(paragraphs) >= max(1, spec.paragraphs):
                 break
         return paragraphs
+
+    def background(
+        self, chosen: Sequence[_Candidate], offered: Sequence[NumberedPassage] = ()
+    ) -> list[_Candidate]:
+        """The chosen sentences whose source is at least `BACKGROUND_AFTER` older than the
+        story's latest development (the newest passage offered or chosen): background, never
+        today's news."""
+        stamps = [_ts(c) for c in chosen if c.np.passage.published_at is not None]
+        stamps += [n.passage.published_at.timestamp() for n in offered if n.passage.published_at]
+        if not stamps:
+            return []
+        latest = max(stamps)
+        return [
+            c
+            for c in chosen
+            if c.np.passage.published_at is not None
+            and latest - _ts(c) >= BACKGROUND_AFTER.total_seconds()
+        ]
 
     # --- the headline ------------------------------------------------------------------------
     def headline(self, request: SectionRequest) -> str | None:
@@ -233,7 +247,29 @@ class ExtractiveGenerator:
             if cands:
                 break
         if not cands:
+            # Every headline and sentence runs long (WSJ titles are often whole standfirsts):
+            # a main clause of a lead sentence, cut before its subordinate part, is the headline.
+            for np_ in request.passages:
+                p = np_.passage
+                for a, b in sentence_spans(p.text)[:2]:
+                    for clause in _clauses(p.text[a:b]):
+                        text = _headline_form(clause)
+                        if text is not None and normalize_for_hash(text) not in seen:
+                            seen.add(normalize_for_hash(text))
+                            cands.append((text, np_, False))
+        if not cands:
             return None
+        # The headline is the news: an item clearly older than the story's latest is background.
+        stamps = [n.passage.published_at for n in request.passages if n.passage.published_at]
+        if stamps:
+            latest = max(stamps)
+            current = [
+                c
+                for c in cands
+                if c[1].passage.published_at is None
+                or latest - c[1].passage.published_at < BACKGROUND_AFTER
+            ]
+            cands = current or cands
         vecs = self._embed([t for t, _, _ in cands])
         topic = self._embed([request.topic])[0]
         centroid = vecs.mean(axis=0)
@@ -251,11 +287,26 @@ class ExtractiveGenerator:
 
         best = max(range(len(cands)), key=lambda i: (score(i), -i))
         text, np_, _ = cands[best]
-        return f"{text} [{np_.n}]"
+        return f"{text} {''.join(f'[{n}]' for n in self.corroborating(text, np_, request))}"
+
+    def corroborating(self, text: str, np_: NumberedPassage, request: SectionRequest) -> list[int]:
+        """`np_`'s marker, then those of other outlets' passages whose lead sentences say all
+        that `text` says (a headline two outlets ran in near the same words)."""
+        out = [np_.n]
+        outlets = {np_.passage.outlet}
+        for other in request.passages:
+            p = other.passage
+            if p.outlet in outlets or other.n in out:
+                continue
+            if any(corroborates(text, p.text[a:b]) for a, b in sentence_spans(p.text)[:2]):
+                out.append(other.n)
+                outlets.add(p.outlet)
+        return out
 
     # --- choosing sentences ------------------------------------------------------------------
     def choose(self, request: SectionRequest) -> list[_Candidate]:
         """The source sentences for one section, best first (MMR order)."""
+
         spec = HouseSection.of(request.section)
         prefer = spec.prefer
         cands = self._candidates(request.passages, spec, request.previous)
@@ -266,6 +317,20 @@ class ExtractiveGenerator:
         rel = vecs @ topic_vec
         for c, r in zip(cands, rel, strict=True):
             c.rel = float(r)
+        # An item is about one thing: a sentence shares the relevance of its item's most
+        # on-topic sentence, used or not ("Rising jobless claims ..." under the headline "Stocks
+        # ended Thursday slightly lower after weak economic data").
+        texts = {c.np.passage.id: c.np.passage for c in cands}
+        whole = [(p.doc_id, p.text[a:b]) for p in texts.values() for a, b in sentence_spans(p.text)]
+        best_of: dict[str, float] = {}
+        if whole:
+            for (doc_id, _), r in zip(
+                whole, self._embed([t for _, t in whole]) @ topic_vec, strict=True
+            ):
+                best_of[doc_id] = max(best_of.get(doc_id, float(r)), float(r))
+        for c in cands:
+            c.rel = max(c.rel, SAME_ITEM * best_of[c.np.passage.doc_id])
+        # The bar is set by the sentences' own relevance, so an inherited one does not raise it.
         floor = max(self.min_relevance, self.relative_relevance * float(rel.max()))
         keep = [i for i, c in enumerate(cands) if c.rel >= floor]
         if not keep:
@@ -276,6 +341,11 @@ class ExtractiveGenerator:
         total = max(1, spec.paragraphs) * max(1, spec.max_sentences)
         cue = _CUES.get(prefer)
         pool = list(range(len(cands)))
+        if spec.id == "dek":
+            # The dek is a second headline: another item's own headline when there is one, so
+            # the standfirsts (the facts) are left for the lede.
+            titled = [i for i in pool if cands[i].title]
+            pool = titled or pool
         if cue is not None:
             cued = [i for i in pool if _cue_strength(cands[i].text, cue, prefer) > 0]
             # Without any cued sentence, one clearly on-topic sentence is better than none.
@@ -299,13 +369,33 @@ class ExtractiveGenerator:
 
             best = max(pool, key=mmr)
             pool.remove(best)
-            if any(sims[best, j] > 0.9 for j in selected) or any(
-                _jaccard(content_words(cands[best].text), content_words(cands[j].text)) >= 0.8
-                for j in selected
-            ):
-                continue  # a near-verbatim repost of a sentence already chosen
+            twin = next(
+                (j for j in selected if self._twins(cands[best], cands[j], sims[best, j])), None
+            )
+            if twin is not None:
+                # A near-verbatim repost of a sentence already chosen. From another outlet, and
+                # saying all the chosen sentence says, it corroborates it: one sentence, two
+                # citations. From the same outlet it adds nothing.
+                kept, other = cands[twin], cands[best]
+                outlets = {kept.np.passage.outlet, *(o.passage.outlet for o in kept.also)}
+                if other.np.passage.outlet not in outlets and corroborates(kept.text, other.text):
+                    kept.also = (*kept.also, other.np)
+                continue
             selected.append(best)
         return [cands[i] for i in selected]
+
+    @staticmethod
+    def _twins(a: _Candidate, b: _Candidate, sim: float) -> bool:
+        """`a` and `b` say the same thing: near-verbatim, or (from two outlets) one says all
+        the other says in other words ("Trump orders blockade ..." / "Trump Orders Blockade")."""
+        jac = _jaccard(content_words(a.text), content_words(b.text))
+        if sim > 0.9 or jac >= 0.8:
+            return True
+        return (
+            jac >= 0.5
+            and a.np.passage.outlet != b.np.passage.outlet
+            and corroborates(b.text, a.text)
+        )
 
     def _score(
         self, cands: list[_Candidate], vecs: np.ndarray, request: SectionRequest, prefer: str
@@ -334,6 +424,8 @@ class ExtractiveGenerator:
         for c in cands:
             if _leans_back(c.text):
                 c.score -= 0.1
+            if c.title and prefer == "newest":
+                c.score -= 0.1  # a lede tells in sentences; a headline reads as one only if needed
             if request.section.id in ("headline", "dek"):
                 # A headline names its actors: reward proper names (not the sentence's first word).
                 names = {w for w in re.findall(r"(?<!^)(?<![.!?] )\b[A-Z][\w'-]+", c.text)}
@@ -352,15 +444,20 @@ class ExtractiveGenerator:
         for pi, np_ in enumerate(passages):
             text = np_.passage.text
             for si, (a, b) in enumerate(sentence_spans(text)):
-                sentence = text[a:b]
+                sentence = _drop_connective(text[a:b])
                 if not _usable(sentence, prefer, short, max_words):
                     continue
                 key = normalize_for_hash(sentence)
                 if key in seen or any(key in u for u in used):
                     continue
                 cw = content_words(sentence)
-                if any(_jaccard(cw, u) >= 0.8 for u in used_words):
-                    continue
+                if any(
+                    _jaccard(cw, u) >= 0.8
+                    or _jaccard(cw, u) >= 0.5
+                    and (corroborates(sentence, prev) or corroborates(prev, sentence))
+                    for u, prev in zip(used_words, previous, strict=True)
+                ):
+                    continue  # said already, maybe in other words (another outlet's headline)
                 seen.add(key)
                 out.append(
                     _Candidate(
@@ -369,6 +466,7 @@ class ExtractiveGenerator:
                         order=pi * 1000 + si,
                         text=sentence,
                         words=len(words(sentence)),
+                        title=si == 0 and np_.passage.start == 0 and bool(np_.passage.title),
                     )
                 )
         return out
@@ -428,11 +526,15 @@ HEADLINE_WORDS = 14
 _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\bUTC\b|\bGMT\b")
 _FRAMING_LABEL = re.compile(r"^(?:Opinion|Analysis|Letters?|Lex|Comment)\b\s*[|:]", re.IGNORECASE)
 _ATTRIBUTED = re.compile(r"\baccording to\b|\b\d{1,2}:\d{2} UTC\b", re.IGNORECASE)
+# "Fund says ...", "Treasury Secretary Scott Bessent says ...": the sentence names its speaker.
+_SELF_ATTRIBUTED = re.compile(
+    r"^(?:[A-Z][\w.&'’-]* ){1,4}(?:said|says|reported|reports|wrote|writes|warns|warned|told)\b"
+)
 
 
 def _attributed(sentence: str) -> bool:
     """The sentence already says who and when: a second attribution would stack on it."""
-    return bool(_ATTRIBUTED.search(sentence))
+    return bool(_ATTRIBUTED.search(sentence) or _SELF_ATTRIBUTED.match(sentence))
 
 
 def _headline_form(sentence: str) -> str | None:
@@ -457,15 +559,81 @@ def _headline_form(sentence: str) -> str | None:
     return text
 
 
+_CLAUSE_CUT = re.compile(
+    r",\s+| (?=(?:that|which|who|as|after|while|but|amid|because|as well as) )"
+)
+
+
+_SUBORDINATE = {
+    "as",
+    "while",
+    "after",
+    "before",
+    "although",
+    "though",
+    "if",
+    "when",
+    "because",
+    "since",
+    "unless",
+    "whereas",
+    "despite",
+    "with",
+}
+
+
+def _clauses(sentence: str) -> list[str]:
+    """Verbatim pieces of `sentence` that may stand as a headline: each stretch between
+    commas, cut before a subordinate word ("that", "as", "after") once it has four words;
+    the first letter raised."""
+    text = sentence.strip().rstrip(".")
+    out: list[str] = []
+    for piece in re.split(r",\s+", text):
+        cut = piece
+        for m in _CLAUSE_CUT.finditer(piece):
+            if len(words(piece[: m.start()])) >= 4:
+                cut = piece[: m.start()]
+                break
+        cut = cut.strip()
+        first = cut.split(None, 1)[0].casefold() if cut else ""
+        if first in _SUBORDINATE:
+            continue  # "As the U.S. stepped up ...": a clause that leans on the main one
+        if len(words(cut)) >= 4 and not _leans_back(cut) and cut[:1].isalpha():
+            out.append(cut[:1].upper() + cut[1:])
+    return out
+
+
 def _is_title(text: str, title: str) -> bool:
     head = normalize_for_hash(text)
     return bool(head) and head in normalize_for_hash(title)
 
 
+_CONNECTIVE = re.compile(r"^(?:But|And|Yet|However,|Still,|Meanwhile,)\s+(?=\S)")
+
+
+def _drop_connective(sentence: str) -> str:
+    """ "But Trump's biggest challenge lies ahead." → "Trump's biggest challenge lies ahead.":
+    a connective ties a claim to a sentence the draft may not carry; the claim stands alone
+    (its own words unchanged) unless what follows points back too ("But it ...")."""
+    m = _CONNECTIVE.match(sentence)
+    if m is None:
+        return sentence
+    rest = sentence[m.end() :]
+    if _leans_back(rest) or not rest[:1].isalpha():
+        return sentence
+    return rest[:1].upper() + rest[1:]
+
+
 def _leans_back(sentence: str) -> bool:
-    """The sentence opens on a pronoun, a connective or a back-referring noun phrase."""
+    """The sentence opens on a pronoun, a connective or a back-referring noun phrase, also
+    after a short opening phrase ("In April, they stayed ...")."""
     text = sentence.lstrip("\"'“‘( ")
-    return text.split(None, 1)[0].casefold().strip(",") in _ANAPHORIC or bool(_BACKREF.match(text))
+    if text.split(None, 1)[0].casefold().strip(",") in _ANAPHORIC or _BACKREF.match(text):
+        return True
+    opening, comma, rest = text.partition(", ")
+    if comma and len(opening.split()) <= 4 and rest:
+        return rest.split(None, 1)[0].casefold().strip(",") in _ANAPHORIC - {"and", "but", "so"}
+    return False
 
 
 def _cue_strength(text: str, cue: re.Pattern[str], prefer: str) -> float:
@@ -487,15 +655,64 @@ def _ts(c: _Candidate) -> float:
 def with_marker(sentence: str, n: int) -> str:
     """`'Putin spoke.'` → `'Putin spoke [3].'`: the marker goes before the final punctuation so
     the sentence splitter keeps it with its sentence; a sentence without one gets a full stop."""
+    return with_markers(sentence, [n])
+
+
+def with_markers(sentence: str, ns: Sequence[int]) -> str:
+    """`with_marker` for one or more citations: `'Putin spoke [3][5].'`."""
     sentence = sentence.strip()
+    marks = "".join(f"[{n}]" for n in ns)
     m = _END.search(sentence)
     if m is None:
-        return f"{sentence} [{n}]."
-    return f"{sentence[: m.start()]} [{n}]{sentence[m.start() :]}"
+        return f"{sentence} {marks}."
+    return f"{sentence[: m.start()]} {marks}{sentence[m.start() :]}"
 
 
-def attribute(sentence: str, np_: NumberedPassage, with_date: bool = False) -> str:
-    """`'The Kremlin said X.'` → `'According to TASS at 18:26 UTC, the Kremlin said X.'`."""
+def corroborates(kept: str, other: str) -> bool:
+    """`other` (another outlet's near-duplicate) says everything `kept` says: nearly all its
+    content words, every figure and every name. Only then may it be cited beside `kept`."""
+    from assistant.verify.signals import names, numbers
+
+    mine, theirs = content_words(kept), content_words(other)
+    if not mine or len(mine & theirs) / len(mine) < 0.8:
+        return False
+    if not numbers(kept) <= numbers(other):
+        return False
+    low = other.casefold()
+    return all(n.casefold() in low for n in names(kept))
+
+
+SAME_ITEM = 0.9
+"""Share of its item's best relevance that a sentence of the same passage inherits."""
+BACKGROUND_AFTER = timedelta(days=2)
+"""A source this much older than the section's newest one is background, not the news."""
+
+
+def as_background(sentence: str, np_: NumberedPassage, casing: Casing | None = None) -> str:
+    """`'Talks began.'` → `'Earlier, on 3 March 2025, talks began.'` (the date is the source's)."""
+    t = np_.passage.published_at
+    if t is None:
+        return sentence
+    claim = (casing or Casing([np_.passage.text])).after_prefix(sentence)
+    if claim.startswith("According to "):
+        claim = "a" + claim[1:]
+    return f"Earlier, on {t.day} {_MONTHS[t.month - 1]} {t.year}, {claim}"
+
+
+def _order_in_time(c: _Candidate) -> tuple[float, int]:
+    return (_ts(c), c.order)
+
+
+def _day(c: _Candidate) -> object:
+    p = c.np.passage.published_at
+    return p.date() if p is not None else None
+
+
+def attribute(
+    sentence: str, np_: NumberedPassage, with_date: bool = False, casing: Casing | None = None
+) -> str:
+    """`'The Kremlin said X.'` → `'According to TASS at 18:26 UTC, the Kremlin said X.'`: the
+    claim's first word is lowered when `casing` (the story's sources) says it is no name."""
     p = np_.passage
     head = sentence.split(None, 1)[0] if sentence.strip() else ""
     if head.casefold() == "according" or p.outlet.casefold() in sentence[:60].casefold():
@@ -506,16 +723,5 @@ def attribute(sentence: str, np_: NumberedPassage, with_date: bool = False) -> s
         when = f" at {t:%H:%M} UTC" + (
             f" on {t.day} {_MONTHS[t.month - 1]} {t.year}" if with_date else ""
         )
-    if (
-        head[:1].isupper()
-        and (head[1:].islower() or head == "A")
-        and head.casefold() != "may"
-        and (
-            head.casefold() in _LOWERABLE
-            or head.casefold() in STOPWORDS
-            or re.search(rf"\b{re.escape(head.lower())}\b", p.text)
-        )
-    ):
-        # A common word that the source itself writes in lower case ("Format is ..."), not a name.
-        sentence = sentence[0].lower() + sentence[1:]
+    sentence = (casing or Casing([p.text])).after_prefix(sentence)
     return f"According to {p.outlet}{when}, {sentence}"

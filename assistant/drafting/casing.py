@@ -1,0 +1,113 @@
+"""`Casing`: whether a sentence's first word keeps its capital once an attribution prefix stands
+before it ("According to Harbour at 10:30 UTC, negotiators ..." but "..., NATO leaders ...").
+
+The evidence is the story's own sources: a word they also write in lower case is a common word;
+a word they capitalise in mid-sentence (outside Title Case headlines) is a name. A word the
+sources say nothing about is judged by its form: acronyms, inner capitals ("McDonald"),
+possessives ("Beijing's"), the first of several capitalised words ("Scott Bessent") and
+nationality plurals ("Americans") stay capitalised; plain inflected common forms ("Negotiators",
+"Stocks", "Jobless", "Early") are lowered; anything else keeps its capital, since lowering a
+name is a worse mistake than keeping a capital.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from assistant.text import STOPWORDS, normalize_quotes, sentence_spans
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+# Endings of inflected common words: plurals, past forms, adverbs, abstract nouns.
+_COMMON_ENDINGS = (
+    "s",
+    "ed",
+    "ly",
+    "less",
+    "ness",
+    "ment",
+    "tion",
+    "sion",
+    "ity",
+    "ance",
+    "ence",
+    "ful",
+    "ive",
+    "ous",
+    "al",
+    "er",
+    "ers",
+    "or",
+    "ors",
+    "ist",
+    "est",
+)
+# Names of peoples and parties ("Americans", "Russian", "Chinese", "Israelis", "Swiss"),
+# and "-ss" words, often names ("Congress"), whose plain "-s" test would lower them.
+_PEOPLE_ENDINGS = ("ans", "ian", "ese", "ish", "is", "ites", "crats", "ss")
+# Words that may open a sentence and are never names.
+_ALWAYS_LOWER = frozenset(
+    "the a an in on at for after before during while there some many most several both all "
+    "this that these those its their his her our we they it he she".split()
+)
+
+
+class Casing:
+    """Knows how the sources write each word (see the module docstring)."""
+
+    def __init__(self, texts: Iterable[str] = ()) -> None:
+        self.lower: set[str] = set()
+        """Words the sources write in lower case."""
+        self.capital: set[str] = set()
+        """Words the sources capitalise in mid-sentence, outside Title Case headlines."""
+        for text in texts:
+            self.add(text)
+
+    def add(self, text: str) -> None:
+        text = normalize_quotes(text)
+        for a, b in sentence_spans(text):
+            tokens = _WORD.findall(text[a:b])
+            title_case = len(tokens) >= 4 and sum(t[0].isupper() for t in tokens) >= 0.75 * len(
+                tokens
+            )
+            for i, tok in enumerate(tokens):
+                base = re.sub(r"['’]s$", "", tok)
+                if base.islower():
+                    self.lower.add(base)
+                elif i > 0 and not title_case and base[:1].isupper():
+                    self.capital.add(base.casefold())
+
+    def lowers(self, sentence: str) -> bool:
+        """Whether `sentence`'s first word is lowered after an attribution prefix."""
+        text = normalize_quotes(sentence).lstrip()
+        tokens = text.split(None, 2)
+        if not tokens:
+            return False
+        head = tokens[0].rstrip(",;:")
+        base = re.sub(r"['’]s$", "", head)
+        if not base[:1].isupper() or not base.isalpha() and "-" not in base:
+            return False  # a quotation, a figure, a lower-case opener
+        if head == "I" or (len(base) > 1 and base[1:] != base[1:].lower()):
+            return False  # "I", an acronym ("NATO"), an inner capital ("McDonald", "iPhone")
+        low = base.casefold()
+        if low in _ALWAYS_LOWER or low in STOPWORDS:
+            return True
+        if low == "may":
+            return False  # the month as often as the verb
+        nxt = tokens[1] if len(tokens) > 1 else ""
+        if nxt[:1].isupper():
+            return False  # the first of several capitalised words: a name ("Scott Bessent")
+        if low in self.lower:
+            return True
+        if low in self.capital or head != base:
+            return False  # capitalised elsewhere, or a possessive ("Beijing's")
+        if low.endswith(_PEOPLE_ENDINGS):
+            return False
+        return low.endswith(_COMMON_ENDINGS)
+
+    def after_prefix(self, sentence: str) -> str:
+        """`sentence` as it reads after "According to X, "."""
+        stripped = sentence.lstrip()
+        if self.lowers(stripped):
+            return stripped[0].lower() + stripped[1:]
+        return stripped

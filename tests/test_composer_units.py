@@ -1,0 +1,251 @@
+"""Unit tests of the extractive composer's newer logic on hand-built passages: the case of a
+claim after an attribution, corroboration across outlets (one sentence, two citations), older
+material told as background, and candidate passages chosen per section goal. The embedding
+model and the verifier are the real ones; the passages are hand-made wire items."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from assistant.config import Settings
+from assistant.drafting.candidates import candidates_for
+from assistant.drafting.casing import Casing
+from assistant.drafting.generators.base import NumberedPassage, SectionRequest
+from assistant.drafting.generators.extractive import (
+    ExtractiveGenerator,
+    _leans_back,
+    as_background,
+    attribute,
+    corroborates,
+    with_markers,
+)
+from assistant.drafting.house_format import HouseFormat
+from assistant.drafting.repair import parse_paragraph
+from assistant.models import Citation, Draft, Paragraph, Passage, Section, Sentence, sha256_hex
+
+T0 = datetime(2026, 3, 12, 10, 30, tzinfo=UTC)
+TOPIC = "Ceasefire talks in Geneva"
+
+
+def _passage(i: int, text: str, outlet: str, when: datetime = T0, title: str | None = None):
+    return Passage(
+        id=f"doc_{i}:0-{len(text)}",
+        doc_id=f"doc_{i}",
+        lineage_id=f"doc_{i}",
+        text=text,
+        start=0,
+        end=len(text),
+        content_hash=sha256_hex(text),
+        outlet=outlet,
+        kind="outlet",
+        title=title,
+        published_at=when,
+    )
+
+
+@pytest.fixture(scope="module")
+def generator() -> ExtractiveGenerator:
+    return ExtractiveGenerator(Settings())
+
+
+@pytest.fixture(scope="module")
+def verifier():
+    from assistant.index.embedder import Embedder
+    from assistant.verify.verifier import Verifier
+
+    return Verifier(Embedder.for_settings(Settings()))
+
+
+def _verify(verifier, sentences: list[tuple[str, list[int]]], passages: dict[int, Passage]):
+    """The real verifier's verdicts on `sentences` citing `passages` (one draft)."""
+    draft = Draft(
+        id="d",
+        topic=TOPIC,
+        generator="extractive",
+        sections=[
+            Section(
+                id="lede",
+                paragraphs=[
+                    Paragraph(
+                        id="lede-p1",
+                        sentences=[Sentence(text=t, citations=ns) for t, ns in sentences],
+                    )
+                ],
+            )
+        ],
+        citations=[Citation.from_passage(p, n) for n, p in passages.items()],
+    )
+    out = verifier.verify_draft(draft)
+    return [s.verdict for s in out.sections[0].paragraphs[0].sentences], out.metrics
+
+
+# --- the case of the claim after "According to X, " --------------------------------------------
+SOURCES = [
+    "Negotiators met in Geneva on Thursday. Officials said the talks would resume.",
+    "NATO leaders arrived in Ankara. Scott Bessent says Washington will retaliate.",
+    "Beijing’s latest effort is modelled on American controls. Americans bought fewer cars.",
+    "The ministry told Harbour Capital it would comment later.",
+]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "lowered"),
+    [
+        ("Negotiators agreed on a second round.", True),  # a plain common plural
+        ("Officials said the talks would resume.", True),  # lower case elsewhere in the sources
+        ("Early hints of a slowdown worried investors.", True),
+        ("The ministry declined to comment.", True),
+        ("NATO leaders arrived in Ankara.", False),  # an acronym
+        ("Scott Bessent says Washington will retaliate.", False),  # two capitalised words
+        ("Beijing’s latest effort is modelled on American controls.", False),  # a possessive
+        ("Americans bought fewer cars.", False),  # a people
+        ("Harbour said it would comment later.", False),  # capitalised mid-sentence elsewhere
+        ("I think so.", False),
+    ],
+)
+def test_first_word_is_lowered_after_an_attribution_only_when_it_is_no_name(sentence, lowered):
+    assert Casing(SOURCES).lowers(sentence) is lowered
+
+
+def test_attributed_claim_reads_on_in_lower_case_and_is_still_supported(verifier):
+    text = "Negotiators agreed to meet again next week in Geneva, the mediators said."
+    p = _passage(1, text, "Harbour")
+    out = attribute(text, NumberedPassage(1, p), casing=Casing([text]))
+    assert out.startswith("According to Harbour at 10:30 UTC, negotiators agreed")
+    (verdict,), metrics = _verify(verifier, [(out, [1])], {1: p})
+    assert verdict.label == "supported", verdict.reasons
+    kept = attribute("NATO leaders arrived in Ankara.", NumberedPassage(1, p), casing=Casing([]))
+    assert kept.endswith(", NATO leaders arrived in Ankara.")
+
+
+# --- corroboration ------------------------------------------------------------------------------
+FT = "Swiss mediators said the ceasefire talks in Geneva will resume on Monday with both delegations."
+WSJ = "Swiss mediators said ceasefire talks in Geneva will resume on Monday with both delegations present."
+
+
+def test_a_near_duplicate_corroborates_only_when_it_says_everything():
+    assert corroborates(FT, WSJ)
+    assert not corroborates(FT, WSJ.replace("Monday", "Tuesday").replace("Swiss", "Qatari"))
+    assert not corroborates("Talks resume with 40 delegates in Geneva on Monday.", WSJ)
+
+
+def test_two_outlets_reporting_one_fact_give_one_sentence_citing_both(generator, verifier):
+    passages = [
+        _passage(1, FT + " The delegations arrived late.", "Financial Times"),
+        _passage(2, WSJ, "The Wall Street Journal", T0 + timedelta(minutes=5)),
+    ]
+    numbered = [NumberedPassage(i + 1, p) for i, p in enumerate(passages)]
+    spec = HouseFormat.load().section("body_1")
+    paras = generator.compose(SectionRequest(topic=TOPIC, section=spec, passages=numbered))
+    sentences = [d for p in paras for d in parse_paragraph(p)]
+    fused = [d for d in sentences if len(d.markers) == 2]
+    assert len(fused) == 1, [d.text for d in sentences]
+    assert sorted(fused[0].markers) == [1, 2]
+    assert sum("resume on Monday" in d.text for d in sentences) == 1  # said once
+    verdicts, metrics = _verify(
+        verifier, [(fused[0].text, fused[0].markers)], {1: passages[0], 2: passages[1]}
+    )
+    assert verdicts[0].label == "supported" and verdicts[0].overcited == ()
+    assert metrics.citation_precision == 1.0
+
+
+def test_one_outlet_repeating_itself_is_not_corroboration(generator):
+    passages = [
+        _passage(1, FT, "Financial Times"),
+        _passage(2, WSJ, "Financial Times", T0 + timedelta(minutes=5)),
+    ]
+    numbered = [NumberedPassage(i + 1, p) for i, p in enumerate(passages)]
+    spec = HouseFormat.load().section("body_1")
+    paras = generator.compose(SectionRequest(topic=TOPIC, section=spec, passages=numbered))
+    sentences = [d for p in paras for d in parse_paragraph(p)]
+    assert len(sentences) == 1 and len(sentences[0].markers) == 1
+
+
+def test_markers_for_two_citations_stay_with_their_sentence():
+    assert with_markers("Talks resume.", [2, 5]) == "Talks resume [2][5]."
+    (d,) = parse_paragraph(with_markers("Talks resume.", [2, 5]))
+    assert d.markers == [2, 5]
+
+
+# --- background ---------------------------------------------------------------------------------
+def test_older_material_follows_the_news_as_background_and_is_supported(generator, verifier):
+    old = "Swiss mediators first proposed a ceasefire in Geneva between the two delegations."
+    passages = [
+        _passage(1, FT, "Financial Times"),
+        _passage(2, old, "The Wall Street Journal", T0 - timedelta(days=9)),
+        _passage(3, "Both delegations in Geneva brought new maps of the ceasefire line.", "NYT"),
+    ]
+    numbered = [NumberedPassage(i + 1, p) for i, p in enumerate(passages)]
+    spec = HouseFormat.load().section("lede")
+    paras = generator.compose(SectionRequest(topic=TOPIC, section=spec, passages=numbered))
+    sentences = [d for p in paras for d in parse_paragraph(p)]
+    assert len(sentences) == 3
+    assert sentences[-1].markers == [2]
+    assert sentences[-1].text.startswith("Earlier, on 3 March 2026, Swiss mediators first")
+    assert not any(d.text.startswith("Earlier") for d in sentences[:-1])
+    verdicts, _ = _verify(
+        verifier,
+        [(d.text, d.markers) for d in sentences],
+        {i + 1: p for i, p in enumerate(passages)},
+    )
+    assert [v.label for v in verdicts] == ["supported"] * 3, [v.reasons for v in verdicts]
+
+
+def test_background_prefix_takes_an_attribution_in_lower_case():
+    p = _passage(1, "According to officials, talks failed.", "FT", T0)
+    assert (
+        as_background("According to officials, talks failed.", NumberedPassage(1, p))
+        == "Earlier, on 12 March 2026, according to officials, talks failed."
+    )
+
+
+def test_a_pronoun_after_a_short_opening_phrase_leans_back():
+    assert _leans_back("In April, they stayed more on the sidelines.")
+    assert not _leans_back("In April, imports fell by a fifth.")
+
+
+# --- candidate passages per section goal -------------------------------------------------------
+def test_unprovided_sections_offer_passages_for_their_own_goal_and_never_twice():
+    texts = [
+        ("Talks resumed in Geneva on Monday.", "news"),
+        ("The talks are designed to freeze the front because neither side can advance.", "news"),
+        ("It is unclear whether the delegations will sign anything, officials said.", "news"),
+        ("The West must decide whether to fund the truce; its credibility is at stake.", "opinion"),
+    ]
+    offered = [
+        NumberedPassage(i + 1, _passage(i + 1, t, "FT", T0 + timedelta(minutes=i)))
+        for i, (t, _) in enumerate(texts)
+    ]
+    genre = {f"doc_{i + 1}": g for i, (_, g) in enumerate(texts)}.get
+    house = HouseFormat.load()
+    taken: set[str] = set()
+    chosen = {}
+    for sid in ("structural_frame", "uncertain", "serious_point"):
+        cands = candidates_for(house.section(sid), offered, genre, taken=taken)
+        chosen[sid] = cands
+        taken |= {c.doc_id for c in cands}
+    # Each passage goes to the goal it serves best, saying why.
+    assert [c.doc_id for c in chosen["structural_frame"]] == ["doc_2"]
+    assert '"designed to"' in chosen["structural_frame"][0].why
+    assert [c.doc_id for c in chosen["uncertain"]] == ["doc_3"]
+    assert '"unclear"' in chosen["uncertain"][0].why
+    assert [c.doc_id for c in chosen["serious_point"]] == ["doc_4"]
+    assert "opinion item" in chosen["serious_point"][0].why
+    assert all(c.doc_id != "doc_1" for cs in chosen.values() for c in cs)  # no goal of theirs
+    ids = [c.doc_id for cs in chosen.values() for c in cs]
+    assert len(ids) == len(set(ids))
+    body = candidates_for(house.section("body_1"), offered, genre, cited={"doc_2"})
+    assert [c.doc_id for c in body] == ["doc_1"]
+
+
+def test_a_leading_connective_is_dropped_unless_the_rest_points_back_too():
+    from assistant.drafting.generators.extractive import _drop_connective
+
+    assert (
+        _drop_connective("But Trump’s biggest challenge lies ahead in Xi Jinping’s China.")
+        == "Trump’s biggest challenge lies ahead in Xi Jinping’s China."
+    )
+    assert _drop_connective("But it got lucky.") == "But it got lucky."
+    assert _drop_connective("Butter prices rose.") == "Butter prices rose."
