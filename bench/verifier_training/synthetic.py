@@ -393,7 +393,7 @@ def _twin(story: Story, group: str, passages: tuple[str, ...], hyp: str, rng: ra
     premise = " ".join(passages)
     for edit in rng.sample(_TWIN_EDITS, len(_TWIN_EDITS)):
         new = _apply_edit(edit, hyp, premise, rng)
-        if new and new != hyp:
+        if new and new != hyp and new not in premise:  # a swap onto another true sentence
             yield Pair(f"synthetic:twin_{edit}", story.file, group, passages, new, 0)
             return
 
@@ -414,6 +414,12 @@ def nli_twins(pairs: Sequence[Pair], seed: int, limit: int = NLI_TWINS) -> Itera
         if p.label == 1 and p.source in NLI_TWIN_SOURCES and 5 <= len(p.hypothesis.split()) <= 60
     ]
     rng.shuffle(positives)
+    # FEVER and MCTest hold several true claims per premise: a swap that lands on another of
+    # them ("... penned by Victoria Strouse", also a positive) would be a false negative.
+    true_claims: dict[tuple[str, ...], set[str]] = {}
+    for p in pairs:
+        if p.label == 1:
+            true_claims.setdefault(p.passages, set()).add(_norm(p.hypothesis))
     made = 0
     for p in positives:
         if made >= limit:
@@ -423,10 +429,14 @@ def nli_twins(pairs: Sequence[Pair], seed: int, limit: int = NLI_TWINS) -> Itera
         edits = ["name_swap", *rng.sample(_TWIN_EDITS[2:], 3)]
         for edit in edits:
             new = _apply_edit(edit, p.hypothesis, premise, rng)
-            if new and new != p.hypothesis:
+            if new and new != p.hypothesis and _norm(new) not in true_claims[p.passages]:
                 yield Pair(f"synthetic:twin_nli_{edit}", p.file, p.group, p.passages, new, 0)
                 made += 1
                 break
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.casefold().split())
 
 
 def _apply_edit(edit: str, hyp: str, premise: str, rng: random.Random) -> str | None:
