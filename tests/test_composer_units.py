@@ -249,3 +249,43 @@ def test_a_leading_connective_is_dropped_unless_the_rest_points_back_too():
     )
     assert _drop_connective("But it got lucky.") == "But it got lucky."
     assert _drop_connective("Butter prices rose.") == "Butter prices rose."
+
+
+# --- opinion and analysis are framing, not fact -------------------------------------------------
+def test_every_sentence_of_an_opinion_item_in_the_lede_says_it_is_commentary(generator, verifier):
+    """An outlet's news item and its own column in one story: the column's sentences are never
+    stated as fact, even though the outlet was already named for the news."""
+    news = "Swiss mediators said the ceasefire talks in Geneva will resume on Monday."
+    column = (
+        "A deeper agenda is driving the Geneva ceasefire talks: self-preservation. "
+        "The mediators are right to keep both delegations at the table in Geneva."
+    )
+    passages = [
+        _passage(1, news, "The Wall Street Journal"),
+        _passage(
+            2,
+            column,
+            "The Wall Street Journal",
+            T0 + timedelta(hours=2),
+            title="Opinion | The Geneva talks",
+        ),
+    ]
+    numbered = [NumberedPassage(1, passages[0]), NumberedPassage(2, passages[1], framing=True)]
+    spec = HouseFormat.load().section("lede")
+    paras = generator.compose(SectionRequest(topic=TOPIC, section=spec, passages=numbered))
+    sentences = [d for p in paras for d in parse_paragraph(p)]
+    from_column = [d for d in sentences if d.markers == [2]]
+    assert from_column, sentences
+    for d in from_column:
+        assert d.text.startswith("According to a commentary in The Wall Street Journal at "), d
+    assert not any("commentary" in d.text for d in sentences if d.markers == [1])
+    verdicts, _ = _verify(
+        verifier, [(d.text, d.markers) for d in sentences], {1: passages[0], 2: passages[1]}
+    )
+    assert all(v.label == "supported" for v in verdicts), [v.reasons for v in verdicts]
+
+
+def test_an_opinion_title_alone_marks_the_item_as_framing():
+    p = _passage(1, "Tariffs are a tax on voters.", "FT", title="Opinion | Tariffs")
+    out = attribute("Tariffs are a tax on voters.", NumberedPassage(1, p), casing=Casing([]))
+    assert out == "According to a commentary in FT at 10:30 UTC, tariffs are a tax on voters."

@@ -10,7 +10,8 @@ How it chooses, per section (the `prefer` of the house format):
   closeness to the section's query for body sections, and cue words for the structural frame
   (causal/framing), the uncertain section (hedged/disputed) and the serious point (stakes);
 - maximal marginal relevance keeps the chosen sentences from repeating each other.
-The lede speaks in the editor's voice ("According to Reuters at 18:26 UTC, ..."): a prefix is
+The lede speaks in the editor's voice ("According to Reuters at 18:26 UTC, ..."; an opinion or
+analysis item always as "According to a commentary in X at ..."): a prefix is
 added, the claim's own wording never changes. Output is deterministic for the same passages.
 """
 
@@ -192,6 +193,11 @@ class ExtractiveGenerator:
                 text = c.text
                 if c in background:
                     text = as_background(text, c.np, casing)
+                elif spec.attribution and is_framing(c.np) and not _attributed(text):
+                    # Opinion and analysis are framing, not fact: every such sentence says so,
+                    # even when its outlet was already named for a news item.
+                    named.add(c.np.passage.outlet)
+                    text = attribute(text, c.np, with_date=not one_day, casing=casing)
                 elif spec.attribution and c.np.passage.outlet not in named:
                     # Each outlet is named once; a sentence that attributes itself keeps its own.
                     named.add(c.np.passage.outlet)
@@ -715,7 +721,10 @@ def attribute(
     claim's first word is lowered when `casing` (the story's sources) says it is no name."""
     p = np_.passage
     head = sentence.split(None, 1)[0] if sentence.strip() else ""
-    if head.casefold() == "according" or p.outlet.casefold() in sentence[:60].casefold():
+    framing = is_framing(np_)
+    if head.casefold() == "according" or (
+        not framing and p.outlet.casefold() in sentence[:60].casefold()
+    ):
         return sentence  # already attributed
     when = ""
     if p.published_at is not None:
@@ -724,4 +733,11 @@ def attribute(
             f" on {t.day} {_MONTHS[t.month - 1]} {t.year}" if with_date else ""
         )
     sentence = (casing or Casing([p.text])).after_prefix(sentence)
-    return f"According to {p.outlet}{when}, {sentence}"
+    source = f"a commentary in {p.outlet}" if framing else p.outlet
+    return f"According to {source}{when}, {sentence}"
+
+
+def is_framing(np_: NumberedPassage) -> bool:
+    """An opinion or analysis item: marked by story assembly (`framing`) or by its title
+    ("Opinion | ...")."""
+    return np_.framing or _FRAMING_LABEL.match(np_.passage.title or "") is not None
