@@ -300,8 +300,13 @@ def test_archive_ledes_have_two_sentences_where_the_story_has_them(archive_draft
 
 def test_older_items_on_the_story_are_told_as_background(tmp_path):
     """Two archive days in one workspace: the tanker seizure of 11 December is background to
-    the blockade of 17 December, placed after the news and dated, never today's news."""
+    the blockade of 17 December, placed after the news and dated, never today's news. A wire
+    draft's story is its best hit's day (as `desk batch --date`), so the editor brings the
+    older item in by pinning it; the composer must then tell it as background."""
     shared_data()
+    from datetime import UTC, datetime, timedelta
+
+    from assistant.models import SearchFilters
     from assistant.service import DeskService
     from assistant.workspace import Workspace
     from bench.wire_data import write_day_feeds
@@ -311,7 +316,14 @@ def test_older_items_on_the_story_are_told_as_background(tmp_path):
         write_day_feeds(DAY, tmp_path / "w1")
         write_day_feeds(BLOCKADE_DAY, tmp_path / "w2")
         assert svc.ingest([tmp_path / "w1", tmp_path / "w2"]).ok
-        d = svc.draft("Venezuela oil tanker seizure and blockade")
+        start = datetime(DAY.year, DAY.month, DAY.day, tzinfo=UTC)
+        seizure = svc.search(
+            "U.S. seizes oil tanker off Venezuela",
+            SearchFilters(since=start, until=start + timedelta(days=1)),
+            k=1,
+        )[0].passage
+        assert seizure.published_at.date() == DAY
+        d = svc.draft("Venezuela oil tanker seizure and blockade", pinned=[seizure.id])
         h = audit.headline_sentence(d)
         assert h is not None
         assert all(d.citation(n).published_at.date() == BLOCKADE_DAY for n in h.citations), h
@@ -329,6 +341,6 @@ def test_older_items_on_the_story_are_told_as_background(tmp_path):
                         assert sent.verdict is not None and sent.verdict.label == "supported"
                     else:
                         assert not seen_background, f"news after background: {sent.text}"
-        assert background, "the 11 December items are on the story"
+        assert background, "the pinned 11 December item is told as background"
     finally:
         svc.close()
