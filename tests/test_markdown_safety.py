@@ -62,7 +62,7 @@ def test_markdown_export_of_hostile_sources_renders_them_as_text(exports, name):
     assert not any("evil.example" in h for h in page.hrefs)
     text = " ".join(page.text)
     # The payloads are there, as the characters the sources wrote.
-    # The digest carries one lede sentence per story (the one with the <img> payload).
+    # The digest carries each story's lead lines (no <script>); its footer names the outlets.
     assert name == "digest" or "<script>window.pwned=" in text
     assert 'onerror="window.pwned=' in text or "onerror=window.pwned=" in text
     assert "Evil Wire" in text or "Harbour [Blog](javascript:window.pwned=8)" in text
