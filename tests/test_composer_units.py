@@ -289,3 +289,17 @@ def test_an_opinion_title_alone_marks_the_item_as_framing():
     p = _passage(1, "Tariffs are a tax on voters.", "FT", title="Opinion | Tariffs")
     out = attribute("Tariffs are a tax on voters.", NumberedPassage(1, p), casing=Casing([]))
     assert out == "According to a commentary in FT at 10:30 UTC, tariffs are a tax on voters."
+
+
+@pytest.mark.parametrize(
+    ("sentence", "leans"),
+    [
+        ("The gap between those two readings is the subject both leave unresolved.", True),
+        ("The meaning of this move is unclear.", True),
+        ("The gap between those who earn most and least widened.", False),
+        ("The gap between rich and poor widened in 2025.", False),
+        ("A vote on the budget is due on Monday.", False),
+    ],
+)
+def test_a_noun_phrase_with_a_demonstrative_points_back(sentence, leans):
+    assert _leans_back(sentence) is leans

@@ -528,6 +528,15 @@ _BACKREF = re.compile(
 )
 
 
+# "The gap between those two readings ...": a noun phrase whose demonstrative points back
+# ("those who ..." and "that which ..." point forward and are left alone).
+_BACKREF_OF = re.compile(
+    r"^(?:the|a|an)\s+[\w'’-]+(?:\s+[\w'’-]+)?\s+(?:of|between|behind|over|about|from|with|"
+    r"in|on|to|for)\s+(?:these|those|this|that)\s+(?!who\b|which\b|that\b)",
+    re.IGNORECASE,
+)
+
+
 HEADLINE_WORDS = 14
 _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\bUTC\b|\bGMT\b")
 _FRAMING_LABEL = re.compile(r"^(?:Opinion|Analysis|Letters?|Lex|Comment)\b\s*[|:]", re.IGNORECASE)
@@ -635,6 +644,8 @@ def _leans_back(sentence: str) -> bool:
     after a short opening phrase ("In April, they stayed ...")."""
     text = sentence.lstrip("\"'“‘( ")
     if text.split(None, 1)[0].casefold().strip(",") in _ANAPHORIC or _BACKREF.match(text):
+        return True
+    if _BACKREF_OF.match(text):
         return True
     opening, comma, rest = text.partition(", ")
     if comma and len(opening.split()) <= 4 and rest:
