@@ -176,3 +176,12 @@ def words(text: str) -> list[str]:
 
 def content_words(text: str) -> set[str]:
     return {w for w in words(text) if w not in STOPWORDS and len(w) > 1}
+
+
+def title_case(text: str, min_letters: int = 4) -> bool:
+    """`text` is set in headline capitals ("Trump Calls Putin the 'More Difficult' Partner"):
+    at least four words of `min_letters` letters or more, nearly all capitalised (a sentence
+    dense with names can look the same, so callers ask this of titles only). A feed whose titles
+    look like this (WSJ, NYT) marks its opinion by label, not by wording."""
+    long = [w for w in re.findall(r"[^\W\d_][\w'’-]*", text) if len(w) >= min_letters]
+    return len(long) >= 4 and sum(w[0].isupper() for w in long) >= 0.8 * len(long)

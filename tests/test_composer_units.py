@@ -303,3 +303,132 @@ def test_an_opinion_title_alone_marks_the_item_as_framing():
 )
 def test_a_noun_phrase_with_a_demonstrative_points_back(sentence, leans):
     assert _leans_back(sentence) is leans
+
+
+# --- outlets in prose, housekeeping, headline capitals, the lede's opener -----------------------
+@pytest.mark.parametrize(
+    ("outlet", "prose"),
+    [
+        ("Financial Times", "the Financial Times"),
+        ("Associated Press", "the Associated Press"),
+        ("The Wall Street Journal", "The Wall Street Journal"),
+        ("The Economist", "The Economist"),
+        ("Reuters", "Reuters"),
+        ("BBC News", "BBC News"),
+    ],
+)
+def test_an_outlet_reads_with_its_article_in_prose(outlet, prose):
+    from assistant.ingest.outlets import in_prose
+
+    assert in_prose(outlet) == prose
+
+
+def test_an_attribution_to_the_financial_times_has_its_article_and_is_supported(verifier):
+    text = "Swiss mediators said the ceasefire talks in Geneva will resume on Monday."
+    p = _passage(1, text, "Financial Times")
+    out = attribute(text, NumberedPassage(1, p), casing=Casing([text]))
+    assert out.startswith("According to the Financial Times at 10:30 UTC, Swiss mediators said")
+    (verdict,), _ = _verify(verifier, [(out, [1])], {1: p})
+    assert verdict.label == "supported", verdict.reasons
+
+
+def test_a_newsletters_note_about_itself_is_never_a_headline_or_a_sentence(generator):
+    note = "Our next report will be the last one until mid-December."
+    passages = [
+        _passage(1, note + " " + FT, "Financial Times", title=note),
+        _passage(
+            2,
+            "Geneva ceasefire talks to resume on Monday. " + WSJ,
+            "The Wall Street Journal",
+            T0 + timedelta(minutes=5),
+            title="Geneva ceasefire talks to resume on Monday",
+        ),
+    ]
+    numbered = [NumberedPassage(i + 1, p) for i, p in enumerate(passages)]
+    fmt = HouseFormat.load()
+    headline = generator.compose(
+        SectionRequest(topic=TOPIC, section=fmt.section("headline"), passages=numbered)
+    )
+    lede = generator.compose(
+        SectionRequest(topic=TOPIC, section=fmt.section("lede"), passages=numbered)
+    )
+    assert headline and "last one" not in headline[0]
+    assert lede and not any("last one" in p for p in lede)
+
+
+def test_a_headline_in_headline_capitals_is_not_a_sentence_of_the_lede(generator):
+    title = "Trump Calls Putin the 'More Difficult' Partner in Ending Ukraine War"
+    lead = (
+        "President Trump said Vladimir Putin had been harder to deal with than Kyiv in the talks."
+    )
+    passages = [
+        _passage(1, f"{title}. {lead}", "The Wall Street Journal", title=title),
+        _passage(2, WSJ, "Financial Times", T0 + timedelta(minutes=5)),
+    ]
+    numbered = [NumberedPassage(i + 1, p) for i, p in enumerate(passages)]
+    spec = HouseFormat.load().section("lede")
+    paras = generator.compose(
+        SectionRequest(topic="Trump and Putin", section=spec, passages=numbered)
+    )
+    text = " ".join(paras)
+    assert "More Difficult" not in text
+    assert "harder to deal with" in text
+
+
+def test_the_lede_opens_on_the_latest_news_not_on_what_is_still_unknown(generator):
+    news = (
+        "Swiss mediators said the ceasefire talks in Geneva will resume on Monday with both sides."
+    )
+    later = (
+        "What remains unknown is whether both delegations in Geneva will accept the ceasefire maps."
+    )
+    passages = [
+        _passage(1, news, "Financial Times"),
+        _passage(2, later, "The Wall Street Journal", T0 + timedelta(hours=3)),
+    ]
+    numbered = [NumberedPassage(i + 1, p) for i, p in enumerate(passages)]
+    spec = HouseFormat.load().section("lede")
+    paras = generator.compose(SectionRequest(topic=TOPIC, section=spec, passages=numbered))
+    sentences = [d for p in paras for d in parse_paragraph(p)]
+    assert len(sentences) == 2, sentences
+    assert sentences[0].markers == [1] and sentences[1].markers == [2]
+
+
+@pytest.mark.parametrize(
+    ("title", "lead", "genre"),
+    [
+        (
+            "Digital dollars must reflect American values",
+            "The US needs to preserve its virtues",
+            "opinion",
+        ),
+        ("How I’m staying calm when markets are uncertain", "Are you buying the dip?", "opinion"),
+        ("Imagine what would happen if America left the IMF", "Withdrawal would hurt", "opinion"),
+        ("Why Rio Tinto walked away from Glencore", "Merger talks collapsed", "analysis"),
+        ("A warning from US factories", "And QE by bank", "newsletter"),
+        (
+            "EU must pay up to €5.6bn a year in interest if no agreement on Russian assets, Brussels warns",
+            "Choices for Ukraine funding set out in commission document",
+            "news",
+        ),
+        (
+            "Trump to Rename Veterans Day in Tribute to World War I Victory",
+            "He also named May 8",
+            "news",
+        ),
+        (
+            "Before Any Strike on Iran, U.S. Needs to Bolster Air Defenses",
+            "The Pentagon acts",
+            "news",
+        ),
+        (
+            "Chinese bitcoin fugitive jailed in UK over Ponzi scheme",
+            "Zhimin Qian sentenced",
+            "news",
+        ),
+    ],
+)
+def test_a_sentence_case_items_wording_marks_its_genre(title, lead, genre):
+    from assistant.ingest.genre import guess_genre
+
+    assert guess_genre(title, "https://www.ft.com/content/x", (), lead=lead) == genre

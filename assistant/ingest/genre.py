@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from urllib.parse import urlparse
 
 from assistant.models import Genre
+from assistant.text import title_case
 
 _OPINION_TITLE = re.compile(r"^\s*(opinion|commentary|editorial|column|letters?)\s*[|:]", re.I)
 _ANALYSIS_TITLE = re.compile(
@@ -49,9 +50,59 @@ _SECTIONS: dict[str, Genre] = {
 }
 
 
-def guess_genre(title: str | None, url: str | None, sections: Sequence[str] = ()) -> Genre:
+# Feeds that set titles in sentence case (FT, The Economist) label few of their columns: there
+# the wording tells. A column argues ("Digital dollars must reflect American values"), speaks in
+# the first person ("How I'm staying calm ...") or opens as an essay ("Imagine ...", "Lessons
+# from ..."); a news item reports ("..., Brussels warns", "... says Morningstar"). A newsletter's
+# standfirst lists its other items ("Plus miraculous memory makers", "Also in this newsletter").
+_ARGUES = re.compile(
+    r"\b(must|should|shouldn[’']t|needs? to|ought to|cannot afford|can[’']t afford|has to stop|"
+    r"it[’']s time|is time to|let[’']s)\b",
+    re.I,
+)
+_FIRST_PERSON = re.compile(
+    r"(?:^|[\s(“\"‘])(?:I(?:[’'](?:m|ve|d|ll))?(?=\s+[a-z])|I[’'](?:m|ve|d|ll)|[Ww]e|[Ww]e[’']re|"
+    r"[Oo]ur|[Mm]y|[Yy]ou|[Yy]our)\b"
+)
+_ESSAY_OPENER = re.compile(
+    r"^(imagine\b|the case (for|against)\b|in (defence|defense|praise) of\b|don[’']t\b|beware\b|"
+    r"lessons? (from|of)\b|the (trouble|problem) with\b|here[’']s\b|we (should|must|need)\b)",
+    re.I,
+)
+_EXPLAINER_OPENER = re.compile(r"^why\b", re.I)
+_REPORTS = re.compile(
+    r"\b(says?|said|warns?|warned|announce[sd]?|told|according to|reports?|reported|data show)\b",
+    re.I,
+)
+_NEWSLETTER_LEAD = re.compile(r"^\s*(plus|and)\s+\S|^\s*also in (this|today[’']s) newsletter", re.I)
+
+
+def _from_wording(title: str, lead: str) -> Genre | None:
+    """Opinion, analysis or newsletter read from a sentence-case item's wording; None when the
+    wording says nothing (then it is news, or whatever the labels said)."""
+    if not title or title_case(title, min_letters=3):
+        return None  # headline capitals: the publisher labels its opinion ("Opinion |")
+    if _NEWSLETTER_LEAD.match(lead):
+        return "newsletter"
+    if _REPORTS.search(title) or _REPORTS.search(lead):
+        return None
+    if (
+        _ARGUES.search(title)
+        or _ESSAY_OPENER.match(title)
+        or _FIRST_PERSON.search(title + " " + lead)
+    ):
+        return "opinion"
+    if _EXPLAINER_OPENER.match(title):
+        return "analysis"
+    return None
+
+
+def guess_genre(
+    title: str | None, url: str | None, sections: Sequence[str] = (), lead: str | None = None
+) -> Genre:
     """Opinion first (a column about an event is framing whatever else it looks like), then live
-    blogs, newsletters, analysis and markets wraps; news otherwise."""
+    blogs, newsletters, analysis and markets wraps; news otherwise. `lead` is the item's
+    standfirst: with a sentence-case title, the wording of both decides when no label does."""
     t = title or ""
     path = (urlparse(url).path if url else "").lower()
     named = [_SECTIONS[s.strip().lower()] for s in sections if s.strip().lower() in _SECTIONS]
@@ -69,4 +120,4 @@ def guess_genre(title: str | None, url: str | None, sections: Sequence[str] = ()
         return "analysis"
     if _MARKETS_TITLE.match(t):
         return "markets"
-    return "news"
+    return _from_wording(t, lead or "") or "news"

@@ -117,3 +117,21 @@ class OutletName:
         if alias is not None:
             return cls(alias, section)
         return cls(title or "unattributed", None)
+
+
+# Publication names that read with "the" in running prose ("according to the Financial Times",
+# "the Associated Press reported") although their display name has none. Names that already
+# open on "The" keep their own capital, as publishers style them.
+_THE_BEFORE = re.compile(
+    r"^(?!the\s).*\b(times|post|journal|press|guardian|telegraph|economist|independent|herald|"
+    r"tribune|observer|monitor|chronicle|gazette|globe|mail|mirror|examiner|inquirer|register|"
+    r"courier|bulletin|kremlin|pentagon|white house)$",
+    re.IGNORECASE,
+)
+
+
+def in_prose(outlet: str) -> str:
+    """`outlet` as it reads after "according to": `Financial Times` → `the Financial Times`,
+    `Reuters` and `The Economist` unchanged."""
+    name = outlet.strip()
+    return f"the {name}" if _THE_BEFORE.match(name) else name

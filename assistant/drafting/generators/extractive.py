@@ -32,8 +32,9 @@ from assistant.drafting.generators.base import (
     TokenCallback,
 )
 from assistant.drafting.house_format import HouseSection
+from assistant.ingest.outlets import in_prose
 from assistant.progress import check_cancel
-from assistant.text import content_words, normalize_for_hash, sentence_spans, words
+from assistant.text import content_words, normalize_for_hash, sentence_spans, title_case, words
 
 if TYPE_CHECKING:
     import numpy as np
@@ -91,6 +92,22 @@ _ANAPHORIC = {
     "so",
 }
 _END = re.compile(r"[.!?…]+[\"'”’)\]]*$")
+# A newsletter's or feed's note about itself, not news: "This report will be the last one until
+# mid-December.", "Also in this newsletter: ...", "Sign up here".
+_HOUSEKEEPING = re.compile(
+    r"\b(?:this|our|the) (?:report|newsletter|briefing|edition|column|blog|podcast) will\b|"
+    r"\b(?:also )?in (?:this|today[’']s|our) (?:newsletter|edition|briefing)\b|"
+    r"\bthe last one until\b|\bsign up (?:here|now|to (?:our|the) newsletter)\b|"
+    r"\b(?:un)?subscribe (?:here|now|to (?:our|this))\b|\bprogramming note\b|"
+    r"\bclick here\b|\bread more\b|\bemail us\b",
+    re.IGNORECASE,
+)
+# What a lede must not open on: the latest item's statement that something is not known is a
+# development of nobody's; the news it qualifies leads.
+_UNSETTLED = re.compile(
+    r"\b(?:unclear|unknown|remains? to be seen|not (?:yet )?clear|uncertain|unconfirmed)\b",
+    re.IGNORECASE,
+)
 _MONTHS = [
     "January",
     "February",
@@ -177,7 +194,7 @@ class ExtractiveGenerator:
         if prefer == "newest":
             # A lede opens with the latest development, then tells the rest in time order.
             current = sorted((c for c in chosen if c not in background), key=_order_in_time)
-            chosen = [current[-1], *current[:-1]] if current else []
+            chosen = _latest_development_first(current)
         else:
             chosen = [c for c in chosen if c not in background]
         # Material clearly older than the section's latest development comes last, as background.
@@ -453,6 +470,9 @@ class ExtractiveGenerator:
                 sentence = _drop_connective(text[a:b])
                 if not _usable(sentence, prefer, short, max_words):
                     continue
+                is_title = si == 0 and np_.passage.start == 0 and bool(np_.passage.title)
+                if not short and is_title and title_case(sentence):
+                    continue  # a headline in headline capitals reads as a slogan among sentences
                 key = normalize_for_hash(sentence)
                 if key in seen or any(key in u for u in used):
                     continue
@@ -472,7 +492,7 @@ class ExtractiveGenerator:
                         order=pi * 1000 + si,
                         text=sentence,
                         words=len(words(sentence)),
-                        title=si == 0 and np_.passage.start == 0 and bool(np_.passage.title),
+                        title=is_title,
                     )
                 )
         return out
@@ -509,7 +529,7 @@ def _usable(sentence: str, prefer: str, short: bool, max_words: int) -> bool:
     first = sentence.lstrip("\"'“‘([ ")[:1]
     if not first or first.islower() or not (first.isalnum()):
         return False  # a fragment
-    if _INJECTION.search(sentence):
+    if _INJECTION.search(sentence) or _HOUSEKEEPING.search(sentence):
         return False
     if stripped.endswith("?") and prefer != "hedged":
         return False
@@ -563,7 +583,7 @@ def _headline_form(sentence: str) -> str | None:
     n = len(words(text))
     if n < 3 or n > HEADLINE_WORDS or _TIME.search(text) or "http" in text:
         return None
-    if _leans_back(text) or _INJECTION.search(text) or "|" in text:
+    if _leans_back(text) or _INJECTION.search(text) or _HOUSEKEEPING.search(text) or "|" in text:
         return None
     first = text.lstrip("\"'“‘([ ")[:1]
     if not first or first.islower() or not first.isalnum():
@@ -720,6 +740,17 @@ def _order_in_time(c: _Candidate) -> tuple[float, int]:
     return (_ts(c), c.order)
 
 
+def _latest_development_first(current: list[_Candidate]) -> list[_Candidate]:
+    """`current` (in time order) with its latest development first: the newest news sentence,
+    not a commentary's or a statement that something is still unknown (those follow in time
+    order like the rest), unless nothing else is there."""
+    if not current:
+        return []
+    news = [c for c in current if not is_framing(c.np) and not _UNSETTLED.search(c.text)]
+    opener = news[-1] if news else current[-1]
+    return [opener, *(c for c in current if c is not opener)]
+
+
 def _day(c: _Candidate) -> object:
     p = c.np.passage.published_at
     return p.date() if p is not None else None
@@ -744,7 +775,8 @@ def attribute(
             f" on {t.day} {_MONTHS[t.month - 1]} {t.year}" if with_date else ""
         )
     sentence = (casing or Casing([p.text])).after_prefix(sentence)
-    source = f"a commentary in {p.outlet}" if framing else p.outlet
+    outlet = in_prose(p.outlet)
+    source = f"a commentary in {outlet}" if framing else outlet
     return f"According to {source}{when}, {sentence}"
 
 

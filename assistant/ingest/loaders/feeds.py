@@ -163,7 +163,7 @@ def load_feed(path: Path, text: str) -> list[Item]:
                 else None,
                 item=guid or str(i),
                 guid=guid,
-                genre=guess_genre(title, url, sections),
+                genre=guess_genre(title, url, sections, lead=clean_text(text)),
                 section=", ".join(categories) if categories else name.section,
             )
         )
