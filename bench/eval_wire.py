@@ -92,10 +92,11 @@ class WireDay:
         }
 
 
-def load_day(label: LabelledDay, root: Path, around: int = 0) -> WireDay:
+def load_day(label: LabelledDay, root: Path, around: int = 0, before: int = 0) -> WireDay:
     """The day ingested into a workspace of its own, with the `around` days either side of it
-    (a desk's workspace holds more than one day: a week's wire with `around=3`); the batch
-    window, and so `docs`, is the day alone."""
+    (a desk's workspace holds more than one day: a week's wire with `around=3`) and the
+    `before` days before it (where a story's background comes from); the batch window, and so
+    `docs`, is the day alone."""
     from datetime import UTC, datetime, time, timedelta
 
     from assistant.batch.runner import BatchOptions, BatchRunner
@@ -108,6 +109,9 @@ def load_day(label: LabelledDay, root: Path, around: int = 0) -> WireDay:
     for k in range(1, around + 1):
         for other in (label.day - timedelta(days=k), label.day + timedelta(days=k)):
             write_day_feeds(other, root / "wire" / other.isoformat())
+    for k in range(around + 1, before + 1):
+        other = label.day - timedelta(days=k)
+        write_day_feeds(other, root / "wire" / other.isoformat())
     report = svc.ingest([root / "wire"])
     assert report.ok, report.failed
     since = datetime.combine(label.day, time(0), tzinfo=UTC)

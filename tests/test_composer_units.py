@@ -426,6 +426,11 @@ def test_the_lede_opens_on_the_latest_news_not_on_what_is_still_unknown(generato
             "Zhimin Qian sentenced",
             "news",
         ),
+        (
+            "Bank of England governor distances himself from Rachel Reeves’ attack on regulators",
+            "Andrew Bailey insists ‘we can’t compromise on basic financial stability’",
+            "news",
+        ),
     ],
 )
 def test_a_sentence_case_items_wording_marks_its_genre(title, lead, genre):

@@ -361,15 +361,17 @@ def entities(doc: Document) -> set[str]:
     acronyms, and figures of two or more digits other than years, lower-cased. A Title Case
     headline ("Trade Deficit Declined in August") capitalises every word, so from such a title
     only acronyms and words the body also names count."""
-    body = _names(doc.text)
+    body = names_in(doc.text)
     title = doc.title or ""
     words = [w for w in re.findall(r"[A-Za-z]+", title) if len(w) > 3]
     if words and sum(w[0].isupper() for w in words) / len(words) >= 0.5:
-        return body | {x for x in _names(title) if x in body or x.isupper()}
-    return body | _names(title)
+        return body | {x for x in names_in(title) if x in body or x.isupper()}
+    return body | names_in(title)
 
 
-def _names(text: str) -> set[str]:
+def names_in(text: str) -> set[str]:
+    """Capitalised words that do not open a sentence, acronyms and figures (not years) of
+    `text`, lower-cased."""
     found: set[str] = set()
     for sentence in _SENTENCE.split(text):
         for k, tok in enumerate(_TOKEN.findall(sentence)):

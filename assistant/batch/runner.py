@@ -28,6 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.batch.background import BackgroundFinder, BackgroundParams, background_of
 from assistant.batch.clock import StageClock, TimedVerifier
 from assistant.batch.clustering import (
     WIRE,
@@ -81,6 +82,9 @@ class BatchOptions:
     rank: RankWeights = RankWeights()
     """How stories are ordered: outlets, then news, novelty against the previous window,
     recency and lineages (`assistant.batch.ranking`)."""
+    background: BackgroundParams | None = BackgroundParams()
+    """Earlier items on a story's event (before the window) pinned as background
+    (`assistant.batch.background`); `None` drafts each story from its own items only."""
 
     def __post_init__(self) -> None:
         if self.min_sources < 1:
@@ -132,6 +136,9 @@ class BatchRunner:
         self.vectors_used = options.vectors
         self._drafter: Drafter | None = None
         self._verifier: TimedVerifier | None = None
+        self._doc_vectors: DocVectors | None = None
+        self.background: dict[str, list[Document]] = {}
+        """Each drafted story's background items (`assistant.batch.background`)."""
         self.signals: dict[str, StorySignals] = {}
         """Each ranked story's rank signals (written into run.json)."""
 
@@ -208,6 +215,7 @@ class BatchRunner:
 
             vectors = title_lead_vectors(Embedder.for_settings(self.core.settings).encode)
         vectors = _memo(vectors)
+        self._doc_vectors = vectors
         self.cluster_params = self.options.cluster or ClusterParams.for_documents(docs)
         stories = StoryClusterer(vectors, self.cluster_params).cluster(docs)
         w = self.options.window
@@ -232,6 +240,7 @@ class BatchRunner:
             self.generator,
             str(self.options.max_pins),
             str(self.options.max_exclude),
+            repr(self.options.background),
             self.core.settings.model_dump_json(),
         ]
         return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
@@ -263,7 +272,19 @@ class BatchRunner:
                 if len(q) > depth and len(pins) < self.options.max_pins:
                     pins.append(q[depth])
             depth += 1
-        return pins
+        return pins + self.background_pins(story)
+
+    def background_pins(self, story: Story) -> list[str]:
+        """Lead passages of earlier items on the story's event, after the story's own pins."""
+        params = self.options.background
+        if params is None or self._doc_vectors is None:
+            return []
+        finder = BackgroundFinder(self.core.store, self._doc_vectors, params)
+        earlier = finder.earlier(story)
+        self.background[story.id] = earlier
+        if earlier:
+            log.info("story %s background: %s", story.id, background_of(earlier))
+        return [p.id for d in earlier for p in self.core.store.passages_of(d.id)[:1]]
 
     def _lineage_of(self, story: Story) -> str:
         doc = self.core.store.get_document(story.central_doc_id)
@@ -397,6 +418,7 @@ class BatchRunner:
             entry["citation_precision"] = round(draft.metrics.citation_precision, 4)
             entry["sentences"] = draft.metrics.sentences
             entry["headline"] = _headline(draft, story.title)
+            entry["background"] = [d.id for d in self.background.get(story.id, [])]
             return {"entry": entry, "draft": draft}
         except Cancelled:
             raise

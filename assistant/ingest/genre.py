@@ -70,6 +70,7 @@ _ESSAY_OPENER = re.compile(
     re.I,
 )
 _EXPLAINER_OPENER = re.compile(r"^why\b", re.I)
+_QUOTED = re.compile(r"‘(?:[^’]|’(?=\w))*(?:’|$)|“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)")
 _REPORTS = re.compile(
     r"\b(says?|said|warns?|warned|announce[sd]?|told|according to|reports?|reported|data show)\b",
     re.I,
@@ -86,11 +87,10 @@ def _from_wording(title: str, lead: str) -> Genre | None:
         return "newsletter"
     if _REPORTS.search(title) or _REPORTS.search(lead):
         return None
-    if (
-        _ARGUES.search(title)
-        or _ESSAY_OPENER.match(title)
-        or _FIRST_PERSON.search(title + " " + lead)
-    ):
+    # A quotation's "I" and "we" are the speaker's, not the writer's ("... insists 'we can't
+    # compromise'"): news quotes people, so quoted words do not count.
+    own = _QUOTED.sub(" ", f"{title} {lead}")
+    if _ARGUES.search(title) or _ESSAY_OPENER.match(title) or _FIRST_PERSON.search(own):
         return "opinion"
     if _EXPLAINER_OPENER.match(title):
         return "analysis"
