@@ -6,8 +6,8 @@ The same data and the same split as `calibrate_verifier.py` (its seed is read fr
 source document, per data set): the cut-offs are chosen on the calibration halves only, and the
 held-out halves are scored for the record. The lexical weights in the file are left as they are.
 
-- every example is judged as the verifier judges it at run time: the model's probability on
-  `Premise.select(sentence, [evidence])`, with the lexical hard checks applied as caps and the
+- every example is judged as the verifier judges it at run time: the model's best probability
+  over `premise.premises(sentence, [evidence])` (the selection, then the article's windows), with the lexical hard checks applied as caps and the
   verbatim rule (`assistant.verify.learned.decide`);
 - `supported`: the probability that maximises balanced accuracy (supported vs not) averaged over
   the three data sets on the calibration halves;
@@ -38,17 +38,22 @@ def judge_all(
 ) -> tuple[list[float], list[Assessment]]:
     """(probability, lexical assessment) of every example, as the run-time verifier sees it."""
     claims = [Claim.of(e.sentence) for e in examples]
-    pairs = [
-        (judge.premise(c.claim, {1: e.evidence}).text, c.claim)
-        for c, e in zip(claims, examples, strict=True)
+    # Every premise of a claim (the selection, then a long source's windows); the best counts.
+    per_claim = [
+        judge.pairs(c.claim, {1: e.evidence}) for c, e in zip(claims, examples, strict=True)
     ]
     probs: list[float] = []
     t0 = time.perf_counter()
-    step = 128
-    for i in range(0, len(pairs), step):
-        probs.extend(judge.probabilities(pairs[i : i + step]))
+    step = 32
+    for i in range(0, len(per_claim), step):
+        chunk = per_claim[i : i + step]
+        flat = judge.probabilities([p for pairs in chunk for p in pairs])
+        k = 0
+        for pairs in chunk:
+            probs.append(max(flat[k : k + len(pairs)]))
+            k += len(pairs)
         if log:
-            log(f"  judged {len(probs)}/{len(pairs)} ({time.perf_counter() - t0:.0f}s)")
+            log(f"  judged {len(probs)}/{len(per_claim)} ({time.perf_counter() - t0:.0f}s)")
     sources: dict[str, Source] = {}
     assessments = []
     for c, e in zip(claims, examples, strict=True):

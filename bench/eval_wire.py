@@ -508,8 +508,11 @@ def draft_audit(days: Sequence[WireDay], tmp: Path, extra: int = AUDIT_DAYS, see
     from bench.wire_data import LabelledDay
 
     labelled = [wd.label.day.isoformat() for wd in days]
+    # Each day's workspace also holds the week before it, as a desk's does: batch drafts tell
+    # earlier items on a story's event as background (`assistant/batch/background.py`).
+    days = [load_day(wd.label, tmp / f"audit-{wd.label.day}", before=AUDIT_BEFORE) for wd in days]
     more = [
-        load_day(LabelledDay(d, {}, frozenset()), tmp / f"audit-{d}")
+        load_day(LabelledDay(d, {}, frozenset()), tmp / f"audit-{d}", before=AUDIT_BEFORE)
         for d in audit_days(extra, labelled)
     ]
     from assistant.audit import short_lede_reason
@@ -517,6 +520,7 @@ def draft_audit(days: Sequence[WireDay], tmp: Path, extra: int = AUDIT_DAYS, see
     drafted = []
     failed = []
     short: list[tuple[object, str, str]] = []
+    with_background: list[tuple[object, str, list[str]]] = []
     for wd in [*days, *more]:
         store = wd.service.store  # type: ignore[attr-defined]
         for story, result in draft_day(wd):
@@ -524,6 +528,16 @@ def draft_audit(days: Sequence[WireDay], tmp: Path, extra: int = AUDIT_DAYS, see
                 failed.append((wd.label.day, story, result))
                 continue
             drafted.append((wd.label.day, story, result))
+            earlier = {d.id for d in wd.runner.background.get(story.id, [])}  # type: ignore[attr-defined]
+            told = [
+                s.text
+                for sec in result.sections
+                for p in sec.paragraphs
+                for s in p.sentences
+                if any(c.doc_id in earlier for c in result.citations if c.n in s.citations)
+            ]
+            if told:
+                with_background.append((wd.label.day, story.title, told))
             texts = [p.text for doc_id in story.doc_ids for p in store.passages_of(doc_id)]
             reason = short_lede_reason(result, texts)
             if reason is not None:
@@ -546,6 +560,14 @@ def draft_audit(days: Sequence[WireDay], tmp: Path, extra: int = AUDIT_DAYS, see
     for day, story, exc in failed[:10]:
         print(f"  failed {day} {story.title[:60]!r}: {exc}")
     _print_details(drafted, audits, short, table)
+    print(
+        f"\ndrafts telling earlier items as background: {len(with_background)} of {len(drafted)} "
+        f"({sum(len(t) for _, _, t in with_background)} sentences); every one of them:"
+    )
+    for day, title, told in with_background:
+        print(f"  {day} {title[:70]!r}")
+        for t in told:
+            print(f"      {t}")
     rng = random.Random(seed)
     pool = [
         (d, sec.id, sent)
@@ -660,6 +682,9 @@ def audit_only(extra: int = AUDIT_DAYS) -> None:
         days = [load_day(lab, Path(tmp) / lab.day.isoformat()) for lab in labelled_days()]
         draft_audit(days, Path(tmp), extra)
 
+
+AUDIT_BEFORE = 7
+"""Days before each audited day that its workspace also holds (where background comes from)."""
 
 WEEK = 3
 """Days either side of a labelled day in the week's workspace of the storyset table."""

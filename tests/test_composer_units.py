@@ -437,3 +437,46 @@ def test_a_sentence_case_items_wording_marks_its_genre(title, lead, genre):
     from assistant.ingest.genre import guess_genre
 
     assert guess_genre(title, "https://www.ft.com/content/x", (), lead=lead) == genre
+
+
+def test_the_dek_is_never_background_and_an_earlier_days_sentence_is_dated(generator, verifier):
+    old = "Swiss mediators first proposed a ceasefire in Geneva between the two delegations."
+    day_before = "Both delegations in Geneva brought new maps of the ceasefire line to the talks."
+    passages = [
+        _passage(
+            1,
+            "Geneva talks resume on Monday. " + FT,
+            "Financial Times",
+            title="Geneva talks resume on Monday",
+        ),
+        _passage(
+            2,
+            "Mediators first proposed a Geneva ceasefire. " + old,
+            "The Wall Street Journal",
+            T0 - timedelta(days=9),
+            title="Mediators first proposed a Geneva ceasefire",
+        ),
+        _passage(3, day_before, "Financial Times", T0 - timedelta(days=1)),
+    ]
+    numbered = [NumberedPassage(i + 1, p) for i, p in enumerate(passages)]
+    fmt = HouseFormat.load()
+    dek = generator.compose(
+        SectionRequest(topic=TOPIC, section=fmt.section("dek"), passages=numbered)
+    )
+    assert not any("[2]" in p for p in dek), dek
+    lede = generator.compose(
+        SectionRequest(topic=TOPIC, section=fmt.section("lede"), passages=numbered)
+    )
+    sentences = [d for p in lede for d in parse_paragraph(p)]
+    from_day_before = [d for d in sentences if d.markers == [3]]
+    assert from_day_before, sentences
+    # The FT was named for today's news, so its day-old sentence is dated instead.
+    assert from_day_before[0].text.startswith("Earlier, on 11 March 2026, both delegations"), (
+        sentences
+    )
+    verdicts, _ = _verify(
+        verifier,
+        [(d.text, d.markers) for d in sentences],
+        {i + 1: p for i, p in enumerate(passages)},
+    )
+    assert all(v.label == "supported" for v in verdicts), [v.reasons for v in verdicts]

@@ -255,3 +255,47 @@ def test_the_verifier_setting_chooses_the_services_backend(tmp_path, choice):
         assert service.verifier.backend == choice  # the committed model loads when asked for
     finally:
         service.close()
+
+
+# --- long sources: the best premise counts -------------------------------------------------------
+def _long_source(support: str) -> str:
+    filler = [
+        f"Delegates from region {i} discussed grain shipments, port fees and insurance at length."
+        for i in range(30)
+    ]
+    return " ".join([*filler[:20], support, *filler[20:]])
+
+
+def test_a_long_sources_windows_cover_every_sentence_within_the_budget():
+    from assistant.text import sentence_spans
+    from assistant.verify.premise import approx_tokens, windows
+
+    text = _long_source("The summit ended without a ceasefire agreement.")
+    got = windows(text, 160)
+    assert len(got) > 2
+    assert all(approx_tokens(w) <= 160 for w in got)
+    for a, b in sentence_spans(text):
+        assert any(text[a:b] in w for w in got), text[a:b]
+    # consecutive windows overlap: a fact told across a boundary is whole in one of them
+    assert all(set(x.split(". ")) & set(y.split(". ")) for x, y in zip(got, got[1:]))
+    assert windows("A short source. It fits one premise.", 160) == []
+
+
+def test_support_anywhere_in_a_long_source_counts_through_its_window():
+    """The claim shares few words with its support and many with other sentences, so the
+    selection (by the claim's words) leaves the support out; the window holding it is judged
+    too and the best counts."""
+    support = "Both governments signed a ceasefire agreement at the summit."
+    decoys = [
+        f"Delegates from region {i} left early after the two sides had signed shipping papers."
+        for i in range(20)
+    ]
+    text = " ".join([*decoys, _long_source(support)])
+
+    def rule(premise: str, hypothesis: str) -> float:
+        return 0.95 if support in premise else 0.05
+
+    verifier, model = _verifier(rule, supported=0.8, unsupported=0.2)
+    v = verifier.verify_sentence("Delegates left once the two sides had signed a truce.", {1: text})
+    assert v.label == "supported", v.reasons
+    assert v.signals["entailment"] == 0.95

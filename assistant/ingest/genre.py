@@ -90,7 +90,7 @@ def _from_wording(title: str, lead: str) -> Genre | None:
     # A quotation's "I" and "we" are the speaker's, not the writer's ("... insists 'we can't
     # compromise'"): news quotes people, so quoted words do not count.
     own = _QUOTED.sub(" ", f"{title} {lead}")
-    if _ARGUES.search(title) or _ESSAY_OPENER.match(title) or _FIRST_PERSON.search(own):
+    if _ARGUES.search(own) or _ESSAY_OPENER.match(title) or _FIRST_PERSON.search(own):
         return "opinion"
     if _EXPLAINER_OPENER.match(title):
         return "analysis"

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from assistant.text import STOPWORDS
 from assistant.verify import signals as sg
-from assistant.verify.premise import Premise
+from assistant.verify.premise import Premise, premises
 
 if TYPE_CHECKING:
     from assistant.verify.entailment import EntailmentModel
@@ -136,6 +136,18 @@ class EntailmentJudge:
 
     def premise(self, hypothesis: str, cited: Mapping[int, str]) -> Premise:
         return Premise.select(hypothesis, cited, max_tokens=self.max_premise_tokens)
+
+    def pairs(self, hypothesis: str, cited: Mapping[int, str]) -> list[tuple[str, str]]:
+        """(premise, hypothesis) for every premise the claim is judged against
+        (`premise.premises`: the selection, then each long passage's windows)."""
+        return [(p, hypothesis) for p in premises(hypothesis, cited, self.max_premise_tokens)]
+
+    def best(self, hypothesis: str, cited: Mapping[int, str]) -> tuple[str, float]:
+        """The premise that supports `hypothesis` best and its probability."""
+        pairs = self.pairs(hypothesis, cited)
+        probs = self.probabilities(pairs)
+        i = max(range(len(pairs)), key=lambda k: probs[k])
+        return pairs[i][0], probs[i]
 
     def probabilities(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
         """P(support) of each (premise, hypothesis); cached pairs are not run again."""

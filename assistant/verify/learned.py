@@ -1,8 +1,9 @@
 """`EntailmentVerdicts`: the verifier's decision when the trained entailment model is loaded.
 
 One calibrated decision per sentence:
-- the model's probability that the premise (`Premise.select` over all cited passages) supports
-  the sentence is the score, cut into a label by `thresholds.json`'s `entailment` cut-offs;
+- the model's probability that the premise supports the sentence is the score: the best over
+  `Premise.select` across all cited passages and, for a long passage, each window of it
+  (`premise.premises`), cut into a label by `thresholds.json`'s `entailment` cut-offs;
 - the lexical hard checks stay and cap the label, with their reasons: a figure or quotation the
   sources lack → `unsupported`; a name they lack, or a flipped negation → at best `weak`;
 - a sentence copied verbatim from a source is supported unless a hard check fails;
@@ -76,13 +77,20 @@ class EntailmentVerdicts:
         self.judge = judge
         self.cuts = cuts
 
+    def pairs(self, job: Job) -> list[tuple[str, str]]:
+        """(premise, hypothesis) pairs the model reads for a job: the selected premise, then
+        each long cited passage's windows. The hypothesis is the claim without the editor's
+        attribution ("According to Reuters, …"), which citation metadata vouches for."""
+        return self.judge.pairs(job.claim.claim, job.cited)
+
     def pair(self, job: Job) -> tuple[str, str]:
-        """(premise, hypothesis) the model reads for a job. The hypothesis is the claim without
-        the editor's attribution ("According to Reuters, …"), which citation metadata vouches for."""
-        return self.judge.premise(job.claim.claim, job.cited).text, job.claim.claim
+        """The pair whose premise supports the claim best."""
+        premise, _ = self.judge.best(job.claim.claim, job.cited)
+        return premise, job.claim.claim
 
     def probability(self, job: Job) -> float:
-        return self.judge.probabilities([self.pair(job)])[0]
+        """The best of the claim's premises (one for short sources)."""
+        return max(self.judge.probabilities(self.pairs(job)))
 
     def verdicts(
         self,
@@ -96,9 +104,10 @@ class EntailmentVerdicts:
         if cancelled is None:
             self.judge.probabilities(
                 [
-                    self.pair(j)
+                    pair
                     for j, a in zip(jobs, assessed, strict=True)
                     if self._needs_model(j, a)
+                    for pair in self.pairs(j)
                 ]
             )
         out = []
@@ -177,7 +186,12 @@ class EntailmentVerdicts:
         ]
         # Every subset's pair in one batch before the decisions read them from the cache.
         self.judge.probabilities(
-            [self.pair(j) for j in subsets if self._needs_model(j, self._assess(j))]
+            [
+                pair
+                for j in subsets
+                if self._needs_model(j, self._assess(j))
+                for pair in self.pairs(j)
+            ]
         )
         alone, rest = subsets[: len(cited)], subsets[len(cited) :]
         return [

@@ -191,6 +191,10 @@ class ExtractiveGenerator:
         if not chosen:
             return []
         background = self.background(chosen, request.passages)
+        # Background is what happened before: an earlier item's question or teaser is not.
+        asked = [c for c in background if c.text.rstrip().endswith("?")]
+        chosen = [c for c in chosen if c not in asked]
+        background = [c for c in background if c not in asked]
         if prefer == "newest":
             # A lede opens with the latest development, then tells the rest in time order.
             current = sorted((c for c in chosen if c not in background), key=_order_in_time)
@@ -200,6 +204,7 @@ class ExtractiveGenerator:
         # Material clearly older than the section's latest development comes last, as background.
         chosen += sorted(background, key=_order_in_time)
         one_day = len({_day(c) for c in chosen if c.np.passage.published_at}) <= 1
+        latest_day = max((_day(c) for c in chosen if c.np.passage.published_at), default=None)
         casing = Casing(np_.passage.text for np_ in request.passages)
         paragraphs: list[str] = []
         per = max(1, spec.max_sentences)
@@ -220,6 +225,16 @@ class ExtractiveGenerator:
                     named.add(c.np.passage.outlet)
                     if not _attributed(text):
                         text = attribute(text, c.np, with_date=not one_day, casing=casing)
+                if (
+                    text == c.text
+                    and not one_day
+                    and c.np.passage.published_at is not None
+                    and _day(c) != latest_day
+                    and not _attributed(text)
+                ):
+                    # From an earlier day than the section's news and not dated by an
+                    # attribution: the reader is told when ("Earlier, on 10 December 2025, ...").
+                    text = as_background(text, c.np, casing)
                 sentence = with_markers(text, c.markers)
                 parts.append(sentence)
                 if on_token is not None:
@@ -333,6 +348,10 @@ class ExtractiveGenerator:
         spec = HouseSection.of(request.section)
         prefer = spec.prefer
         cands = self._candidates(request.passages, spec, request.previous)
+        if spec.id == "dek":
+            # The dek is a second headline: today's news, never the background items.
+            older = {id(c) for c in self.background(cands, request.passages)}
+            cands = [c for c in cands if id(c) not in older]
         if not cands:
             return []
         vecs = self._embed([c.text for c in cands])
