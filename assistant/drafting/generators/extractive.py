@@ -21,7 +21,7 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from assistant.drafting.casing import Casing
@@ -204,7 +204,7 @@ class ExtractiveGenerator:
         # Material clearly older than the section's latest development comes last, as background.
         chosen += sorted(background, key=_order_in_time)
         one_day = len({_day(c) for c in chosen if c.np.passage.published_at}) <= 1
-        latest_day = max((_day(c) for c in chosen if c.np.passage.published_at), default=None)
+        latest_day = max((d for c in chosen if (d := _day(c)) is not None), default=None)
         casing = Casing(np_.passage.text for np_ in request.passages)
         paragraphs: list[str] = []
         per = max(1, spec.max_sentences)
@@ -770,7 +770,7 @@ def _latest_development_first(current: list[_Candidate]) -> list[_Candidate]:
     return [opener, *(c for c in current if c is not opener)]
 
 
-def _day(c: _Candidate) -> object:
+def _day(c: _Candidate) -> date | None:
     p = c.np.passage.published_at
     return p.date() if p is not None else None
 
