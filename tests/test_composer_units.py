@@ -103,6 +103,8 @@ SOURCES = [
         ("Americans bought fewer cars.", False),  # a people
         ("Harbour said it would comment later.", False),  # capitalised mid-sentence elsewhere
         ("I think so.", False),
+        ("Even if the Russian leader supports a pact, doubts remain.", True),
+        ("Despite the ruling, tariffs stay.", True),
     ],
 )
 def test_first_word_is_lowered_after_an_attribution_only_when_it_is_no_name(sentence, lowered):
@@ -299,6 +301,8 @@ def test_an_opinion_title_alone_marks_the_item_as_framing():
         ("The gap between those who earn most and least widened.", False),
         ("The gap between rich and poor widened in 2025.", False),
         ("A vote on the budget is due on Monday.", False),
+        ("That’s Not Even the Hard Part.", True),  # a contraction of a pointer
+        ("It’s the economy that decides.", True),
     ],
 )
 def test_a_noun_phrase_with_a_demonstrative_points_back(sentence, leans):

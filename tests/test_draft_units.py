@@ -402,3 +402,22 @@ def test_llm_sentence_repeating_an_earlier_section_is_dropped(passages, verifier
     lede, body = draft.section("lede"), draft.section("body_1")
     assert lede is not None and [s.text for s in lede.paragraphs[0].sentences] == [SUPPORTED + "."]
     assert body is not None and body.paragraphs == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Earlier, on 14 August 2025, face-to-face talks on Friday will give the Russian president "
+        "a chance to pitch his conditions for peace.",
+        "According to The Wall Street Journal at 14:07 UTC, face-to-face talks on Friday will give "
+        "the Russian president a chance to pitch his conditions for peace.",
+    ],
+)
+def test_a_body_title_is_never_the_editors_prefix(sentence):
+    """'14 August 2025' once headed a section: the title comes from the claim."""
+    from assistant.drafting.drafter import _PREFIX
+
+    claim = _PREFIX.sub("", sentence, count=1)
+    title = derive_title(claim, "Trump and Putin")
+    assert title is not None
+    assert "2025" not in title and "UTC" not in title and "Journal" not in title

@@ -48,7 +48,8 @@ _PEOPLE_ENDINGS = ("ans", "ian", "ese", "ish", "is", "ites", "crats", "ss")
 # Words that may open a sentence and are never names.
 _ALWAYS_LOWER = frozenset(
     "the a an in on at for after before during while there some many most several both all "
-    "this that these those its their his her our we they it he she".split()
+    "this that these those its their his her our we they it he she even if when as with "
+    "despite although though since because amid without once until".split()
 )
 
 

@@ -65,6 +65,9 @@ if TYPE_CHECKING:
 OnToken = Callable[[str, str], None]
 
 
+_PREFIX = re.compile(r"^(?:According to [^,]+|Earlier, on [^,]+), ")
+
+
 class EmptyDraftError(DeskError):
     """The draft holds no sentence its sources support: a failure, never an empty output."""
 
@@ -530,11 +533,9 @@ class Drafter:
         """A body title lifted from the section's own sentences, distinct from other titles."""
         taken = {(s.title or "").casefold() for s in draft.sections if s.id != section_id}
         for sentence in (s for p in paragraphs for s in p.sentences):
-            claim = (
-                sentence.text.split(", ", 1)[1]
-                if sentence.text.startswith("According to ")
-                else sentence.text
-            )
+            # The editor's prefix ("According to X at T, ", "Earlier, on 14 August 2025, ")
+            # is no subject for a title: "14 August 2025" headed a section.
+            claim = _PREFIX.sub("", sentence.text, count=1)
             title = derive_title(claim, draft.topic)
             if title and title.casefold() not in taken:
                 return title

@@ -682,7 +682,9 @@ def _leans_back(sentence: str) -> bool:
     """The sentence opens on a pronoun, a connective or a back-referring noun phrase, also
     after a short opening phrase ("In April, they stayed ...")."""
     text = sentence.lstrip("\"'“‘( ")
-    if text.split(None, 1)[0].casefold().strip(",") in _ANAPHORIC or _BACKREF.match(text):
+    # "That’s Not Even the Hard Part": a contraction leans back as its first word does.
+    head = re.split(r"['’]", text.split(None, 1)[0], maxsplit=1)[0] if text.split() else ""
+    if head.casefold().strip(",") in _ANAPHORIC or _BACKREF.match(text):
         return True
     if _BACKREF_OF.match(text):
         return True
