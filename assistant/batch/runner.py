@@ -418,6 +418,8 @@ class BatchRunner:
             entry["citation_precision"] = round(draft.metrics.citation_precision, 4)
             entry["sentences"] = draft.metrics.sentences
             entry["headline"] = _headline(draft, story.title)
+            if story.id not in self.background:  # a reused story: found again, not drafted
+                self.background_pins(story)
             entry["background"] = [d.id for d in self.background.get(story.id, [])]
             return {"entry": entry, "draft": draft}
         except Cancelled:

@@ -349,9 +349,12 @@ class ExtractiveGenerator:
         prefer = spec.prefer
         cands = self._candidates(request.passages, spec, request.previous)
         if spec.id == "dek":
-            # The dek is a second headline: today's news, never the background items.
-            older = {id(c) for c in self.background(cands, request.passages)}
-            cands = [c for c in cands if id(c) not in older]
+            # The dek is a second headline: the latest day's news when it has a candidate,
+            # never an earlier day's item (which would stand undated under the headline).
+            days = [d for np_ in request.passages if (d := _passage_day(np_)) is not None]
+            latest = max(days, default=None)
+            today = [c for c in cands if _day(c) in (latest, None)]
+            cands = today or [c for c in cands if c not in self.background(cands, request.passages)]
         if not cands:
             return []
         vecs = self._embed([c.text for c in cands])
@@ -770,6 +773,11 @@ def _latest_development_first(current: list[_Candidate]) -> list[_Candidate]:
     news = [c for c in current if not is_framing(c.np) and not _UNSETTLED.search(c.text)]
     opener = news[-1] if news else current[-1]
     return [opener, *(c for c in current if c is not opener)]
+
+
+def _passage_day(np_: NumberedPassage) -> date | None:
+    p = np_.passage.published_at
+    return p.date() if p is not None else None
 
 
 def _day(c: _Candidate) -> date | None:
