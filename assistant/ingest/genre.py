@@ -72,7 +72,8 @@ _ESSAY_OPENER = re.compile(
 _EXPLAINER_OPENER = re.compile(r"^why\b", re.I)
 _QUOTED = re.compile(r"‘(?:[^’]|’(?=\w))*(?:’|$)|“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)")
 _REPORTS = re.compile(
-    r"\b(says?|said|warns?|warned|announce[sd]?|told|according to|reports?|reported|data show)\b",
+    r"\b(says?|said|warns?|warned|announce[sd]?|told|according to|reports?|reported|data show|"
+    r"insists?|insisted|argues?|argued|urges?|urged|claims?|claimed|discuss(?:es)?)\b",
     re.I,
 )
 _NEWSLETTER_LEAD = re.compile(r"^\s*(plus|and)\s+\S|^\s*also in (this|today[’']s) newsletter", re.I)
