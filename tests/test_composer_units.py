@@ -484,3 +484,40 @@ def test_the_dek_is_never_background_and_an_earlier_days_sentence_is_dated(gener
         {i + 1: p for i, p in enumerate(passages)},
     )
     assert all(v.label == "supported" for v in verdicts), [v.reasons for v in verdicts]
+
+
+def test_an_earlier_headline_in_capitals_is_quoted_as_background_and_todays_is_not(
+    generator, verifier
+):
+    headline = "Swiss Mediators Propose Geneva Ceasefire Between the Two Delegations"
+    item = f"{headline}. The move came hours after the shelling stopped."
+    spec = HouseFormat.load().section("lede")
+
+    def compose(when: datetime) -> tuple[list, list[Passage]]:
+        passages = [
+            _passage(1, FT, "Financial Times"),
+            _passage(2, item, "The Wall Street Journal", when, title=headline),
+        ]
+        numbered = [NumberedPassage(i + 1, p) for i, p in enumerate(passages)]
+        paras = generator.compose(SectionRequest(topic=TOPIC, section=spec, passages=numbered))
+        return [d for p in paras for d in parse_paragraph(p)], passages
+
+    sentences, _ = compose(T0)
+    assert not any("Swiss Mediators" in d.text for d in sentences)  # a slogan among sentences
+    sentences, passages = compose(T0 - timedelta(days=9))
+    quoted = [d for d in sentences if d.markers == [2]]
+    assert [d.text for d in quoted] == [
+        "Earlier, on 3 March 2026, The Wall Street Journal reported under the headline "
+        f"“{headline}”."
+    ]
+    assert sentences[-1] is quoted[0]  # background follows the news
+    verdicts, _ = _verify(
+        verifier,
+        [(d.text, d.markers) for d in sentences],
+        {i + 1: p for i, p in enumerate(passages)},
+    )
+    assert all(v.label == "supported" for v in verdicts), [v.reasons for v in verdicts]
+    # The headline form is checked: a headline the source never ran is not supported.
+    wrong = quoted[0].text.replace("Swiss", "French")
+    verdicts, _ = _verify(verifier, [(wrong, [2])], {2: passages[1]})
+    assert verdicts[0].label != "supported"

@@ -65,6 +65,7 @@ if TYPE_CHECKING:
 OnToken = Callable[[str, str], None]
 
 
+_QUOTED_HEADLINE = re.compile(r"\breported under the headline [“\"]")
 _PREFIX = re.compile(r"^(?:According to [^,]+|Earlier, on [^,]+), ")
 
 
@@ -532,7 +533,10 @@ class Drafter:
     ) -> str | None:
         """A body title lifted from the section's own sentences, distinct from other titles."""
         taken = {(s.title or "").casefold() for s in draft.sections if s.id != section_id}
-        for sentence in (s for p in paragraphs for s in p.sentences):
+        sentences = [s for p in paragraphs for s in p.sentences]
+        for sentence in sentences:
+            if _QUOTED_HEADLINE.search(sentence.text):
+                continue  # an earlier day's headline, quoted as background: no section's subject
             # The editor's prefix ("According to X at T, ", "Earlier, on 14 August 2025, ")
             # is no subject for a title: "14 August 2025" headed a section.
             claim = _PREFIX.sub("", sentence.text, count=1)
@@ -540,6 +544,8 @@ class Drafter:
             if title and title.casefold() not in taken:
                 return title
         first = paragraphs[0].sentences[0]
+        if _QUOTED_HEADLINE.search(first.text):
+            return None
         cited = numbering.citations.get(first.citations[0]) if first.citations else None
         return cited.title if cited is not None and cited.title else None
 

@@ -71,6 +71,10 @@ _LEAD_ATTRIBUTION = re.compile(
 _TRAIL_ATTRIBUTION = re.compile(
     r",?\s+(?:according to|as reported by|citing)\s+[^,]{1,120}?(?=[.!?]?$)", re.IGNORECASE
 )
+# "The Wall Street Journal reported under the headline “...”": the quotation is the claim.
+_UNDER_HEADLINE = re.compile(
+    r"^(?:[\w.'’-]+\s+){1,6}?reported under the headline\s+(?=[“\"])", re.IGNORECASE
+)
 _REPORTED = re.compile(
     r"^(?:[\w.'’-]+\s+){1,6}?(?:reported|said|says|wrote|writes|posted|announced|stated)"
     r"(?:\s+(?:at|on)\s+[^,]{1,40}?)?,?\s+(?:that\s+)?",
@@ -91,7 +95,7 @@ def strip_attribution(text: str) -> tuple[str, str]:
         if m and len(claim) - len(m.group(0)) >= 12:
             removed.append(m.group(0))
             claim = (claim[: m.start()] + claim[m.end() :]).strip()
-    m = _REPORTED.match(claim)
+    m = _UNDER_HEADLINE.match(claim) or _REPORTED.match(claim)
     if m and len(claim) - len(m.group(0)) >= 20:
         removed.append(m.group(0))
         claim = claim[m.end() :].strip()

@@ -134,6 +134,9 @@ class _Candidate:
     words: int
     title: bool = False
     """The sentence is its item's own headline."""
+    quoted: bool = False
+    """A headline in headline capitals from an earlier day: told only as background, quoted
+    ("Earlier, on 11 December 2025, The Wall Street Journal reported under the headline ...")."""
     rel: float = 0.0
     score: float = 0.0
     also: tuple[NumberedPassage, ...] = ()
@@ -213,7 +216,9 @@ class ExtractiveGenerator:
             parts: list[str] = []
             for c in chosen[start : start + per]:
                 text = c.text
-                if c in background:
+                if c.quoted:
+                    text = as_background_headline(text, c.np)
+                elif c in background:
                     text = as_background(text, c.np, casing)
                 elif spec.attribution and is_framing(c.np) and not _attributed(text):
                     # Opinion and analysis are framing, not fact: every such sentence says so,
@@ -493,9 +498,15 @@ class ExtractiveGenerator:
                 if not _usable(sentence, prefer, short, max_words):
                     continue
                 is_title = si == 0 and np_.passage.start == 0 and bool(np_.passage.title)
+                quoted = False
                 if not short and is_title and title_case(sentence):
-                    continue  # a headline in headline capitals reads as a slogan among sentences
-                key = normalize_for_hash(sentence)
+                    # A headline in headline capitals reads as a slogan among sentences; an
+                    # earlier day's may still tell the background, quoted as a headline.
+                    if not _older(np_, passages):
+                        continue
+                    quoted = True
+                # A quoted headline reads in the draft without its full stop.
+                key = normalize_for_hash(sentence.rstrip(".") if quoted else sentence)
                 if key in seen or any(key in u for u in used):
                     continue
                 cw = content_words(sentence)
@@ -515,6 +526,7 @@ class ExtractiveGenerator:
                         text=sentence,
                         words=len(words(sentence)),
                         title=is_title,
+                        quoted=quoted,
                     )
                 )
         return out
@@ -758,6 +770,25 @@ def as_background(sentence: str, np_: NumberedPassage, casing: Casing | None = N
     if claim.startswith("According to "):
         claim = "a" + claim[1:]
     return f"Earlier, on {t.day} {_MONTHS[t.month - 1]} {t.year}, {claim}"
+
+
+def as_background_headline(headline: str, np_: NumberedPassage) -> str:
+    """An earlier item's Title Case headline, quoted: `'Earlier, on 11 December 2025, The Wall
+    Street Journal reported under the headline “U.S. Seizes Oil Tanker Off Venezuela”.'`"""
+    t = np_.passage.published_at
+    quote = headline.strip().rstrip(".")
+    outlet = in_prose(np_.passage.outlet)
+    said = f"{outlet} reported under the headline \u201c{quote}\u201d."
+    if t is None:
+        return said[0].upper() + said[1:]
+    return f"Earlier, on {t.day} {_MONTHS[t.month - 1]} {t.year}, {said}"
+
+
+def _older(np_: NumberedPassage, passages: Sequence[NumberedPassage]) -> bool:
+    """Whether `np_` is at least `BACKGROUND_AFTER` older than the newest of `passages`."""
+    t = np_.passage.published_at
+    stamps = [n.passage.published_at for n in passages if n.passage.published_at is not None]
+    return t is not None and bool(stamps) and max(stamps) - t >= BACKGROUND_AFTER
 
 
 def _order_in_time(c: _Candidate) -> tuple[float, int]:
