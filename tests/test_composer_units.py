@@ -251,6 +251,12 @@ def test_a_leading_connective_is_dropped_unless_the_rest_points_back_too():
     )
     assert _drop_connective("But it got lucky.") == "But it got lucky."
     assert _drop_connective("Butter prices rose.") == "Butter prices rose."
+    assert (
+        _drop_connective("So Israel should declare victory and accept a cease-fire.")
+        == "Israel should declare victory and accept a cease-fire."
+    )
+    assert _drop_connective("So far, talks have failed.") == "So far, talks have failed."
+    assert _drop_connective("So it goes.") == "So it goes."
 
 
 # --- opinion and analysis are framing, not fact -------------------------------------------------
@@ -303,6 +309,15 @@ def test_an_opinion_title_alone_marks_the_item_as_framing():
         ("A vote on the budget is due on Monday.", False),
         ("That’s Not Even the Hard Part.", True),  # a contraction of a pointer
         ("It’s the economy that decides.", True),
+        # Read on the archive: "the ruling" is a court's, "the ruling LDP coalition" is no pointer.
+        ("The ruling LDP coalition lost its upper house majority.", False),
+        ("The ruling party lost its majority.", False),
+        ("The ruling was appealed on Monday.", True),
+        # An "it" that stands for the clause after it points at nothing before.
+        ("It wouldn’t take much for Xi Jinping to cause massive disruptions.", False),
+        ("It is unclear whether the talks will resume.", False),
+        ("It remains to be seen whether he stays.", False),
+        ("It said the talks had failed.", True),
     ],
 )
 def test_a_noun_phrase_with_a_demonstrative_points_back(sentence, leans):
@@ -521,3 +536,24 @@ def test_an_earlier_headline_in_capitals_is_quoted_as_background_and_todays_is_n
     wrong = quoted[0].text.replace("Swiss", "French")
     verdicts, _ = _verify(verifier, [(wrong, [2])], {2: passages[1]})
     assert verdicts[0].label != "supported"
+
+
+def test_a_lede_is_not_left_empty_when_the_topic_is_worded_far_from_every_sentence(generator):
+    """Archive, 28 April 2025: "The spectre of dollar doomsday still looms" clustered with an item
+    whose only standfirst is below the topic-relevance floor; the lede was empty."""
+    story = _passage(
+        1,
+        "The president’s turnover of the economic order has unleashed changes that could prove "
+        "lasting, because partners are rewiring their supply chains.",
+        "The New York Times",
+    )
+    spec = HouseFormat.load().section("lede")
+    request = SectionRequest(
+        topic="The spectre of dollar doomsday still looms",
+        section=spec,
+        passages=[NumberedPassage(1, story)],
+    )
+    assert generator.choose(request)  # below the floor, but the story's only sentence
+    body = HouseFormat.load().section("body_1")
+    request = SectionRequest(topic=request.topic, section=body, passages=request.passages)
+    assert not generator.choose(request)  # a body section keeps the floor

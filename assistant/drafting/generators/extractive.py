@@ -383,6 +383,11 @@ class ExtractiveGenerator:
         # The bar is set by the sentences' own relevance, so an inherited one does not raise it.
         floor = max(self.min_relevance, self.relative_relevance * float(rel.max()))
         keep = [i for i, c in enumerate(cands) if c.rel >= floor]
+        if not keep and spec.id == "lede":
+            # The offered passages were assembled as one story; its lede is not left empty
+            # because the topic's wording is far from every sentence ("The spectre of dollar
+            # doomsday still looms" over "The president's turnover of the economic order ...").
+            keep = [max(range(len(cands)), key=lambda i: cands[i].rel)]
         if not keep:
             return []
         cands = [cands[i] for i in keep]
@@ -576,8 +581,9 @@ def _usable(sentence: str, prefer: str, short: bool, max_words: int) -> bool:
 # "The statement came as ..." refers back to something the reader of a headline has not seen.
 _BACKREF = re.compile(
     r"^(the|this|that|these|those) (statement|move|announcement|decision|remarks?|comments?|"
-    r"opening|gathering|report|news|message|letter|measure|ruling|order|deal|plan|bill|law|"
-    r"proposal)\b",
+    r"opening|gathering|report|news|message|letter|measure|order|deal|plan|bill|law|proposal|"
+    # "The ruling" is a court's ruling, not "the ruling LDP coalition".
+    r"ruling(?!\s+(?:(?-i:[A-Z])|party|parties|coalition|class|elite|government|bloc|junta|family)))\b",
     re.IGNORECASE,
 )
 
@@ -588,6 +594,16 @@ _BACKREF_OF = re.compile(
     r"^(?:the|a|an)\s+[\w'’-]+(?:\s+[\w'’-]+)?\s+(?:of|between|behind|over|about|from|with|"
     r"in|on|to|for)\s+(?:these|those|this|that)\s+(?!who\b|which\b|that\b)",
     re.IGNORECASE,
+)
+
+
+# "It is unclear whether ...", "It wouldn't take much for ...", "It's time to ...": the "it"
+# stands for the clause that follows, not for anything before.
+_EXPLETIVE_IT = re.compile(
+    r"^It(?:['’]s|['’]d| is| was| will| would| could| might| may| remains| seems| appears)"
+    r"(?:n['’]t| not)?(?: be)?\s+(?:(?:un)?likely|(?:un)?clear|(?:im)?possible|hard|easy|"
+    r"difficult|time|too (?:early|soon|late)|worth|important|necessary|far from clear|"
+    r"to be seen|takes? (?:much|long|little|years|months|time))\b"
 )
 
 
@@ -677,7 +693,11 @@ def _is_title(text: str, title: str) -> bool:
     return bool(head) and head in normalize_for_hash(title)
 
 
-_CONNECTIVE = re.compile(r"^(?:But|And|Yet|However,|Still,|Meanwhile,)\s+(?=\S)")
+_CONNECTIVE = re.compile(
+    r"^(?:But|And|Yet|However,|Still,|Meanwhile,|"
+    # "So Israel should ..." but never "So far, ...", "So much for ...".
+    r"So(?!\s+(?:far|much|many|long|few|little|too|it|that|this)\b))\s+(?=\S)"
+)
 
 
 def _drop_connective(sentence: str) -> str:
@@ -699,6 +719,8 @@ def _leans_back(sentence: str) -> bool:
     text = sentence.lstrip("\"'“‘( ")
     # "That’s Not Even the Hard Part": a contraction leans back as its first word does.
     head = re.split(r"['’]", text.split(None, 1)[0], maxsplit=1)[0] if text.split() else ""
+    if _EXPLETIVE_IT.match(text):
+        return False  # "It wouldn't take much for ...": an "it" that points at nothing
     if head.casefold().strip(",") in _ANAPHORIC or _BACKREF.match(text):
         return True
     if _BACKREF_OF.match(text):
