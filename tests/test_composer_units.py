@@ -105,6 +105,11 @@ SOURCES = [
         ("I think so.", False),
         ("Even if the Russian leader supports a pact, doubts remain.", True),
         ("Despite the ruling, tariffs stay.", True),
+        ("Face-to-face talks on Friday will give him a chance.", True),  # read on the archive
+        ("Long-term yields rose.", True),
+        ("U.S.-led forces moved.", False),
+        ("Jean-Pierre Raffarin spoke.", False),
+        ("Coca-Cola sold more.", False),
     ],
 )
 def test_first_word_is_lowered_after_an_attribution_only_when_it_is_no_name(sentence, lowered):
@@ -557,3 +562,23 @@ def test_a_lede_is_not_left_empty_when_the_topic_is_worded_far_from_every_senten
     body = HouseFormat.load().section("body_1")
     request = SectionRequest(topic=request.topic, section=body, passages=request.passages)
     assert not generator.choose(request)  # a body section keeps the floor
+
+
+def test_an_earlier_headline_is_not_quoted_when_its_own_standfirst_is_told(generator):
+    """Read on the archive: "Earlier, on 21 April 2025, Moscow said it was pleased ..." followed
+    by the same item's headline in quotation said the same thing twice."""
+    headline = "Swiss Mediators Propose Geneva Ceasefire Between the Two Delegations"
+    standfirst = (
+        "Swiss mediators proposed a ceasefire line to both delegations in Geneva on Monday."
+    )
+    old = _passage(
+        2, f"{headline}. {standfirst}", "The Wall Street Journal", T0 - timedelta(days=9), headline
+    )
+    numbered = [NumberedPassage(1, _passage(1, FT, "Financial Times")), NumberedPassage(2, old)]
+    spec = HouseFormat.load().section("lede")
+    paras = generator.compose(SectionRequest(topic=TOPIC, section=spec, passages=numbered))
+    told = [d.text for p in paras for d in parse_paragraph(p) if d.markers == [2]]
+    assert told == [
+        "Earlier, on 3 March 2026, Swiss mediators proposed a ceasefire line to "
+        "both delegations in Geneva on Monday."
+    ]

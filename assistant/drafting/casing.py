@@ -88,6 +88,17 @@ class Casing:
         base = re.sub(r"['’]s$", "", head)
         if not base[:1].isupper() or not base.isalpha() and "-" not in base:
             return False  # a quotation, a figure, a lower-case opener
+        first, hyphen, later = base.partition("-")
+        if (
+            hyphen
+            and first.isalpha()
+            and first[1:] == first[1:].lower()
+            and later.replace("-", "").isalpha()
+            and later == later.lower()
+        ):
+            # "Face-to-face", "Long-term": a compound whose later parts are lower case is a
+            # common word ("Jean-Pierre", "Al-Qaeda", "Coca-Cola" keep theirs).
+            return first.casefold() not in self.capital
         if head == "I" or (len(base) > 1 and base[1:] != base[1:].lower()):
             return False  # "I", an acronym ("NATO"), an inner capital ("McDonald", "iPhone")
         low = base.casefold()

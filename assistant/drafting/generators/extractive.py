@@ -193,6 +193,10 @@ class ExtractiveGenerator:
         chosen = self.choose(request)
         if not chosen:
             return []
+        # A quoted headline is background only for an item that has nothing else to say: its
+        # standfirst, when chosen, tells the same event in a sentence.
+        told = {c.np.passage.doc_id for c in chosen if not c.quoted}
+        chosen = [c for c in chosen if not (c.quoted and c.np.passage.doc_id in told)]
         background = self.background(chosen, request.passages)
         # Background is what happened before: an earlier item's question or teaser is not.
         asked = [c for c in background if c.text.rstrip().endswith("?")]
