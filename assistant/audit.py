@@ -65,9 +65,17 @@ _POINTING = {
 }
 _POINTING_PHRASE = re.compile(
     r"^(?:the|this|that|these|those) (?:statement|move|announcement|decision|remarks?|comments?|"
-    r"output|report|news|message|letter|measure|ruling|order|deal|plan|proposal|figures?|"
-    r"data|move|step|offer|warning|claim)\b",
+    r"output|report|news|message|letter|measure|order|deal|plan|proposal|figures?|"
+    r"data|move|step|offer|warning|claim|"
+    # "the ruling LDP coalition", "the ruling party" point at nothing.
+    r"ruling(?!\s+(?:(?-i:[A-Z])|party|parties|coalition|government)))\b",
     re.IGNORECASE,
+)
+# "It is unclear whether ...", "It wouldn't take much for ...": "it" stands for what follows.
+_DUMMY_IT = re.compile(
+    r"^It(?:['’]s| is| was| would| will| remains| seems)(?:n['’]t| not)?(?: be)?\s+"
+    r"(?:(?:un)?likely|(?:un)?clear|(?:im)?possible|hard|easy|difficult|time|to be seen|"
+    r"takes? (?:much|long|little))\b"
 )
 _DETERMINERS = {"this", "that", "these", "those"}
 
@@ -146,6 +154,8 @@ def points_back(text: str) -> bool:
     """The claim opens by pointing at something before it ("This", "He", "That output")."""
     claim = claim_of(text).lstrip("\"'“‘( ")
     first = claim.split(None, 1)[0].casefold().strip(",;:") if claim.strip() else ""
+    if _DUMMY_IT.match(claim):
+        return False
     if first in _DETERMINERS:
         # "This week", "That year" are time phrases, not references.
         second = claim.split(None, 2)[1:2]

@@ -138,6 +138,10 @@ def test_attribution_glued_to_a_connective():
         ("According to the FT at 09:00 UTC, this shows a shift.", True),
         ("This week the Fed held rates.", False),
         ("The Fed held rates.", False),
+        ("The ruling LDP coalition lost its majority.", False),
+        ("The ruling was appealed.", True),
+        ("It is unclear whether the talks resume.", False),
+        ("It said the talks failed.", True),
     ],
 )
 def test_pointing_back(text, points):
