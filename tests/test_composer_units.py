@@ -582,3 +582,42 @@ def test_an_earlier_headline_is_not_quoted_when_its_own_standfirst_is_told(gener
         "Earlier, on 3 March 2026, Swiss mediators proposed a ceasefire line to "
         "both delegations in Geneva on Monday."
     ]
+
+
+def test_a_dek_from_an_opinion_item_says_whose_it_is(generator, verifier):
+    """Read on the archive: "*Iran Is Trump’s Deterrence Moment [2].*", a WSJ column's
+    headline, stood as the dek of a news story in the draft's own voice."""
+    headline = "Mediators Are Right to Keep Both Delegations in Geneva"
+    news = _passage(
+        1,
+        "Geneva Talks Resume as Mediators Offer New Ceasefire Maps. Swiss mediators said the "
+        "ceasefire talks in Geneva will resume on Monday.",
+        "The Wall Street Journal",
+        title="Geneva Talks Resume as Mediators Offer New Ceasefire Maps",
+    )
+    column = _passage(
+        2,
+        f"{headline}. The ceasefire in Geneva deserves patience from both delegations.",
+        "The Wall Street Journal",
+        T0 + timedelta(hours=2),
+        title=f"Opinion | {headline}",
+    )
+    numbered = [NumberedPassage(1, news), NumberedPassage(2, column, framing=True)]
+    spec = HouseFormat.load().section("dek")
+    request = SectionRequest(
+        topic=TOPIC,
+        section=spec,
+        passages=numbered,
+        previous=["Geneva Talks Resume as Mediators Offer New Ceasefire Maps"],
+    )
+    dek = [d for p in generator.compose(request) for d in parse_paragraph(p)]
+    assert len(dek) == 1 and dek[0].markers == [2], dek
+    assert dek[0].text == (
+        f"A commentary in The Wall Street Journal ran under the headline “{headline}”."
+    )
+    verdicts, _ = _verify(verifier, [(dek[0].text, [2])], {2: column})
+    assert verdicts[0].label == "supported", verdicts[0].reasons
+    # Said of the news item, the same words are not what the column's headline was.
+    wrong = dek[0].text.replace("Right", "Wrong")
+    verdicts, _ = _verify(verifier, [(wrong, [2])], {2: column})
+    assert verdicts[0].label != "supported"

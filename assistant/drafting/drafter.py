@@ -65,7 +65,7 @@ if TYPE_CHECKING:
 OnToken = Callable[[str, str], None]
 
 
-_QUOTED_HEADLINE = re.compile(r"\breported under the headline [“\"]")
+_QUOTED_HEADLINE = re.compile(r"\b(?:reported|ran) under the headline [“\"]")
 _PREFIX = re.compile(r"^(?:According to [^,]+|Earlier, on [^,]+), ")
 
 

@@ -71,9 +71,10 @@ _LEAD_ATTRIBUTION = re.compile(
 _TRAIL_ATTRIBUTION = re.compile(
     r",?\s+(?:according to|as reported by|citing)\s+[^,]{1,120}?(?=[.!?]?$)", re.IGNORECASE
 )
-# "The Wall Street Journal reported under the headline “...”": the quotation is the claim.
+# "The Wall Street Journal reported under the headline “...”", "A commentary in the Financial
+# Times ran under the headline “...”": the quotation is the claim.
 _UNDER_HEADLINE = re.compile(
-    r"^(?:[\w.'’-]+\s+){1,6}?reported under the headline\s+(?=[“\"])", re.IGNORECASE
+    r"^(?:[\w.'’-]+\s+){1,8}?(?:reported|ran) under the headline\s+(?=[“\"])", re.IGNORECASE
 )
 _REPORTED = re.compile(
     r"^(?:[\w.'’-]+\s+){1,6}?(?:reported|said|says|wrote|writes|posted|announced|stated)"

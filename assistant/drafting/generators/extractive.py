@@ -222,6 +222,14 @@ class ExtractiveGenerator:
                 text = c.text
                 if c.quoted:
                     text = as_background_headline(text, c.np)
+                elif request.section.id == "dek" and is_framing(c.np):
+                    # The dek speaks in the draft's voice: an opinion or analysis line under a
+                    # news headline says whose it is ("Iran Is Trump's Deterrence Moment").
+                    text = (
+                        framing_headline(text, c.np)
+                        if c.title
+                        else attribute(text, c.np, casing=casing)
+                    )
                 elif c in background:
                     text = as_background(text, c.np, casing)
                 elif spec.attribution and is_framing(c.np) and not _attributed(text):
@@ -808,6 +816,13 @@ def as_background_headline(headline: str, np_: NumberedPassage) -> str:
     if t is None:
         return said[0].upper() + said[1:]
     return f"Earlier, on {t.day} {_MONTHS[t.month - 1]} {t.year}, {said}"
+
+
+def framing_headline(headline: str, np_: NumberedPassage) -> str:
+    """An opinion or analysis item's headline in the draft's voice: `'A commentary in The Wall
+    Street Journal ran under the headline “Iran Is Trump’s Deterrence Moment”.'`"""
+    quote = headline.strip().rstrip(".")
+    return f"A commentary in {in_prose(np_.passage.outlet)} ran under the headline \u201c{quote}\u201d."
 
 
 def _older(np_: NumberedPassage, passages: Sequence[NumberedPassage]) -> bool:
