@@ -621,3 +621,18 @@ def test_a_dek_from_an_opinion_item_says_whose_it_is(generator, verifier):
     wrong = dek[0].text.replace("Right", "Wrong")
     verdicts, _ = _verify(verifier, [(wrong, [2])], {2: column})
     assert verdicts[0].label != "supported"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "usable"),
+    [
+        ("“I could hear gunfire all around.”", False),  # read on the archive, speaker unknown
+        ("‘A Hamas leader told him he would have a better chance of being freed.’", False),
+        ("“We will win,” the minister said on Monday night.", True),
+        ("Officials said “talks failed” on Monday night in Geneva.", True),
+    ],
+)
+def test_a_quotation_without_its_speaker_is_no_sentence_of_the_draft(sentence, usable):
+    from assistant.drafting.generators.extractive import _usable
+
+    assert _usable(sentence, "newest", False, 60) is usable

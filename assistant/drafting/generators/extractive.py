@@ -584,10 +584,15 @@ def _usable(sentence: str, prefer: str, short: bool, max_words: int) -> bool:
         return False
     if stripped.endswith("?") and prefer != "hedged":
         return False
+    if _BARE_QUOTE.match(stripped):
+        return False  # "“I could hear gunfire all around.”": a quotation without its speaker
     if (short and stripped.endswith("?")) or _leans_back(sentence):
         return False  # a pointer back whose referent the reader of the draft has not seen
     letters = [ch for ch in sentence if ch.isalpha()]
     return not letters or sum(ch.isupper() for ch in letters) / len(letters) < 0.5
+
+
+_BARE_QUOTE = re.compile(r"^[“\"‘][^“”\"]*[.!?,]?[”\"’]\.?$")
 
 
 # "The statement came as ..." refers back to something the reader of a headline has not seen.
