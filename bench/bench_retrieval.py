@@ -439,12 +439,22 @@ def bench_search(work: Path, target: int, n_queries: int, server: bool = False) 
         lex = index.lexical()
         cands = max(4 * 12, 40)
         stats: dict[str, dict[str, list[float]]] = {}
+        # BENCH_SEARCH_PROFILE=1: where the end-to-end time goes beyond the stages timed apart.
+        profiler = None
+        if os.environ.get("BENCH_SEARCH_PROFILE") == "1":
+            import cProfile
+
+            profiler = cProfile.Profile()
         for q, f, cls in queries:
             got = stats.setdefault(
-                cls, {"total": [], "embed": [], "dense": [], "bm25": [], "recall": []}
+                cls, {"total": [], "embed": [], "dense": [], "bm25": [], "recall": [], "rest": []}
             )
             t0 = time.perf_counter()
+            if profiler is not None:
+                profiler.enable()
             hits = retriever.search(q, f, 12)
+            if profiler is not None:
+                profiler.disable()
             got["total"].append(time.perf_counter() - t0)
             assert hits or cls != "unfiltered"
             t0 = time.perf_counter()
@@ -455,11 +465,23 @@ def bench_search(work: Path, target: int, n_queries: int, server: bool = False) 
             got["dense"].append(time.perf_counter() - t0)
             t0 = time.perf_counter()
             index.lexical_search(q, cands, f)
-            got["bm25"].append(time.perf_counter() - t0)
+            t_bm = time.perf_counter() - t0
+            got["bm25"].append(t_bm)
+            # What the end-to-end search spends beyond embedding, dense and BM25 (fusion, store
+            # lookups, lineage, MMR), per query.
+            got["rest"].append(got["total"][-1] - got["embed"][-1] - got["dense"][-1] - t_bm)
             if lex.vectors is not None:
                 exact = {pid for pid, _ in lex.exact_scan(qvec, 10, f)}
                 top = {h.id for h in dense[:10]}
                 got["recall"].append(len(exact & top) / max(1, len(exact)))
+        if profiler is not None:
+            import io
+            import pstats
+
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(20)
+            print(f"profile of Retriever.search over {len(queries)} queries (by own time):")
+            print(out.getvalue())
         rss_query = _now_rss_mb()
         clusters = lex.clusters
         real_recall = _real_cluster_recall(corpus, index, queries)
@@ -487,7 +509,10 @@ def bench_search(work: Path, target: int, n_queries: int, server: bool = False) 
         "classes": {
             cls: {
                 "queries": len(c["total"]),
-                **{part: _percentiles(c[part]) for part in ("total", "embed", "dense", "bm25")},
+                **{
+                    part: _percentiles(c[part])
+                    for part in ("total", "embed", "dense", "bm25", "rest")
+                },
                 "recall10": (sum(c["recall"]) / len(c["recall"])) if c["recall"] else None,
             }
             for cls, c in stats.items()
@@ -613,7 +638,8 @@ def _search_rows(search: dict, label: str) -> list[tuple[str, str, str, str]]:
                 f"p50 {c['total']['p50']:.1f} ms, p95 {c['total']['p95']:.1f} ms",
                 f"dense p50 {c['dense']['p50']:.1f} ms / p95 {c['dense']['p95']:.1f}, BM25 p50 "
                 f"{c['bm25']['p50']:.1f} ms / p95 {c['bm25']['p95']:.1f}, query embedding p50 "
-                f"{c['embed']['p50']:.1f} ms{recall}",
+                f"{c['embed']['p50']:.1f} ms, the rest (fusion, store, lineage, MMR) p50 "
+                f"{c['rest']['p50']:.1f} ms{recall}",
                 "p50 < 50 ms, p95 < 150 ms",
             )
         )
