@@ -110,6 +110,8 @@ SOURCES = [
         ("U.S.-led forces moved.", False),
         ("Jean-Pierre Raffarin spoke.", False),
         ("Coca-Cola sold more.", False),
+        ("New research shows the importance of credibility.", True),  # read on the archive
+        ("New York rallied.", False),
     ],
 )
 def test_first_word_is_lowered_after_an_attribution_only_when_it_is_no_name(sentence, lowered):

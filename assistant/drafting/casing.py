@@ -53,6 +53,11 @@ _ALWAYS_LOWER = frozenset(
 )
 
 
+# Common adjectives that also open names ("New York", "Former Yugoslavia"): lowered when the
+# next word is lower case, so the sources' "New York Times" does not keep "New research".
+_COMMON_BEFORE_LOWER = frozenset("new old former early late top senior higher lower".split())
+
+
 class Casing:
     """Knows how the sources write each word (see the module docstring)."""
 
@@ -109,6 +114,8 @@ class Casing:
         nxt = tokens[1] if len(tokens) > 1 else ""
         if nxt[:1].isupper():
             return False  # the first of several capitalised words: a name ("Scott Bessent")
+        if low in _COMMON_BEFORE_LOWER:
+            return True  # "New research shows ..." ("New York", "New Delhi" are caught above)
         if low in self.lower:
             return True
         if low in self.capital or head != base:
