@@ -219,6 +219,38 @@ def test_a_watched_folder_ingests_a_new_file_once_written(tmp_path) -> None:
     svc.close()
 
 
+def test_a_file_arriving_during_a_poll_is_read_soon_not_an_interval_later(tmp_path) -> None:
+    """The race CI met: the folder event for a new file came while a poll was running, and the
+    poll's end set the next poll an interval (an hour) away. A narrow test of the scheduling:
+    the poll's ingest is replaced by one that sees the event arrive while it runs."""
+    from assistant.intake import watcher as watch
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    svc = DeskService.open(_workspace(tmp_path, ""))
+    try:
+        w = Watcher(svc, [SourceSpec(path=str(inbox), interval=3600)])
+        st = w.statuses[0]
+
+        def ingest_while_a_file_arrives(status, fetcher):
+            with w._changed_lock:
+                w._changed.setdefault(str(inbox), set()).add(inbox / "second.txt")
+            return 1, None, 0, False
+
+        w._poll_path = ingest_while_a_file_arrives  # type: ignore[method-assign]
+        w._poll(st, fetcher=None, report=watch.WatchReport(), once=False)  # type: ignore[arg-type]
+        assert st.polls == 1
+        assert st.next_at - time.monotonic() <= watch.SETTLE_S + 0.5
+        # Without a change meanwhile the interval holds.
+        w._poll_path = lambda status, fetcher: (0, None, 0, True)  # type: ignore[method-assign]
+        with w._changed_lock:
+            w._changed.clear()
+        w._poll(st, fetcher=None, report=watch.WatchReport(), once=False)  # type: ignore[arg-type]
+        assert st.next_at - time.monotonic() >= 3600 - 1
+    finally:
+        svc.close()
+
+
 def test_a_search_process_beside_the_writer_sees_new_items_in_both_indexes(
     tmp_path, server
 ) -> None:

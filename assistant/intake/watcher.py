@@ -210,6 +210,13 @@ class Watcher:
             delay = st.spec.every_s
             log.info("%s: %s, %d new", st.name, st.state, new)
         st.next_at = time.monotonic() + delay + self._jitter(st.spec.every_s)
+        if st.spec.path is not None:
+            with self._changed_lock:
+                changed_meanwhile = bool(self._changed.get(str(Path(st.spec.path).expanduser())))
+            if changed_meanwhile:
+                # A file arrived while this poll ran (the folder event came before the poll
+                # set its next time): read it as soon as it settles, not an interval later.
+                st.next_at = min(st.next_at, time.monotonic() + SETTLE_S)
         self._on_update(self.statuses)
 
     def _poll_url(self, st: SourceStatus, fetcher: Fetcher) -> tuple[int, str | None, int, bool]:
