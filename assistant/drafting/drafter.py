@@ -533,8 +533,7 @@ class Drafter:
     ) -> str | None:
         """A body title lifted from the section's own sentences, distinct from other titles."""
         taken = {(s.title or "").casefold() for s in draft.sections if s.id != section_id}
-        sentences = [s for p in paragraphs for s in p.sentences]
-        for sentence in sentences:
+        for sentence in (s for p in paragraphs for s in p.sentences):
             if _QUOTED_HEADLINE.search(sentence.text):
                 continue  # an earlier day's headline, quoted as background: no section's subject
             # The editor's prefix ("According to X at T, ", "Earlier, on 14 August 2025, ")

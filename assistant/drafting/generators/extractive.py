@@ -815,9 +815,7 @@ def as_background_headline(headline: str, np_: NumberedPassage) -> str:
     """An earlier item's Title Case headline, quoted: `'Earlier, on 11 December 2025, The Wall
     Street Journal reported under the headline “U.S. Seizes Oil Tanker Off Venezuela”.'`"""
     t = np_.passage.published_at
-    quote = headline.strip().rstrip(".")
-    outlet = in_prose(np_.passage.outlet)
-    said = f"{outlet} reported under the headline \u201c{quote}\u201d."
+    said = _under_headline(f"{in_prose(np_.passage.outlet)} reported", headline)
     if t is None:
         return said[0].upper() + said[1:]
     return f"Earlier, on {t.day} {_MONTHS[t.month - 1]} {t.year}, {said}"
@@ -826,8 +824,13 @@ def as_background_headline(headline: str, np_: NumberedPassage) -> str:
 def framing_headline(headline: str, np_: NumberedPassage) -> str:
     """An opinion or analysis item's headline in the draft's voice: `'A commentary in The Wall
     Street Journal ran under the headline “Iran Is Trump’s Deterrence Moment”.'`"""
-    quote = headline.strip().rstrip(".")
-    return f"A commentary in {in_prose(np_.passage.outlet)} ran under the headline \u201c{quote}\u201d."
+    return _under_headline(f"A commentary in {in_prose(np_.passage.outlet)} ran", headline)
+
+
+def _under_headline(who: str, headline: str) -> str:
+    """`who` + ` under the headline “…”.`: the form the verifier reads as an attribution with
+    the quotation as its claim (`verify.signals.strip_attribution`)."""
+    return f"{who} under the headline \u201c{headline.strip().rstrip('.')}\u201d."
 
 
 def _older(np_: NumberedPassage, passages: Sequence[NumberedPassage]) -> bool:
