@@ -28,6 +28,9 @@ from pathlib import Path
 from assistant.migrations.store import StoreMigrations
 from assistant.models import Document, Passage, SearchFilters, Sighting, SourceLocation
 
+_LOG_PRUNED = "passage_log.pruned"
+"""Meta key: the log position up to which entries were deleted."""
+
 BUSY_TIMEOUT_MS = 10_000
 """How long a writer waits for another connection's write transaction before failing."""
 
@@ -122,6 +125,37 @@ class Store:
             "INSERT INTO meta(key, value) VALUES('generation', '1') "
             "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
         )
+
+    # --- passage change log (written by triggers; see migrations v2 -> v3) ---------------------
+    def log_position(self) -> int:
+        """The sequence number of the latest logged passage change (0 before any)."""
+        row = self._db.execute(
+            "SELECT seq FROM sqlite_sequence WHERE name='passage_log'"
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def passage_changes(self, since: int) -> tuple[set[str], int] | None:
+        """Ids of passages inserted, changed or deleted after log position `since`, and the
+        position they reach; None when entries after `since` were already pruned (the caller
+        must then rebuild from every passage)."""
+        pruned = int(self.get_meta(_LOG_PRUNED) or 0)
+        if since < pruned:
+            return None
+        rows = self._db.execute(
+            "SELECT seq, id FROM passage_log WHERE seq > ? ORDER BY seq", (since,)
+        ).fetchall()
+        return {r[1] for r in rows}, (rows[-1][0] if rows else since)
+
+    def prune_passage_log(self, upto: int) -> None:
+        """Forget log entries up to `upto` (an index built from every passage at that position
+        needs none of them). Best effort: a busy store keeps its log a little longer."""
+        try:
+            with self.transaction():
+                self._db.execute("DELETE FROM passage_log WHERE seq <= ?", (upto,))
+                pruned = int(self.get_meta(_LOG_PRUNED) or 0)
+                self.set_meta(_LOG_PRUNED, str(max(pruned, upto)))
+        except sqlite3.OperationalError:
+            pass
 
     def get_meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()

@@ -412,7 +412,7 @@ def bench_search(work: Path, target: int, n_queries: int, server: bool = False) 
         if use_chroma:
             index.sync()  # reconciles; builds BM25 (and, embedded, the copy from Chroma)
         else:
-            lexical = LexicalIndex.build(store.passages(), store.generation())
+            lexical = LexicalIndex.build(store.passages(), store.generation(), store.log_position())
             t_bm25 = time.perf_counter() - t0
             row: dict[str, int] = {}
             at = 0
@@ -485,6 +485,7 @@ def bench_search(work: Path, target: int, n_queries: int, server: bool = False) 
         rss_query = _now_rss_mb()
         clusters = lex.clusters
         real_recall = _real_cluster_recall(corpus, index, queries)
+        update = _bench_update(ws, store, index, retriever, corpus, total, use_chroma, queries)
         index.close()
         store.close()
     finally:
@@ -518,8 +519,84 @@ def bench_search(work: Path, target: int, n_queries: int, server: bool = False) 
             for cls, c in stats.items()
         },
         "real_recall10": real_recall,
+        "update": update,
         "rss_query_mb": rss_query,
         "rss_mb": _rss_mb(),
+    }
+
+
+def _bench_update(ws, store, index, retriever, corpus, total, use_chroma, queries) -> dict:
+    """A feed poll's worth of new passages (BENCH_SEARCH_UPDATE, 500) after the build: how
+    long the index takes to answer for them (a delta segment beside the full build, see
+    `assistant/index/delta.py`, against the full build's time above), whether a search finds
+    them, and search latency with the segment in place.
+
+    With Chroma filled this is `sync()` itself; above BENCH_SEARCH_CHROMA_MAX Chroma is empty,
+    so the bench extends the index as `sync()` does but hands it the new vectors directly."""
+    from assistant.index.vector_store import where_for
+    from assistant.models import SearchFilters
+    from bench.search_corpus import SearchCorpus
+
+    n_new = _env_int("BENCH_SEARCH_UPDATE", 500)
+    if n_new <= 0:
+        return {}
+    extra = SearchCorpus(corpus.real, corpus.real_vectors, total + n_new)
+    batch, vecs = next(extra.batches(size=n_new, seed=29, first=total))
+    passages = [p for _, ps in batch for p in ps]
+    vector_of = {p.id: v for p, v in zip(passages, vecs, strict=True)}
+    t0 = time.perf_counter()
+    with store.transaction():
+        for doc, ps in batch:
+            store.add_document(doc, ps)
+    if use_chroma:
+        index.vectors.upsert(passages, vecs)
+    with store.transaction():
+        store.mark_embedded(vector_of)
+    t_store = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    if use_chroma:
+        index.sync()
+        extended = index.lexical().delta is not None
+    else:
+        base = index.lexical()
+        generation = store.generation()
+        changes = store.passage_changes(base.seq) if base.seq is not None else None
+        grown = None
+        if changes is not None:
+            grown = base.with_changes(
+                changes[0],
+                store.get_passages,
+                lambda ids: {i: vector_of[i] for i in ids if i in vector_of},
+                generation,
+                changes[1],
+            )
+        extended = grown is not None
+        if grown is not None:
+            grown.save_delta(ws.lexical_dir)
+    t_update = time.perf_counter() - t0
+    lex = index.lexical()  # another process would load this from disk
+    found = 0
+    for p in passages[:20]:
+        hits = retriever.search(p.text, None, 12)
+        found += any(h.passage.id == p.id for h in hits)
+    latency: list[float] = []
+    for q, f, _ in queries:
+        t0 = time.perf_counter()
+        retriever.search(q, f, 12)
+        latency.append(time.perf_counter() - t0)
+    everything = SearchFilters()
+    # A new passage's own vector (the copies carry noise, so its text's embedding may sit
+    # nearer the real passage it copies) must find it first.
+    dense, _ = index.dense_search(vecs[0], 5, where_for(everything), everything)
+    return {
+        "added": n_new,
+        "store_s": t_store,
+        "update_s": t_update,
+        "delta": extended,
+        "delta_rows": len(lex.delta) if lex.delta is not None else 0,
+        "found_of_20": found,
+        "dense_top_is_new": bool(dense) and dense[0].id == passages[0].id,
+        "search_after": _percentiles(latency),
     }
 
 
@@ -641,6 +718,22 @@ def _search_rows(search: dict, label: str) -> list[tuple[str, str, str, str]]:
                 f"{c['embed']['p50']:.1f} ms, the rest (fusion, store, lineage, MMR) p50 "
                 f"{c['rest']['p50']:.1f} ms{recall}",
                 "p50 < 50 ms, p95 < 150 ms",
+            )
+        )
+    update = search.get("update") or {}
+    if update:
+        after = update["search_after"]
+        rows.append(
+            (
+                f"4 update {label}: {update['added']} new passages after the build",
+                f"{update['update_s']:.2f} s to answer for them "
+                f"({'delta segment' if update['delta'] else 'full build'}) vs "
+                f"{search['index_s']:.1f} s for the full build",
+                f"found by search {update['found_of_20']}/20, dense top-1 new "
+                f"{update['dense_top_is_new']}; search with the segment p50 "
+                f"{after['p50']:.1f} ms, p95 {after['p95']:.1f} ms; store writes "
+                f"{update['store_s']:.2f} s",
+                "report",
             )
         )
     rows.append(

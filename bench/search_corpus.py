@@ -135,14 +135,17 @@ class SearchCorpus:
             f"{SPAN_START:%Y-%m}–{SPAN_END:%Y-%m}, outlet of a random real passage)"
         )
 
-    def batches(self, size: int = 10_000, seed: int = 3) -> Iterator[tuple[list, np.ndarray]]:
-        """(documents with their passages, vectors) in batches: one passage per document."""
+    def batches(
+        self, size: int = 10_000, seed: int = 3, first: int = 0
+    ) -> Iterator[tuple[list, np.ndarray]]:
+        """(documents with their passages, vectors) in batches: one passage per document,
+        from row `first` (later rows are new documents, e.g. for an update after the build)."""
         from assistant.models import Document, Passage, SourceLocation, sha256_hex
 
         rng = np.random.default_rng(seed)
         span = int((SPAN_END - SPAN_START).total_seconds())
         dim = self.real_vectors.shape[1]
-        for start in range(0, self.target, size):
+        for start in range(first, self.target, size):
             stop = min(self.target, start + size)
             idx = np.arange(start, stop)
             src = idx % len(self.real)

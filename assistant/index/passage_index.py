@@ -34,6 +34,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.index.lexical import LexicalHit, LexicalIndex
@@ -308,7 +309,7 @@ class PassageIndex:
             ):
                 embedded += self._reconcile(progress, cancel)
                 self.store.set_meta(self._reconciled_key, str(generation))
-            self._refresh_lexical(generation, progress)
+            self._refresh_lexical(generation, progress, writer=True)
         return embedded
 
     def reindex(
@@ -341,7 +342,7 @@ class PassageIndex:
             self.store.set_meta(self._reconciled_key, str(generation))
             # BM25's copy of the vectors first: recorded before it, the old copy would be
             # trusted by a filtered search if we were killed in between.
-            self._refresh_lexical(generation, progress, force=True)
+            self._refresh_lexical(generation, progress, force=True, writer=True)
             vectors.record_model(model)
         return ReindexReport(len(all_ids), embedded, model, previous, resumed)
 
@@ -355,23 +356,67 @@ class PassageIndex:
             return 0
         return self.upsert(list(self.store.get_passages(missing).values()), progress, cancel)
 
-    def _refresh_lexical(self, generation: int, progress: Progress, force: bool = False) -> None:
+    def _refresh_lexical(
+        self, generation: int, progress: Progress, force: bool = False, writer: bool = False
+    ) -> None:
+        """Bring BM25 (and the vector copy) to `generation`: load the saved index if it is
+        there already, else extend it with what the passage log says changed (a delta
+        segment), else build it from every passage. `writer`: the caller holds the
+        workspace's writer lock, so the log may be pruned after a full build."""
         if not force and self._lexical is not None and self._lexical.generation == generation:
             return
         target = self.workspace.lexical_dir
-        if not force and LexicalIndex.stored_generation(target) == generation:
-            self._lexical = LexicalIndex.load(target)
-            if self._lexical is not None:
+        if not force:
+            if LexicalIndex.stored_generation(target) == generation:
+                loaded = LexicalIndex.load(target)
+                if loaded is not None and loaded.generation == generation:
+                    self._lexical = loaded
+                    return
+            if self._extend_lexical(target, generation, progress):
                 return
         progress.start("BM25 index", total=None)
-        lexical = LexicalIndex.build(self.store.passages(), generation)
+        # The log position is read before the passages: a change landing in between is in
+        # both, and taking it in again next time is harmless.
+        seq = self.store.log_position()
+        lexical = LexicalIndex.build(self.store.passages(), generation, seq)
         if not self.settings.chroma_url:
             # A local copy of the vectors for fast filtered search; a server's archive may be
             # far larger than one machine's memory, so there Chroma filters.
             lexical.keep_vectors(self.vectors.matrix(lexical.ids))
         lexical.save(target)
         self._lexical = lexical
+        if writer:
+            self.store.prune_passage_log(seq)
         progress.done()
+
+    def _extend_lexical(self, target: Path, generation: int, progress: Progress) -> bool:
+        """Take the passages changed since the saved index into its delta segment (see
+        `delta.py`); False when a full build is due instead."""
+        base = self._lexical
+        saved = LexicalIndex.load(target) if base is None else None
+        if base is not None and LexicalIndex.stored_generation(target) != base.generation:
+            saved = LexicalIndex.load(target)  # another process moved it on: start from there
+        base = saved or base
+        if base is None or base.seq is None:
+            return False
+        changes = self.store.passage_changes(base.seq)
+        if changes is None:
+            return False
+        touched, seq = changes
+        progress.start("BM25 index: new passages", total=None)
+        extended = base.with_changes(
+            touched,
+            self.store.get_passages,
+            self.vectors.vectors,
+            generation,
+            seq,
+        )
+        if extended is None:
+            return False
+        extended.save_delta(target)
+        self._lexical = extended
+        progress.done()
+        return True
 
     # --- reads ---------------------------------------------------------------------------------
     def lexical(self) -> LexicalIndex:
