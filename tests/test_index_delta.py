@@ -143,6 +143,16 @@ def test_another_process_loads_the_base_and_its_delta(synced) -> None:
             assert [h.id for h in other.lexical_search(query, 8)] == [
                 h.id for h in index.lexical_search(query, 8)
             ]
+        # The next poll, in the first process: the second reads the new segment only, not the
+        # full build again.
+        model = theirs._model
+        more = [d for d in _later_stories(2) if not store.has_document(d.id)]
+        added = add_all(store, more)
+        index.sync()
+        again = other.lexical()
+        assert again.generation == store.generation() and again._model is model
+        first = next(iter(added.values()))[0]
+        assert other.lexical_search(first.text, 1)[0].id == first.id
     finally:
         other.close()
 

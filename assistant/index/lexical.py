@@ -357,6 +357,22 @@ class LexicalIndex:
             index._load_delta(cls.delta_dir(target))
         return index
 
+    def with_saved_delta(self, target: Path) -> LexicalIndex | None:
+        """This full build with the delta segment saved beside it at `target`, when the full
+        build saved there is this one; None otherwise (load the whole index)."""
+        import numpy as np
+
+        state = self._state(target)
+        if state is None or not self.build_id or state.get("build") != self.build_id:
+            return None
+        out = copy.copy(self)
+        out.delta, out.dead, out._dead_ids = None, np.zeros(0, dtype=np.int64), frozenset()
+        out.generation = int(state["generation"])  # type: ignore[call-overload]
+        seq = state.get("seq")
+        out.seq = int(seq) if isinstance(seq, int) else None
+        out._load_delta(self.delta_dir(target))
+        return out
+
     def _load_delta(self, folder: Path) -> None:
         """Take in the saved delta segment when it extends this build; a damaged one is
         dropped, and the index then answers for its full build's generation (older than the

@@ -389,13 +389,23 @@ class PassageIndex:
             self.store.prune_passage_log(seq)
         progress.done()
 
+    def _load_saved(self, target: Path) -> LexicalIndex | None:
+        """The saved index: when its full build is the one in memory, only its delta segment
+        is read (another process's feed poll; a full build at 1M takes seconds to load)."""
+        current = self._lexical
+        if current is not None:
+            same = current.with_saved_delta(target)
+            if same is not None:
+                return same
+        return LexicalIndex.load(target)
+
     def _extend_lexical(self, target: Path, generation: int, progress: Progress) -> bool:
         """Take the passages changed since the saved index into its delta segment (see
         `delta.py`); False when a full build is due instead."""
         base = self._lexical
-        saved = LexicalIndex.load(target) if base is None else None
+        saved = self._load_saved(target) if base is None else None
         if base is not None and LexicalIndex.stored_generation(target) != base.generation:
-            saved = LexicalIndex.load(target)  # another process moved it on: start from there
+            saved = self._load_saved(target)  # another process moved it on: start from there
         base = saved or base
         if base is None or base.seq is None:
             return False
@@ -436,7 +446,7 @@ class PassageIndex:
                 if on_disk is not None and (
                     self._lexical is None or on_disk != self._lexical.generation
                 ):
-                    self._lexical = LexicalIndex.load(target) or self._lexical
+                    self._lexical = self._load_saved(target) or self._lexical
                 if self._lexical is None:
                     self._refresh_lexical(generation, NullProgress())
             assert self._lexical is not None
