@@ -31,6 +31,7 @@ from assistant.drafting.generators.base import (
     SectionSpec,
     TokenCallback,
 )
+from assistant.drafting.headlinese import mend_headlinese
 from assistant.drafting.house_format import HouseSection
 from assistant.ingest.outlets import in_prose
 from assistant.progress import check_cancel
@@ -220,6 +221,18 @@ class ExtractiveGenerator:
             parts: list[str] = []
             for c in chosen[start : start + per]:
                 text = c.text
+                if not c.quoted and request.section.id != "dek":
+                    # A headlinese standfirst ("Donald Trump to raise tariffs ...") gets the
+                    # auxiliary prose needs, past when it is told as earlier news.
+                    past = c in background or (
+                        not one_day
+                        and c.np.passage.published_at is not None
+                        and _day(c) != latest_day
+                    )
+                    text = mend_headlinese(
+                        text, past=past, common=casing.lower, names=casing.capital
+                    )
+                mended = text
                 if c.quoted:
                     text = as_background_headline(text, c.np)
                 elif request.section.id == "dek" and is_framing(c.np):
@@ -243,7 +256,7 @@ class ExtractiveGenerator:
                     if not _attributed(text):
                         text = attribute(text, c.np, with_date=not one_day, casing=casing)
                 if (
-                    text == c.text
+                    text == mended
                     and not one_day
                     and c.np.passage.published_at is not None
                     and _day(c) != latest_day
