@@ -112,6 +112,8 @@ SOURCES = [
         ("Coca-Cola sold more.", False),
         ("New research shows the importance of credibility.", True),  # read on the archive
         ("New York rallied.", False),
+        ("Fed to launch $40bn debt-buying scheme.", False),  # read on the archive: "fed to"
+        ("Fees rose.", True),
     ],
 )
 def test_first_word_is_lowered_after_an_attribution_only_when_it_is_no_name(sentence, lowered):

@@ -122,7 +122,9 @@ class Casing:
             return False  # capitalised elsewhere, or a possessive ("Beijing's")
         if low.endswith(_PEOPLE_ENDINGS):
             return False
-        return low.endswith(_COMMON_ENDINGS)
+        # An ending needs a stem before it: "Fed" is no past tense (read on the archive:
+        # "Earlier, on 10 December 2025, fed to launch $40bn debt-buying scheme").
+        return any(low.endswith(e) and len(low) - len(e) >= 3 for e in _COMMON_ENDINGS)
 
     def after_prefix(self, sentence: str) -> str:
         """`sentence` as it reads after "According to X, "."""
