@@ -43,13 +43,13 @@ CHILD = textwrap.dedent(
 def test_sigkill_mid_sync_is_consistent_and_resumable(tmp_path):
     root = tmp_path / "ws"
     Workspace.init(root)
-    (root / "desk.toml").write_text("embedding_batch_size = 4\n", encoding="utf-8")
+    (root / "desk.toml").write_text("embedding_batch_size = 1\n", encoding="utf-8")
     ws = Workspace.open(root)
     store = Store(ws.db_path)
     docs = allsides_documents(shared_data(), stories=8)
     add_all(store, docs, max_chars=160)
     total = store.count_passages()
-    assert total > 5 * 16  # several write batches of 4 x 4 passages
+    assert total > 5 * 16  # several write batches of 16 x 1 passages
 
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     child = subprocess.Popen(

@@ -25,8 +25,8 @@ of the vectors is rebuilt. An index written before identities were recorded is a
 re-embedding a few of its stored passages with the configured model gives back their stored
 vectors (all such indexes were built with the wheel's model); otherwise it asks for a reindex.
 
-Tuning knobs come from `Settings`: `embedding_batch_size` (vectors are written every four model
-batches), `chroma_url` / `chroma_collection`.
+Tuning knobs come from `Settings`: `embedding_batch_size` (vectors are written every 16 model
+batches, `_WRITE_BATCHES`), `chroma_url` / `chroma_collection`.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from assistant.index.embedder import Embedder
 
 _RECONCILED_KEY = "index.reconciled_generation"
+_WRITE_BATCHES = 16
 _SAMPLE = 4
 """Stored passages re-embedded to recognise the model of an index with no recorded identity."""
 _SAME_VECTOR = 0.999
@@ -263,7 +264,10 @@ class PassageIndex:
             return 0
         # Length-sorted batches pad less, so the model does less work per passage.
         todo = sorted(passages, key=lambda p: len(p.text))
-        step = self.settings.embedding_batch_size * 4
+        # Vectors are written (and marked) every `_WRITE_BATCHES` model batches (256 passages
+        # at the default 16): each write costs a Chroma and a SQLite round trip, and a SIGKILL
+        # loses at most one write's work.
+        step = self.settings.embedding_batch_size * _WRITE_BATCHES
         embedded = 0
         progress.start("embedding", total=len(todo))
         try:
