@@ -240,3 +240,38 @@ def test_the_store_logs_every_passage_change_but_not_embedding_flags(workspace) 
         assert gone == set(removed) == ids
     finally:
         store.close()
+
+
+def test_a_chroma_server_workspace_extends_bm25_and_chroma_answers_dense(
+    tmp_path, small_rules
+) -> None:
+    """With `chroma_url` there is no local vector copy: the segment holds BM25 only, and new
+    passages come back from the real `chroma run` server for dense search."""
+    from _index_corpus import ChromaServer
+
+    from assistant.workspace import Workspace
+
+    server = ChromaServer(tmp_path / "chroma")
+    try:
+        Workspace.init(tmp_path / "ws")
+        ws = Workspace.open(tmp_path / "ws", {"chroma_url": server.url})
+        store = Store(ws.db_path)
+        index = PassageIndex(ws, store)
+        try:
+            add_all(store, allsides_documents(shared_data(), stories=4))
+            index.sync()
+            build = _build_id(ws)
+            added = add_all(store, _later_stories(1))
+            index.sync()
+            lexical = index.lexical()
+            assert _build_id(ws) == build and lexical.vectors is None
+            assert lexical.delta is not None and lexical.delta.vectors is None
+            first = next(iter(added.values()))[0]
+            assert index.lexical_search(first.text, 1)[0].id == first.id
+            dense, _ = index.dense_search(index.embed_query(first.text), 1)
+            assert dense[0].id == first.id
+        finally:
+            index.close()
+            store.close()
+    finally:
+        server.stop()

@@ -225,7 +225,7 @@ CHILD = textwrap.dedent(
 
 
 def test_reindex_killed_midway_blocks_searches_and_resumes(v1, model_128):
-    _set_model(v1, model_128, batch_size=4)
+    _set_model(v1, model_128, batch_size=1)  # writes of 16 x 1 passages
     total = len(Store(Workspace.open(v1).db_path).passage_ids())
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     child = subprocess.Popen(
