@@ -275,3 +275,21 @@ def test_a_chroma_server_workspace_extends_bm25_and_chroma_answers_dense(
             store.close()
     finally:
         server.stop()
+
+
+def test_a_large_deletion_means_a_full_build(synced, monkeypatch) -> None:
+    """Searches over-fetch by the number of dead rows, so they stay under the share too."""
+    ws, store, index = synced
+    build = _build_id(ws)
+    telegram = telegram_documents(shared_data(), 2)
+    gone = {p.id for d in telegram for p in store.passages_of(d.id)}
+    share = (len(gone) - 0.5) / len(index.lexical().ids)
+    monkeypatch.setattr(delta_rules, "DELTA_SHARE", share)
+    with store.transaction():
+        removed = store.forget_file(telegram[0].location.path)
+    assert set(removed) == gone
+    index.delete(removed)
+    index.sync()
+    assert _build_id(ws) != build
+    assert index.lexical().delta is None and len(index.lexical().dead) == 0
+    assert len(index.lexical()) == store.count_passages()

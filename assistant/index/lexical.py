@@ -145,8 +145,8 @@ class LexicalIndex:
         `self.seq`) taken in: those still in the store (`fetch(ids)` returns them) go to the
         delta segment, with their vectors (`fetch_vectors`) when this index keeps a vector
         copy, and their old base rows, like those of deleted passages, become dead. None when
-        a full build is due instead: a small base, a segment past `DELTA_SHARE` of it, no log
-        position, or a vector missing."""
+        a full build is due instead: a small base, a segment or dead rows past `DELTA_SHARE`
+        of it, no log position, or a vector missing."""
         import numpy as np
 
         base_rows = len(self.ids)
@@ -172,10 +172,15 @@ class LexicalIndex:
                     vectors.setdefault(pid, old.vectors[r])
         row_of = self._rows()
         dead_rows = np.fromiter((row_of[pid] for pid in touched if pid in row_of), dtype=np.int64)
+        dead = np.union1d(self.dead, dead_rows)
+        if len(dead) > delta_rules.DELTA_SHARE * base_rows:
+            # Searches fetch as many extra rows as there are dead ones: a big deletion (a
+            # forgotten feed) is a full build instead.
+            return None
         segment = DeltaSegment.build([passages[pid] for pid in keep + added], vectors, tokenize)
         out = copy.copy(self)
         out.delta = segment
-        out.dead = np.union1d(self.dead, dead_rows)
+        out.dead = dead
         out._dead_ids = frozenset(self.ids[r] for r in out.dead.tolist())
         out.generation = generation
         out.seq = seq
