@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.index.partitions import Column, Partitions
+from assistant.index.partitions import Column, Partitions, partitioned
 from assistant.models import Passage
 
 if TYPE_CHECKING:
@@ -78,19 +78,10 @@ class DeltaSegment:
     ) -> DeltaSegment:
         import numpy as np
 
-        from assistant.index.vector_store import passage_metadata
-
-        metas = [passage_metadata(p) for p in passages]
-        order = Partitions.order(
-            [str(m["outlet"]) for m in metas],
-            [int(m["published_ts"]) for m in metas],
-            [p.id for p in passages],
-        )
-        passages = [passages[i] for i in order]
-        metas = [metas[i] for i in order]
+        ordered, parts = partitioned(passages)
         vocab: dict[str, int] = {}
         postings: list[dict[int, int]] = []
-        for row, p in enumerate(passages):
+        for row, p in enumerate(ordered):
             # The same placeholder as the base, so a token-less passage has length 1 there too.
             for token in tokenize(p.text) or ["\x00"]:
                 t = vocab.setdefault(token, len(vocab))
@@ -103,16 +94,10 @@ class DeltaSegment:
         counts = np.fromiter(
             (c for p in postings for c in p.values()), dtype=np.float32, count=offsets[-1]
         )
-        parts = Partitions(
-            np.array([m["published_ts"] for m in metas], dtype=np.int64),
-            Column.of([str(m["outlet"]) for m in metas]),
-            Column.of([str(m["kind"]) for m in metas]),
-            Column.of([str(m["language"]) for m in metas]),
-        )
         matrix = None
-        if vectors is not None and passages:
-            matrix = np.stack([np.asarray(vectors[p.id], dtype=np.float32) for p in passages])
-        return cls([p.id for p in passages], parts, vocab, rows, counts, offsets, matrix)
+        if vectors is not None and ordered:
+            matrix = np.stack([np.asarray(vectors[p.id], dtype=np.float32) for p in ordered])
+        return cls([p.id for p in ordered], parts, vocab, rows, counts, offsets, matrix)
 
     def bm25(
         self, tokens: Sequence[str], doc_freq: Callable[[str], int], n_docs: int, avgdl: float

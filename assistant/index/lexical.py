@@ -36,7 +36,7 @@ from assistant.files import fsync_dir
 from assistant.index import delta as delta_rules
 from assistant.index.clusters import VectorClusters
 from assistant.index.delta import DeltaSegment
-from assistant.index.partitions import Column, Partitions
+from assistant.index.partitions import Column, Partitions, partitioned
 from assistant.models import Passage, SearchFilters
 from assistant.text import STOPWORDS, words
 
@@ -194,18 +194,8 @@ class LexicalIndex:
         """A full build over `passages`, the store at `generation` and passage-log position
         `seq` (None: the log is not known, so the index will never be extended)."""
         import bm25s  # type: ignore[import-untyped]
-        import numpy as np
 
-        from assistant.index.vector_store import passage_metadata
-
-        metas = [passage_metadata(p) for p in passages]
-        order = Partitions.order(
-            [str(m["outlet"]) for m in metas],
-            [int(m["published_ts"]) for m in metas],
-            [p.id for p in passages],
-        )
-        passages = [passages[i] for i in order]
-        metas = [metas[i] for i in order]
+        passages, parts = partitioned(passages)
         model = None
         avgdl = None
         if passages:
@@ -216,12 +206,6 @@ class LexicalIndex:
             model.index(corpus, show_progress=False)
             # bm25s does not keep the mean length; a delta segment scores with it.
             avgdl = sum(len(c) for c in corpus) / len(corpus)
-        parts = Partitions(
-            np.array([m["published_ts"] for m in metas], dtype=np.int64),
-            Column.of([str(m["outlet"]) for m in metas]),
-            Column.of([str(m["kind"]) for m in metas]),
-            Column.of([str(m["language"]) for m in metas]),
-        )
         return cls([p.id for p in passages], model, generation, parts, seq=seq, avgdl=avgdl)
 
     @staticmethod

@@ -14,10 +14,11 @@ of names, so a mask over a million rows compares integers, not Python strings.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from assistant.models import SearchFilters
+from assistant.models import Passage, SearchFilters
 
 if TYPE_CHECKING:
     import numpy as np
@@ -135,6 +136,29 @@ class Partitions:
             extra = self.residual(filters, a, b)
             keep[a:b] = 1.0 if extra is None else extra
         return keep
+
+
+def partitioned(passages: Sequence[Passage]) -> tuple[list[Passage], Partitions]:
+    """`passages` in the row order `Partitions` needs (outlet, time, id), and their filter
+    columns: the layout of both BM25's full build and its delta segment."""
+    import numpy as np
+
+    from assistant.index.vector_store import passage_metadata
+
+    metas = [passage_metadata(p) for p in passages]
+    order = Partitions.order(
+        [str(m["outlet"]) for m in metas],
+        [int(m["published_ts"]) for m in metas],
+        [p.id for p in passages],
+    )
+    metas = [metas[i] for i in order]
+    parts = Partitions(
+        np.array([m["published_ts"] for m in metas], dtype=np.int64),
+        Column.of([str(m["outlet"]) for m in metas]),
+        Column.of([str(m["kind"]) for m in metas]),
+        Column.of([str(m["language"]) for m in metas]),
+    )
+    return [passages[i] for i in order], parts
 
 
 def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
