@@ -510,9 +510,7 @@ def test_the_dek_is_never_background_and_an_earlier_days_sentence_is_dated(gener
     assert all(v.label == "supported" for v in verdicts), [v.reasons for v in verdicts]
 
 
-def test_an_earlier_headline_in_capitals_is_quoted_as_background_and_todays_is_not(
-    generator, verifier
-):
+def test_a_headline_in_capitals_is_quoted_never_told_as_a_sentence(generator, verifier):
     headline = "Swiss Mediators Propose Geneva Ceasefire Between the Two Delegations"
     item = f"{headline}. The move came hours after the shelling stopped."
     spec = HouseFormat.load().section("lede")
@@ -527,7 +525,12 @@ def test_an_earlier_headline_in_capitals_is_quoted_as_background_and_todays_is_n
         return [d for p in paras for d in parse_paragraph(p)], passages
 
     sentences, _ = compose(T0)
-    assert not any("Swiss Mediators" in d.text for d in sentences)  # a slogan among sentences
+    # Never a slogan among sentences: today's is quoted, after the news (its standfirst leans
+    # back, so the headline is all the item has to tell).
+    assert [d.text for d in sentences if "Swiss Mediators" in d.text] == [
+        f"The Wall Street Journal reported under the headline “{headline}”."
+    ]
+    assert "Swiss Mediators" not in sentences[0].text
     sentences, passages = compose(T0 - timedelta(days=9))
     quoted = [d for d in sentences if d.markers == [2]]
     assert [d.text for d in quoted] == [
@@ -640,3 +643,27 @@ def test_a_quotation_without_its_speaker_is_no_sentence_of_the_draft(sentence, u
     from assistant.drafting.generators.extractive import _usable
 
     assert _usable(sentence, "newest", False, 60) is usable
+
+
+def test_a_body_section_of_earlier_sentences_dates_them_against_the_story_day(generator):
+    """Read on the archive (3 July 2025): a body section whose sentences all came from 2 July
+    told them undated, as if they were the day's news."""
+    today = _passage(1, FT, "Financial Times")
+    earlier = _passage(
+        2,
+        "Negotiators in Geneva agreed a framework for a ceasefire that both delegations endorsed.",
+        "The Wall Street Journal",
+        T0 - timedelta(days=1),
+    )
+    spec = HouseFormat.load().section("body_1")
+    request = SectionRequest(
+        topic=TOPIC,
+        section=spec,
+        passages=[NumberedPassage(1, today), NumberedPassage(2, earlier)],
+        previous=[FT],  # the day's news is told already, in the lede
+    )
+    sentences = [d for p in generator.compose(request) for d in parse_paragraph(p)]
+    assert [d.text for d in sentences] == [
+        "Earlier, on 11 March 2026, negotiators in Geneva agreed a framework for a ceasefire "
+        "that both delegations endorsed."
+    ]

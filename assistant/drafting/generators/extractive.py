@@ -136,8 +136,9 @@ class _Candidate:
     title: bool = False
     """The sentence is its item's own headline."""
     quoted: bool = False
-    """A headline in headline capitals from an earlier day: told only as background, quoted
-    ("Earlier, on 11 December 2025, The Wall Street Journal reported under the headline ...")."""
+    """A headline in headline capitals, told only in quotation: an earlier day's as background
+    ("Earlier, on 11 December 2025, The Wall Street Journal reported under the headline ..."),
+    today's in a lede ("The Wall Street Journal reported under the headline ...")."""
     rel: float = 0.0
     score: float = 0.0
     also: tuple[NumberedPassage, ...] = ()
@@ -211,8 +212,15 @@ class ExtractiveGenerator:
             chosen = [c for c in chosen if c not in background]
         # Material clearly older than the section's latest development comes last, as background.
         chosen += sorted(background, key=_order_in_time)
-        one_day = len({_day(c) for c in chosen if c.np.passage.published_at}) <= 1
-        latest_day = max((d for c in chosen if (d := _day(c)) is not None), default=None)
+        # The story's day is its newest passage's, offered or chosen: a body section whose
+        # sentences all come from an earlier day still dates them (read on the archive: a 2
+        # July item stood undated in a 3 July draft's body).
+        days = {d for c in chosen if (d := _day(c)) is not None}
+        latest_day = max(
+            days | {d for n in request.passages if (d := _passage_day(n)) is not None},
+            default=None,
+        )
+        one_day = days <= {latest_day}
         casing = Casing(np_.passage.text for np_ in request.passages)
         paragraphs: list[str] = []
         per = max(1, spec.max_sentences)
@@ -234,7 +242,11 @@ class ExtractiveGenerator:
                     )
                 mended = text
                 if c.quoted:
-                    text = as_background_headline(text, c.np)
+                    text = (
+                        as_background_headline(text, c.np)
+                        if c in background or _day(c) != latest_day
+                        else quoted_headline(text, c.np)
+                    )
                 elif request.section.id == "dek" and is_framing(c.np):
                     # The dek speaks in the draft's voice: an opinion or analysis line under a
                     # news headline says whose it is ("Iran Is Trump's Deterrence Moment").
@@ -531,8 +543,18 @@ class ExtractiveGenerator:
                 quoted = False
                 if not short and is_title and title_case(sentence):
                     # A headline in headline capitals reads as a slogan among sentences; an
-                    # earlier day's may still tell the background, quoted as a headline.
-                    if not _older(np_, passages):
+                    # earlier day's may still tell the background, quoted as a headline, and
+                    # so may today's in the lede, for an item the draft tells nothing else of
+                    # (its standfirst leans back or was used above): "The Wall Street Journal
+                    # reported under the headline ...".
+                    if not _older(np_, passages) and (
+                        spec.id != "lede"
+                        or any(
+                            normalize_for_hash(text[x:y]) in u
+                            for x, y in sentence_spans(text)
+                            for u in used
+                        )
+                    ):
                         continue
                     quoted = True
                 # A quoted headline reads in the draft without its full stop.
@@ -834,6 +856,16 @@ def as_background_headline(headline: str, np_: NumberedPassage) -> str:
     return f"Earlier, on {t.day} {_MONTHS[t.month - 1]} {t.year}, {said}"
 
 
+def quoted_headline(headline: str, np_: NumberedPassage) -> str:
+    """Today's Title Case headline of an item with nothing else to tell, quoted: `'The Wall
+    Street Journal reported under the headline “Europe Moves to Reimpose Sanctions”.'` (a
+    commentary's: `framing_headline`)."""
+    if is_framing(np_):
+        return framing_headline(headline, np_)
+    said = _under_headline(f"{in_prose(np_.passage.outlet)} reported", headline)
+    return said[0].upper() + said[1:]
+
+
 def framing_headline(headline: str, np_: NumberedPassage) -> str:
     """An opinion or analysis item's headline in the draft's voice: `'A commentary in The Wall
     Street Journal ran under the headline “Iran Is Trump’s Deterrence Moment”.'`"""
@@ -863,7 +895,11 @@ def _latest_development_first(current: list[_Candidate]) -> list[_Candidate]:
     order like the rest), unless nothing else is there."""
     if not current:
         return []
-    news = [c for c in current if not is_framing(c.np) and not _UNSETTLED.search(c.text)]
+    news = [
+        c
+        for c in current
+        if not is_framing(c.np) and not c.quoted and not _UNSETTLED.search(c.text)
+    ]
     opener = news[-1] if news else current[-1]
     return [opener, *(c for c in current if c is not opener)]
 
