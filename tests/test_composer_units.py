@@ -667,3 +667,34 @@ def test_a_body_section_of_earlier_sentences_dates_them_against_the_story_day(ge
         "Earlier, on 11 March 2026, negotiators in Geneva agreed a framework for a ceasefire "
         "that both delegations endorsed."
     ]
+
+
+def test_an_earlier_days_question_is_not_told_as_earlier_news(generator):
+    """Read on the archive: "Earlier, on 23 October 2025, will America’s new sanctions on
+    Russian oil force a peace deal?"."""
+    today = _passage(1, FT, "Financial Times")
+    question = "Will the Geneva ceasefire talks bring a deal that both delegations accept?"
+    earlier = _passage(
+        2,
+        f"{question} Negotiators in Geneva agreed a framework for a ceasefire that both "
+        "delegations endorsed.",
+        "The Economist",
+        T0 - timedelta(days=1),
+        title=question,
+    )
+    spec = HouseFormat.load().section("uncertain")  # the one section that takes questions
+    request = SectionRequest(
+        topic=TOPIC,
+        section=spec,
+        passages=[NumberedPassage(1, today), NumberedPassage(2, earlier)],
+        previous=[FT],
+    )
+    texts = [d.text for p in generator.compose(request) for d in parse_paragraph(p)]
+    assert not any(question[1:] in t for t in texts), texts
+    # Today's question still stands in it.
+    asked = _passage(3, question, "The Economist", T0, title=question)
+    request = SectionRequest(
+        topic=TOPIC, section=spec, passages=[NumberedPassage(1, today), NumberedPassage(2, asked)]
+    )
+    texts = [d.text for p in generator.compose(request) for d in parse_paragraph(p)]
+    assert any(t.startswith(question[:-1]) for t in texts), texts

@@ -221,6 +221,11 @@ class ExtractiveGenerator:
             default=None,
         )
         one_day = days <= {latest_day}
+        # An earlier day's question is a teaser, not something that happened: it is never told
+        # as earlier news ("Earlier, on 23 October 2025, will America's new sanctions ...?").
+        chosen = [
+            c for c in chosen if not (c.text.rstrip().endswith("?") and _day(c) != latest_day)
+        ]
         casing = Casing(np_.passage.text for np_ in request.passages)
         paragraphs: list[str] = []
         per = max(1, spec.max_sentences)
