@@ -645,30 +645,6 @@ def test_a_quotation_without_its_speaker_is_no_sentence_of_the_draft(sentence, u
     assert _usable(sentence, "newest", False, 60) is usable
 
 
-def test_a_body_section_of_earlier_sentences_dates_them_against_the_story_day(generator):
-    """Read on the archive (3 July 2025): a body section whose sentences all came from 2 July
-    told them undated, as if they were the day's news."""
-    today = _passage(1, FT, "Financial Times")
-    earlier = _passage(
-        2,
-        "Negotiators in Geneva agreed a framework for a ceasefire that both delegations endorsed.",
-        "The Wall Street Journal",
-        T0 - timedelta(days=1),
-    )
-    spec = HouseFormat.load().section("body_1")
-    request = SectionRequest(
-        topic=TOPIC,
-        section=spec,
-        passages=[NumberedPassage(1, today), NumberedPassage(2, earlier)],
-        previous=[FT],  # the day's news is told already, in the lede
-    )
-    sentences = [d for p in generator.compose(request) for d in parse_paragraph(p)]
-    assert [d.text for d in sentences] == [
-        "Earlier, on 11 March 2026, negotiators in Geneva agreed a framework for a ceasefire "
-        "that both delegations endorsed."
-    ]
-
-
 def test_an_earlier_days_question_is_not_told_as_earlier_news(generator):
     """Read on the archive: "Earlier, on 23 October 2025, will America’s new sanctions on
     Russian oil force a peace deal?"."""

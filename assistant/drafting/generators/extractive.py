@@ -212,20 +212,20 @@ class ExtractiveGenerator:
             chosen = [c for c in chosen if c not in background]
         # Material clearly older than the section's latest development comes last, as background.
         chosen += sorted(background, key=_order_in_time)
-        # The story's day is its newest passage's, offered or chosen: a body section whose
-        # sentences all come from an earlier day still dates them (read on the archive: a 2
-        # July item stood undated in a 3 July draft's body).
-        days = {d for c in chosen if (d := _day(c)) is not None}
-        latest_day = max(
-            days | {d for n in request.passages if (d := _passage_day(n)) is not None},
+        # An earlier day's question is a teaser, not something still open: it is never told
+        # ("Earlier, on 23 October 2025, will America's new sanctions ...?").
+        story_day = max(
+            {d for c in chosen if (d := _day(c)) is not None}
+            | {d for n in request.passages if (d := _passage_day(n)) is not None},
             default=None,
         )
-        one_day = days <= {latest_day}
-        # An earlier day's question is a teaser, not something that happened: it is never told
-        # as earlier news ("Earlier, on 23 October 2025, will America's new sanctions ...?").
-        chosen = [
-            c for c in chosen if not (c.text.rstrip().endswith("?") and _day(c) != latest_day)
-        ]
+        chosen = [c for c in chosen if not (c.text.rstrip().endswith("?") and _day(c) != story_day)]
+        # Dates are told against the section's own newest sentence: a body section of last
+        # night's news under a lede that already dated it reads undated. (Against the story's
+        # newest passage, every sentence of the demo's 29 June summit read "Earlier, on 29 June
+        # 2026" because a commentary came the next morning.)
+        one_day = len({_day(c) for c in chosen if c.np.passage.published_at}) <= 1
+        latest_day = max((d for c in chosen if (d := _day(c)) is not None), default=None)
         casing = Casing(np_.passage.text for np_ in request.passages)
         paragraphs: list[str] = []
         per = max(1, spec.max_sentences)
