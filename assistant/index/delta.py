@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.index.partitions import Column, Partitions, partitioned
+from assistant.index.partitions import Partitions, partitioned
 from assistant.models import Passage
 
 if TYPE_CHECKING:
@@ -35,8 +35,6 @@ DELTA_SHARE = 0.05
 """The segment may hold up to this share of the base's rows before a full rebuild."""
 K1, B = 1.5, 0.75
 """bm25s's defaults (method "lucene"), which the base is built with."""
-
-_COLUMNS = ("outlet", "kind", "language")
 
 
 class DeltaSegment:
@@ -63,6 +61,8 @@ class DeltaSegment:
         self.counts = counts
         self.offsets = offsets
         self.vectors = vectors
+        self.row_of = {pid: i for i, pid in enumerate(ids)}
+        """Row of each passage id (the vector lookup for MMR, every search)."""
         self.lengths = np.zeros(len(ids), dtype=np.float32)
         np.add.at(self.lengths, terms, counts)
 
@@ -128,13 +128,7 @@ class DeltaSegment:
         np.save(folder / "rows.npy", self.rows_of)
         np.save(folder / "counts.npy", self.counts)
         np.save(folder / "offsets.npy", self.offsets)
-        np.save(folder / "ts.npy", self.parts.ts)
-        names = {}
-        for name in _COLUMNS:
-            column = getattr(self.parts, name)
-            np.save(folder / f"{name}.npy", column.codes)
-            names[name] = column.names
-        (folder / "columns.json").write_text(json.dumps(names), encoding="utf-8")
+        self.parts.save(folder)
         if self.vectors is not None:
             np.save(folder / "vectors.npy", self.vectors)
 
@@ -145,21 +139,14 @@ class DeltaSegment:
 
         ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
         vocab = {t: i for i, t in enumerate(json.loads((folder / "vocab.json").read_text("utf-8")))}
-        columns = json.loads((folder / "columns.json").read_text(encoding="utf-8"))
-        ts = np.load(folder / "ts.npy")
-        cols = [Column(columns[n], np.load(folder / f"{n}.npy")) for n in _COLUMNS]
+        parts = Partitions.load(folder, len(ids))
         offsets = np.load(folder / "offsets.npy")
         vectors = np.load(folder / "vectors.npy") if with_vectors else None
-        if (
-            len(ts) != len(ids)
-            or any(len(c.codes) != len(ids) for c in cols)
-            or len(offsets) != len(vocab) + 1
-            or (vectors is not None and len(vectors) != len(ids))
-        ):
+        if len(offsets) != len(vocab) + 1 or (vectors is not None and len(vectors) != len(ids)):
             raise ValueError(f"{folder}: the parts of the delta segment disagree")
         return cls(
             ids,
-            Partitions(ts, *cols),
+            parts,
             vocab,
             np.load(folder / "rows.npy"),
             np.load(folder / "counts.npy"),

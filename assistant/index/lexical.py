@@ -36,7 +36,7 @@ from assistant.files import fsync_dir
 from assistant.index import delta as delta_rules
 from assistant.index.clusters import VectorClusters
 from assistant.index.delta import DeltaSegment
-from assistant.index.partitions import Column, Partitions, partitioned
+from assistant.index.partitions import Partitions, partitioned
 from assistant.models import Passage, SearchFilters
 from assistant.text import STOPWORDS, words
 
@@ -46,7 +46,6 @@ if TYPE_CHECKING:
 _STATE = "desk_lexical.json"
 _FORMAT = 2
 """2: rows sorted by (outlet, time, id), filter columns as integer codes (`Partitions`)."""
-_COLUMNS = ("outlet", "kind", "language")
 
 
 def tokenize(text: str) -> list[str]:
@@ -114,9 +113,8 @@ class LexicalIndex:
         out: dict[str, np.ndarray] = {}
         delta = self.delta
         if delta is not None and delta.vectors is not None and len(delta):
-            rows_of = {pid: i for i, pid in enumerate(delta.ids)}
             for pid in ids:
-                if (r := rows_of.get(pid)) is not None:
+                if (r := delta.row_of.get(pid)) is not None:
                     out[pid] = np.array(delta.vectors[r], dtype=np.float32)
         row_of = self._rows()
         for pid in ids:
@@ -221,17 +219,11 @@ class LexicalIndex:
         try:
             if self._model is not None:
                 self._model.save(str(tmp / "bm25"), show_progress=False)  # type: ignore[attr-defined]
-            np.save(tmp / "ts.npy", self.parts.ts)
+            self.parts.save(tmp)
             if self.vectors is not None:
                 np.save(tmp / "vectors.npy", self.vectors)
             if self.clusters is not None:
                 self.clusters.save(tmp)
-            names = {}
-            for name in _COLUMNS:
-                column = getattr(self.parts, name)
-                np.save(tmp / f"{name}.npy", column.codes)
-                names[name] = column.names
-            (tmp / "columns.json").write_text(json.dumps(names), encoding="utf-8")
             (tmp / "ids.json").write_text(json.dumps(self.ids), encoding="utf-8")
             # The state file is written last: a directory without it is not an index.
             (tmp / _STATE).write_text(
@@ -316,12 +308,7 @@ class LexicalIndex:
         generation = int(state["generation"])  # type: ignore[call-overload]
         try:
             ids = json.loads((target / "ids.json").read_text(encoding="utf-8"))
-            columns = json.loads((target / "columns.json").read_text(encoding="utf-8"))
-            ts = np.load(target / "ts.npy")
-            cols = [Column(columns[n], np.load(target / f"{n}.npy")) for n in _COLUMNS]
-            if any(len(c.codes) != len(ids) for c in cols) or len(ts) != len(ids):
-                return None
-            parts = Partitions(ts, *cols)
+            parts = Partitions.load(target, len(ids))
             model = bm25s.BM25.load(str(target / "bm25"), show_progress=False) if ids else None
         except (OSError, ValueError, KeyError):
             return None

@@ -14,8 +14,10 @@ of names, so a mask over a million rows compares integers, not Python strings.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.models import Passage, SearchFilters
@@ -45,6 +47,9 @@ class Column:
 
         lookup = {name: i for i, name in enumerate(self.names)}
         return np.array([lookup[v] for v in values if v in lookup], dtype=np.int32)
+
+
+_COLUMNS = ("outlet", "kind", "language")
 
 
 class Partitions:
@@ -78,6 +83,32 @@ class Partitions:
     def order(outlets: list[str], ts: list[int], ids: list[str]) -> list[int]:
         """The row order `Partitions` needs: positions sorted by (outlet, time, id)."""
         return sorted(range(len(ids)), key=lambda i: (outlets[i], ts[i], ids[i]))
+
+    # --- persist -------------------------------------------------------------------------------
+    def save(self, folder: Path) -> None:
+        """Times and the categorical columns, beside the index that owns these rows."""
+        import numpy as np
+
+        np.save(folder / "ts.npy", self.ts)
+        names = {}
+        for name in _COLUMNS:
+            column: Column = getattr(self, name)
+            np.save(folder / f"{name}.npy", column.codes)
+            names[name] = column.names
+        (folder / "columns.json").write_text(json.dumps(names), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path, rows: int) -> Partitions:
+        """The saved columns of an index of `rows` rows. Raises OSError / ValueError /
+        KeyError when they are missing, damaged or of another size."""
+        import numpy as np
+
+        names = json.loads((folder / "columns.json").read_text(encoding="utf-8"))
+        ts = np.load(folder / "ts.npy")
+        cols = [Column(names[n], np.load(folder / f"{n}.npy")) for n in _COLUMNS]
+        if len(ts) != rows or any(len(c.codes) != rows for c in cols):
+            raise ValueError(f"{folder}: filter columns of {len(ts)} rows, not {rows}")
+        return cls(ts, *cols)
 
     # --- which rows pass ----------------------------------------------------------------------
     def slices(self, filters: SearchFilters) -> list[tuple[int, int]]:

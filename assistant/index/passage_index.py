@@ -407,10 +407,9 @@ class PassageIndex:
         """Take the passages changed since the saved index into its delta segment (see
         `delta.py`); False when a full build is due instead."""
         base = self._lexical
-        saved = self._load_saved(target) if base is None else None
-        if base is not None and LexicalIndex.stored_generation(target) != base.generation:
-            saved = self._load_saved(target)  # another process moved it on: start from there
-        base = saved or base
+        if base is None or LexicalIndex.stored_generation(target) != base.generation:
+            # None in memory yet, or another process moved the saved one on: start from disk.
+            base = self._load_saved(target) or base
         if base is None or base.seq is None:
             return False
         changes = self.store.passage_changes(base.seq)
