@@ -674,3 +674,28 @@ def test_an_earlier_days_question_is_not_told_as_earlier_news(generator):
     )
     texts = [d.text for p in generator.compose(request) for d in parse_paragraph(p)]
     assert any(t.startswith(question[:-1]) for t in texts), texts
+
+
+def test_an_earlier_headline_is_not_quoted_when_a_section_above_told_its_item(generator):
+    """Read on the archive (28 November 2025): the lede told a WSJ item's standfirst as
+    background, and the next section quoted the same item's headline, saying it twice."""
+    headline = "Swiss Mediators Propose Geneva Ceasefire Between the Two Delegations"
+    standfirst = "Mediators put forward a ceasefire text that both delegations will study."
+    item = _passage(
+        2,
+        f"{headline}. {standfirst} The move came hours after the shelling stopped.",
+        "The Wall Street Journal",
+        T0 - timedelta(days=7),
+        headline,
+    )
+    request = SectionRequest(
+        topic=TOPIC,
+        section=HouseFormat.load().section("body_1"),
+        passages=[
+            NumberedPassage(1, _passage(1, FT, "Financial Times")),
+            NumberedPassage(2, item),
+        ],
+        previous=[FT, f"Earlier, on 5 March 2026, {standfirst[0].lower()}{standfirst[1:]}"],
+    )
+    texts = [d.text for p in generator.compose(request) for d in parse_paragraph(p)]
+    assert not any("Swiss Mediators" in t for t in texts), texts

@@ -552,14 +552,12 @@ class ExtractiveGenerator:
                     # so may today's in the lede, for an item the draft tells nothing else of
                     # (its standfirst leans back or was used above): "The Wall Street Journal
                     # reported under the headline ...".
-                    if not _older(np_, passages) and (
-                        spec.id != "lede"
-                        or any(
-                            normalize_for_hash(text[x:y]) in u
-                            for x, y in sentence_spans(text)
-                            for u in used
-                        )
-                    ):
+                    told_above = any(
+                        normalize_for_hash(text[x:y]) in u
+                        for x, y in sentence_spans(text)
+                        for u in used
+                    )
+                    if told_above or (spec.id != "lede" and not _older(np_, passages)):
                         continue
                     quoted = True
                 # A quoted headline reads in the draft without its full stop.
