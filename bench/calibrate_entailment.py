@@ -6,9 +6,10 @@ The same data and the same split as `calibrate_verifier.py` (its seed is read fr
 source document, per data set): the cut-offs are chosen on the calibration halves only, and the
 held-out halves are scored for the record. The lexical weights in the file are left as they are.
 
-- every example is judged as the verifier judges it at run time: the model's best probability
-  over `premise.premises(sentence, [evidence])` (the selection, then the article's windows), with the lexical hard checks applied as caps and the
-  verbatim rule (`assistant.verify.learned.decide`);
+- every example is judged as the verifier judges it at run time (`EntailmentJudge.probability`):
+  each sentence of the example at its best premise of `premise.premises(sentence, [evidence])`
+  (the selection, then the article's windows), the weakest sentence counting, with the lexical
+  hard checks applied as caps and the verbatim rule (`assistant.verify.learned.decide`);
 - `supported`: the probability that maximises balanced accuracy (supported vs not) averaged over
   the three data sets on the calibration halves;
 - `unsupported`: the highest probability below which at least 80% of calibration sentences are
@@ -46,12 +47,11 @@ def judge_all(
     t0 = time.perf_counter()
     step = 32
     for i in range(0, len(per_claim), step):
-        chunk = per_claim[i : i + step]
-        flat = judge.probabilities([p for pairs in chunk for p in pairs])
-        k = 0
-        for pairs in chunk:
-            probs.append(max(flat[k : k + len(pairs)]))
-            k += len(pairs)
+        # One batch for the chunk's pairs; then each claim's probability (its weakest sentence
+        # at that sentence's best premise) is read from the judge's cache.
+        judge.probabilities([p for pairs in per_claim[i : i + step] for p in pairs])
+        for c, e in zip(claims[i : i + step], examples[i : i + step], strict=True):
+            probs.append(judge.probability(c.claim, {1: e.evidence}))
         if log:
             log(f"  judged {len(probs)}/{len(per_claim)} ({time.perf_counter() - t0:.0f}s)")
     sources: dict[str, Source] = {}

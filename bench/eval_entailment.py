@@ -190,7 +190,7 @@ def weak_part_report(cases: Sequence[Case], verifier: object, limit: int | None 
         if not diff:
             continue
         hyp = Claim.of(c.sentence).claim
-        premise, _ = judge_.best(hyp, {1: c.passages[0]})
+        hyp, premise, _ = judge_.weakest(hyp, {1: c.passages[0]})
         weak = judge_.least_supported(hyp, premise)
         if weak is None:
             continue

@@ -299,3 +299,41 @@ def test_support_anywhere_in_a_long_source_counts_through_its_window():
     v = verifier.verify_sentence("Delegates left once the two sides had signed a truce.", {1: text})
     assert v.label == "supported", v.reasons
     assert v.signals["entailment"] == 0.95
+
+
+# --- claims of several sentences: each sentence at its own best premise, the weakest counts -----
+def test_each_sentence_of_a_claim_is_judged_at_its_own_window_and_the_weakest_counts():
+    """Two facts told far apart in a long source: no window holds both, so the claim as one
+    hypothesis finds no support; sentence by sentence, each finds its window."""
+    first = "The summit opened with a minute of silence for the flood victims."
+    second = "Both governments signed a ceasefire agreement at the summit."
+    text = " ".join([first, _long_source(second)])
+
+    def rule(premise: str, hypothesis: str) -> float:
+        # Support only when the premise holds every fact the hypothesis tells.
+        need = [s for s, key in ((first, "silence"), (second, "ceasefire")) if key in hypothesis]
+        return 0.95 if need and all(s in premise for s in need) else 0.05
+
+    verifier, model = _verifier(rule, supported=0.8, unsupported=0.2)
+    claim = (
+        "The summit opened with a minute of silence for the flood victims. "
+        "Both governments signed a ceasefire agreement."
+    )
+    v = verifier.verify_sentence(claim, {1: text})
+    assert v.label == "supported", v.reasons
+    assert claim not in model.seen  # never judged as one hypothesis
+
+    # One sentence the source lacks sinks the claim, and the reason is about that sentence.
+    v = verifier.verify_sentence(claim + " Delegates called for a truce.", {1: text})
+    assert v.label == "unsupported" and v.signals["entailment"] == 0.05
+    named = " ".join(v.reasons).split("least supported words: ")[1]
+    assert all(w.strip("' ") in "Delegates called for a truce." for w in named.split(", "))
+
+
+def test_a_claims_parts_are_its_sentences_or_itself():
+    judge = EntailmentJudge(model=ScriptedModel(lambda p, h: 0.5))  # type: ignore[arg-type]
+    assert judge.parts("One sentence only, with a clause.") == ["One sentence only, with a clause."]
+    assert judge.parts("First fact here. Second fact there.") == [
+        "First fact here.",
+        "Second fact there.",
+    ]

@@ -3,7 +3,8 @@
 One calibrated decision per sentence:
 - the model's probability that the premise supports the sentence is the score: the best over
   `Premise.select` across all cited passages and, for a long passage, each window of it
-  (`premise.premises`), cut into a label by `thresholds.json`'s `entailment` cut-offs;
+  (`premise.premises`), cut into a label by `thresholds.json`'s `entailment` cut-offs; a text
+  of several sentences counts its weakest sentence (`EntailmentJudge.probability`);
 - the lexical hard checks stay and cap the label, with their reasons: a figure or quotation the
   sources lack → `unsupported`; a name they lack, or a flipped negation → at best `weak`;
 - a sentence copied verbatim from a source is supported unless a hard check fails;
@@ -84,13 +85,13 @@ class EntailmentVerdicts:
         return self.judge.pairs(job.claim.claim, job.cited)
 
     def pair(self, job: Job) -> tuple[str, str]:
-        """The pair whose premise supports the claim best."""
-        premise, _ = self.judge.best(job.claim.claim, job.cited)
-        return premise, job.claim.claim
+        """The claim's least supported sentence and the premise that supports it best."""
+        sentence, premise, _ = self.judge.weakest(job.claim.claim, job.cited)
+        return premise, sentence
 
     def probability(self, job: Job) -> float:
-        """The best of the claim's premises (one for short sources)."""
-        return max(self.judge.probabilities(self.pairs(job)))
+        """Each sentence of the claim (usually one) at its best premise; the weakest counts."""
+        return self.judge.probability(job.claim.claim, job.cited)
 
     def verdicts(
         self,
