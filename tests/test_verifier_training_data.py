@@ -281,3 +281,26 @@ def _one_edit_from(originals: list[str], twin: str) -> None:
     assert len(changed) == 1, (best, twin)
     _tag, i1, i2, j1, j2 = changed[0]
     assert max(i2 - i1, j2 - j1) <= 4, (best, twin)
+
+
+def test_the_cut_premise_is_one_the_verifier_judges_a_long_source_by(nli_pairs):
+    """Training reads what the verifier reads: a long single source is cut to one of its
+    windows (a natural run of its text, not sentences picked by the claim's words), the one
+    holding most of the claim's words."""
+    from assistant.verify.premise import premises
+    from bench.verifier_training.prepare import MAX_PREMISE_TOKENS, cut
+    from bench.verifier_training.synthetic import coverage
+
+    long = [
+        p
+        for p in nli_pairs
+        if p.source == "mctest" and len(p.passages) == 1 and len(p.passages[0].split()) > 300
+    ][:40]
+    assert len(long) == 40
+    for p in long:
+        candidates = premises(p.hypothesis, {0: p.passages[0]}, MAX_PREMISE_TOKENS)
+        assert len(candidates) > 1
+        premise = cut(p)
+        assert premise in candidates
+        assert " ".join(premise.split()) in " ".join(p.passages[0].split())
+        assert coverage(p.hypothesis, premise) == max(coverage(p.hypothesis, c) for c in candidates)

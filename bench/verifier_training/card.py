@@ -41,8 +41,13 @@ def render(stats: dict[str, Any], config: dict[str, Any] | None = None) -> str:
         "",
         f"- Seed: {stats['seed']}"
         + (f" (smoke sample of {stats['sample']} pairs)" if stats.get("sample") else ""),
-        f"- Premises: cut to about {stats['max_premise_tokens']} tokens by "
-        "`assistant.verify.premise.Premise.select`, the evidence selection used at inference.",
+        f"- Premises: cut to about {stats['max_premise_tokens']} tokens: "
+        + stats.get(
+            "premise_selection",
+            "by `assistant.verify.premise.Premise.select`, the evidence selection used at "
+            "inference",
+        )
+        + ".",
         "- Caps before balancing: "
         + (", ".join(f"{k} {v:,}" for k, v in stats["caps"].items()) or "none")
         + "; then each two-label source balanced in itself, and the labels overall equalised "

@@ -1,7 +1,7 @@
 """`Pair` (one labelled premise → hypothesis example) and the readers of `../shared/data/nli/`.
 
 Every reader yields pairs with the *full* premise (a document or a list of cited passages); the
-premise the model reads is cut later by `Premise.select`, exactly as at inference. Labels: 1 = the
+premise the model reads is cut later by `prepare.cut`, as at inference. Labels: 1 = the
 premise supports the hypothesis, 0 = it does not (contradiction and "not enough info" alike: the
 verifier must not certify what the sources do not say).
 

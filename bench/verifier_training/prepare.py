@@ -1,5 +1,6 @@
-"""The training set: every pair's premise cut by `Premise.select` (the inference-time evidence
-selection, without the optional similarity, exactly as the entailment verifier calls it), rows
+"""The training set: every pair's premise cut as the entailment verifier reads it (of
+`premise.premises` — the whole text when it fits, else `Premise.select` across several passages
+and each long passage's windows — the one holding most of the claim's words), rows
 that touch the evaluation data removed, per-source caps, labels balanced, and a seeded train/dev
 split by source document.
 
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from assistant.paths import repo_root
 from assistant.text import sentence_spans
-from assistant.verify.premise import Premise
+from assistant.verify.premise import premises
 from bench.verifier_training.pairs import Pair, evaluation_texts, read_all, shared_data_dir
 from bench.verifier_training.synthetic import coverage, make_pairs, nli_twins, read_stories
 
@@ -77,9 +78,22 @@ def support_lost(pair: Pair, premise: str) -> bool:
     return full - coverage(pair.hypothesis, premise) > MAX_SUPPORT_LOST
 
 
+PREMISE_SELECTION = (
+    "of `assistant.verify.premise.premises` (the whole text when it fits the budget; else "
+    "`Premise.select` across several passages and each long passage's windows, as the verifier "
+    "judges a claim), the premise holding most of the claim's words"
+)
+
+
 def cut(pair: Pair) -> str:
-    """The premise the model reads for `pair`: the same call the entailment verifier makes."""
-    return Premise.select(pair.hypothesis, list(pair.passages), max_tokens=MAX_PREMISE_TOKENS).text
+    """The premise the model reads for `pair`, from the premises the verifier judges the claim
+    against (`premise.premises`): the one that holds most of the claim's words (the first on a
+    tie). For a positive that is where its support is; for a negative it is the hardest premise,
+    the one the verifier's best-of-all would most likely be fooled by. A long source is read as
+    a natural run of its text, as at run time, not as sentences picked by the claim's words."""
+    cited = dict(enumerate(pair.passages))
+    candidates = premises(pair.hypothesis, cited, MAX_PREMISE_TOKENS)
+    return max(candidates, key=lambda text: coverage(pair.hypothesis, text))
 
 
 def build(
@@ -155,6 +169,7 @@ def build(
         "seed": seed,
         "sample": sample,
         "max_premise_tokens": MAX_PREMISE_TOKENS,
+        "premise_selection": PREMISE_SELECTION,
         "caps": CAPS,
         "files": dict(sorted(files.items())),
         "read": {f"{s}|{lab}": n for (s, lab), n in sorted(read_counts.items())},

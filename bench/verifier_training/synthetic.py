@@ -3,7 +3,7 @@
 Documents come from AllSides (each story covered by 2–3 outlets), the wire archive (title plus
 standfirst) and the demo `corpus/` (Markdown articles and the desk wire). Every recipe works on
 sentences from `assistant.text.sentence_spans` and keeps the premise as full passages; the cut to
-~160 tokens happens later, in `prepare.py`, with the inference-time `Premise.select`.
+~160 tokens happens later, in `prepare.py` (`cut`), as the verifier reads a claim.
 
 Recipes (label in brackets):
 - `copy` [1]: a sentence of the passage, the passage as premise;

@@ -52,7 +52,7 @@ from assistant.verify.entailment import (
     default_model_dir,
     logits,
 )
-from bench.verifier_training.prepare import MAX_PREMISE_TOKENS, Row, read_rows
+from bench.verifier_training.prepare import MAX_PREMISE_TOKENS, PREMISE_SELECTION, Row, read_rows
 
 TARGETS = (
     "attention.self.query",
@@ -402,7 +402,7 @@ def train(
         "adapted_modules": len(targets),
         "max_length": hp["max_length"],
         "max_premise_tokens": MAX_PREMISE_TOKENS,
-        "premise_selection": "assistant.verify.premise.Premise.select (no similarity)",
+        "premise_selection": PREMISE_SELECTION,
         "training": {
             "seed": seed,
             "data": str(data_file.name),
