@@ -114,6 +114,8 @@ SOURCES = [
         ("New York rallied.", False),
         ("Fed to launch $40bn debt-buying scheme.", False),  # read on the archive: "fed to"
         ("Fees rose.", True),
+        ("Two governors are prepared to dissent on Wednesday.", True),  # read on the archive
+        ("Three Gorges Dam output fell.", False),
     ],
 )
 def test_first_word_is_lowered_after_an_attribution_only_when_it_is_no_name(sentence, lowered):
@@ -459,6 +461,19 @@ def test_the_lede_opens_on_the_latest_news_not_on_what_is_still_unknown(generato
             "Andrew Bailey insists ‘we can’t compromise on basic financial stability’",
             "news",
         ),
+        (  # read on the archive: its "need to" made it a column
+            "Federal Reserve officials expect they will need to resume lowering interest rates "
+            "eventually—they just aren’t ready to do so Wednesday",
+            "Officials are split into three camps over what economic evidence they need",
+            "news",
+        ),
+        (  # a column sets up the forecasts it argues with: only the title's count
+            "Tariffs were going to fix the economy, or tank it, depending on who you asked. "
+            "They were all wrong.",
+            "The president predicted a manufacturing renaissance. Economists forecast recession "
+            "and runaway inflation. None of it has come to pass.",
+            "opinion",
+        ),
     ],
 )
 def test_a_sentence_case_items_wording_marks_its_genre(title, lead, genre):
@@ -699,3 +714,46 @@ def test_an_earlier_headline_is_not_quoted_when_a_section_above_told_its_item(ge
     )
     texts = [d.text for p in generator.compose(request) for d in parse_paragraph(p)]
     assert not any("Swiss Mediators" in t for t in texts), texts
+
+
+def test_a_statement_headline_wins_over_a_question_even_on_the_topic(generator):
+    """Read on the archive: "Is China winning the innovation race?", an FT explainer's hook,
+    headed a draft although the story held a news headline. A question is the last resort."""
+    question = "Will the Geneva ceasefire talks end the war?"
+    statement = "Geneva ceasefire talks to resume on Monday"
+    passages = [
+        _passage(1, f"{question} {FT}", "Financial Times", title=question),
+        _passage(
+            2,
+            f"{statement}. {WSJ}",
+            "The Wall Street Journal",
+            T0 + timedelta(minutes=5),
+            title=statement,
+        ),
+    ]
+    numbered = [NumberedPassage(i + 1, p) for i, p in enumerate(passages)]
+    spec = HouseFormat.load().section("headline")
+    (headline,) = generator.compose(
+        SectionRequest(
+            topic="Will the ceasefire talks end the war?", section=spec, passages=numbered
+        )
+    )
+    assert headline.startswith(statement), headline
+    # With nothing but the question, the question it is.
+    (only,) = generator.compose(SectionRequest(topic=TOPIC, section=spec, passages=numbered[:1]))
+    assert only.startswith(question[:-1]), only
+    # Among columns alone the question competes as any headline: on the topic, it wins.
+    columns = [
+        NumberedPassage(
+            np_.n,
+            np_.passage.model_copy(update={"title": f"Opinion | {np_.passage.title}"}),
+            framing=True,
+        )
+        for np_ in numbered
+    ]
+    (column,) = generator.compose(
+        SectionRequest(
+            topic="Will the ceasefire talks end the war?", section=spec, passages=columns
+        )
+    )
+    assert column.startswith(question[:-1]), column

@@ -421,3 +421,20 @@ def test_a_body_title_is_never_the_editors_prefix(sentence):
     title = derive_title(claim, "Trump and Putin")
     assert title is not None
     assert "2025" not in title and "UTC" not in title and "Journal" not in title
+
+
+@pytest.mark.parametrize(
+    ("sentence", "title"),
+    [
+        # read on the archive: "Year's Budget" headed the FT's mansion-tax section
+        (
+            "The introduction of a so-called mansion tax in this year’s Budget is likely to "
+            "depress prices in some parts of the capital even further.",
+            "Mansion tax",
+        ),
+        # a name's possessive stays: it is the subject, not a fragment
+        ("Officials said Russia’s economy shrank in the second quarter.", "Russia's economy"),
+    ],
+)
+def test_derived_title_drops_a_common_possessive_without_its_determiner(sentence, title):
+    assert derive_title(sentence, "U.K. home sales") == title

@@ -55,7 +55,13 @@ _ALWAYS_LOWER = frozenset(
 
 # Common adjectives that also open names ("New York", "Former Yugoslavia"): lowered when the
 # next word is lower case, so the sources' "New York Times" does not keep "New research".
-_COMMON_BEFORE_LOWER = frozenset("new old former early late top senior higher lower".split())
+_COMMON_BEFORE_LOWER = frozenset(
+    "new old former early late top senior higher lower "
+    # and counts ("Two governors are prepared to dissent": read on the archive; "Two Sessions",
+    # "Three Gorges" keep theirs by the next capital)
+    "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
+    "hundred dozens hundreds thousands millions billions half".split()
+)
 
 
 class Casing:

@@ -125,6 +125,8 @@ _WEAK = STOPWORDS | {
     "though",
     "unless",
     "whereas",
+    # a hedge, not part of what is named ("a so-called mansion tax" → "Mansion tax")
+    "so-called",
 }
 
 
@@ -154,6 +156,12 @@ _VERBS = {
     # irregular past forms, which the "-ed" test misses ("NATO leaders began" → "NATO leaders")
     "began",
     "begun",
+    # and the markets' and economies' ("prices rose", "the economy shrank")
+    "rose",
+    "fell",
+    "grew",
+    "shrank",
+    "sank",
     "met",
     "held",
     "made",
@@ -216,6 +224,11 @@ def _verbish(word: str) -> bool:
     return w in _VERBS or w.endswith(("ly", "ed", "ing"))
 
 
+def _common_possessive(word: str) -> bool:
+    """A lower-case word in the possessive: "year's", "country’s", "investors'"."""
+    return word[:1].islower() and bool(re.search(r"(?:['’]s|s['’])$", word))
+
+
 def derive_title(lead_sentence: str, topic: str, max_words: int = 6) -> str | None:
     """A short title lifted verbatim from `lead_sentence`: its key noun phrase.
 
@@ -249,6 +262,11 @@ def derive_title(lead_sentence: str, topic: str, max_words: int = 6) -> str | No
             continue
         while len(run) > 1 and _verbish(run[-1]):
             run = run[:-1]  # "talks ended abruptly" → "talks"
+        while len(run) > 1 and _common_possessive(run[0]):
+            # "this year's Budget" lost its "this" as a weak word: "Year's Budget" headed a
+            # section (read on the archive). A common noun's possessive without its determiner
+            # is a fragment; a name's ("Russia's economy") is not.
+            run = run[1:]
         if len(run) < 2 or _verbish(run[0]):
             continue
         # A sentence's first word is capitalised whatever it is: that alone does not make it a

@@ -76,6 +76,15 @@ _REPORTS = re.compile(
     r"insists?|insisted|argues?|argued|urges?|urged|claims?|claimed|discuss(?:es)?)\b",
     re.I,
 )
+# A headline that reports what a group expects is news ("Federal Reserve officials expect they
+# will need to resume lowering interest rates ..." read as a column for its "need to"). Only in
+# the title: a column's standfirst often sets up the forecasts it argues with ("The president
+# predicted a manufacturing renaissance. Economists forecast recession ...").
+_EXPECTS_TITLE = re.compile(
+    r"\b(?:officials|economists|analysts|investors|traders|executives|policymakers|forecasters|"
+    r"markets)\s+(?:now\s+)?(?:expect|predict|forecast|see)\b",
+    re.I,
+)
 _NEWSLETTER_LEAD = re.compile(r"^\s*(plus|and)\s+\S|^\s*also in (this|today[’']s) newsletter", re.I)
 
 
@@ -86,7 +95,7 @@ def _from_wording(title: str, lead: str) -> Genre | None:
         return None  # headline capitals: the publisher labels its opinion ("Opinion |")
     if _NEWSLETTER_LEAD.match(lead):
         return "newsletter"
-    if _REPORTS.search(title) or _REPORTS.search(lead):
+    if _REPORTS.search(title) or _REPORTS.search(lead) or _EXPECTS_TITLE.search(title):
         return None
     # A quotation's "I" and "we" are the speaker's, not the writer's ("... insists 'we can't
     # compromise'"): news quotes people, so quoted words do not count.

@@ -314,7 +314,7 @@ class ExtractiveGenerator:
         """A headline in headline form, cited: the story's own source headlines first (a feed
         item's text opens with its headline), then its short lead sentences; at most
         `HEADLINE_WORDS` words, no time stamp, no closing full stop. The most central of the
-        candidates wins, news headlines before opinion ones."""
+        candidates wins, news headlines before opinion ones and before questions."""
         cands: list[tuple[str, NumberedPassage, bool]] = []
         seen: set[str] = set()
         for lead_only in (True, False):
@@ -360,14 +360,27 @@ class ExtractiveGenerator:
         centroid = vecs.mean(axis=0)
         centroid = centroid / (float((centroid @ centroid) ** 0.5) or 1.0)
 
+        def framing(i: int) -> bool:
+            np_ = cands[i][1]
+            return np_.framing or _FRAMING_LABEL.match(np_.passage.title or "") is not None
+
+        def question(i: int) -> bool:
+            return cands[i][0].rstrip().endswith("?")
+
+        # A question is a column's or an explainer's hook ("Is China winning the innovation
+        # race?", "Can Merz Restore Germany's Leadership Role in Europe?"), not the news: a news
+        # statement comes first. Among framing items alone it competes as before (read on the
+        # archive: the hook kept a two-column story's lede, which the other title took).
+        news_statement = any(not framing(i) and not question(i) for i in range(len(cands)))
+
         def score(i: int) -> float:
-            text, np_, is_title = cands[i]
-            framing = np_.framing or _FRAMING_LABEL.match(np_.passage.title or "") is not None
+            _, _, is_title = cands[i]
             return (
                 0.5 * float(vecs[i] @ topic)
                 + 0.5 * float(vecs[i] @ centroid)
                 + 0.1 * is_title
-                - 0.2 * framing
+                - 0.2 * framing(i)
+                - 0.5 * (news_statement and question(i))
             )
 
         best = max(range(len(cands)), key=lambda i: (score(i), -i))
