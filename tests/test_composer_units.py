@@ -116,6 +116,12 @@ SOURCES = [
         ("Fees rose.", True),
         ("Two governors are prepared to dissent on Wednesday.", True),  # read on the archive
         ("Three Gorges Dam output fell.", False),
+        # a final "-s" alone lowers only the plural of a word (read on the archive: "hamas")
+        ("Hamas has held tight control over coverage.", False),
+        ("Brussels wants a deal.", False),
+        ("Stablecoins are a hot topic.", True),
+        ("Thieves took the jewels.", True),
+        ("Plus, the Fed's next move.", True),
     ],
 )
 def test_first_word_is_lowered_after_an_attribution_only_when_it_is_no_name(sentence, lowered):
