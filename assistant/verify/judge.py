@@ -1,13 +1,14 @@
 """`EntailmentJudge`: the trained entailment model as the verifier uses it.
 
-- `premise(claim, cited)`: the evidence the model reads, `Premise.select` over every cited
-  passage at once (the same selection the training data was cut with), so a sentence that joins
-  facts from two sentences, or from two citations, can be supported.
+- `premise(claim, cited)`: `Premise.select` over every cited passage at once, so a sentence
+  that joins facts from two sentences, or from two citations, can be supported; `pairs` judges
+  it beside each long passage's windows (`premise.premises`, from which the training data's
+  premises are cut too).
 - `probability(claim, cited)`: the claim's P(support). A claim of several sentences (an editor's
   typed paragraph, a summary) is judged sentence by sentence, each against its own best premise,
   and its weakest sentence counts: facts told in two sentences are often far apart in a long
   source, so no single premise holds both (SummaC's reading; held-out SummEdits news, where a
-  third of the summaries have two or three sentences, 0.637 → 0.664 balanced accuracy).
+  third of the summaries have two or three sentences, 0.637 → 0.663 balanced accuracy).
 - `probabilities(pairs)`: P(premise supports hypothesis), batched, cached by exact text (the TUI
   re-verifies drafts whose sentences mostly did not change), pairs sorted by length so a batch
   pads little.
