@@ -411,6 +411,27 @@ def test_a_headline_in_headline_capitals_is_not_a_sentence_of_the_lede(generator
     assert "harder to deal with" in text
 
 
+def test_a_short_headline_in_headline_capitals_is_not_a_sentence_of_the_lede(generator):
+    """Read on the archive: "According to a commentary in The Wall Street Journal at 19:25 UTC,
+    Truth Is Hard to Get in Gaza." (three words of four letters or more escaped the test)."""
+    title = "Truth Is Hard to Get in Gaza"
+    lead = (
+        "Hamas has held tight control over coverage, and the peace plan is unlikely to change that."
+    )
+    passages = [
+        _passage(1, f"{title}. {lead}", "The Wall Street Journal", title=f"Opinion | {title}"),
+        _passage(2, WSJ, "Financial Times", T0 + timedelta(minutes=5)),
+    ]
+    numbered = [NumberedPassage(1, passages[0], framing=True), NumberedPassage(2, passages[1])]
+    spec = HouseFormat.load().section("lede")
+    paras = generator.compose(
+        SectionRequest(topic="Gaza coverage", section=spec, passages=numbered)
+    )
+    text = " ".join(paras)
+    assert "Truth Is Hard" not in text.replace("“Truth Is Hard", "")  # quoted at most
+    assert "Hamas has held tight control" in text
+
+
 def test_the_lede_opens_on_the_latest_news_not_on_what_is_still_unknown(generator):
     news = (
         "Swiss mediators said the ceasefire talks in Geneva will resume on Monday with both sides."

@@ -164,7 +164,7 @@ def _vocabulary() -> frozenset[str]:
         from assistant.paths import default_embedding_model
 
         text = (default_embedding_model() / "vocab.txt").read_text(encoding="utf-8")
-    except (OSError, FileNotFoundError):
+    except OSError:  # FileNotFoundError too: the wheel is not installed
         return frozenset()
     return frozenset(w for w in text.split() if w.isalpha() and w.islower())
 

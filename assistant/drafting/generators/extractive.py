@@ -559,7 +559,9 @@ class ExtractiveGenerator:
                     continue
                 is_title = si == 0 and np_.passage.start == 0 and bool(np_.passage.title)
                 quoted = False
-                if not short and is_title and title_case(sentence):
+                # Known to be the item's title, so words of three letters count: a short
+                # one ("Truth Is Hard to Get in Gaza") stood as a lede sentence.
+                if not short and is_title and title_case(sentence, min_letters=3):
                     # A headline in headline capitals reads as a slogan among sentences; an
                     # earlier day's may still tell the background, quoted as a headline, and
                     # so may today's in the lede, for an item the draft tells nothing else of
