@@ -204,13 +204,22 @@ async def test_typing_is_saved_as_it_happens_without_quitting(service) -> None:
         await pilot.press("e")
         screen.query_one("#editor-text").select_all()
         await pilot.press(*"Leaders met in Ankara [1].")
-        # Read the file as another process would; the app is still running, nothing was quit.
-        await wait_until(
-            pilot, lambda: "Leaders met in Ankara" in path.read_text(encoding="utf-8"), timeout=30
-        )
-        on_disk = service.sessions.load(SESSION_ID)
         section_id, paragraph_id, _ = screen.session.cursor.split("/")
-        par = next(p for p in on_disk.draft.section(section_id).paragraphs if p.id == paragraph_id)
+
+        def saved_paragraph():  # type: ignore[no-untyped-def]
+            # Read the file as another process would; the app is still running, nothing was quit.
+            on_disk = service.sessions.load(SESSION_ID)
+            return next(p for p in on_disk.draft.section(section_id).paragraphs if p.id == paragraph_id)
+
+        # Autosave may catch the text half typed ("Leaders met in Ankara [1"); what matters is
+        # that the finished edit reaches the file without quitting, so wait for that state.
+        await wait_until(
+            pilot,
+            lambda: "Leaders met in Ankara" in path.read_text(encoding="utf-8")
+            and saved_paragraph().sentences[0].text == "Leaders met in Ankara.",
+            timeout=30,
+        )
+        par = saved_paragraph()
         assert par.edited and par.sentences[0].text == "Leaders met in Ankara."
         assert not list(path.parent.glob(".*.tmp"))  # atomic writes leave no partial files
 
