@@ -602,6 +602,11 @@ def _print_details(drafted: Sequence, audits: Sequence, short: Sequence, table) 
 
     from assistant.audit import corroborated, headline_sentence
 
+    spread = Counter(a.sentences for a in audits)
+    print(
+        "sentences per draft (count: drafts): "
+        + ", ".join(f"{n}: {spread[n]}" for n in sorted(spread))
+    )
     print(f"\nshort ledes ({len(short)} of {len(drafted)} drafts), and why:")
     for day, title, reason in short:
         print(f"  {day} {title[:60]!r}: {reason}")

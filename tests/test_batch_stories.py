@@ -199,6 +199,31 @@ def test_time_penalty_separates_the_same_words_weeks_apart(encode):
     assert sorted([a.id, b.id]) in groups and [c.id] in groups
 
 
+def test_a_storys_title_is_its_news_items_not_its_commentarys(encode):
+    """Read on the archive: a two-item story was titled by its commentary ("Lessons from a
+    stablecoin IPO") because the earlier of two equally central items won; the news leads."""
+    when = datetime(2025, 6, 5, 17, 21, tzinfo=UTC)
+    column = _doc(
+        "Lessons from a stablecoin IPO: tech turns on a dime. Circle's tokens should preserve "
+        "their value, but the same cannot be guaranteed of its shares.",
+        "Financial Times",
+        when,
+        "Lessons from a stablecoin IPO: tech turns on a dime",
+    ).model_copy(update={"genre": "opinion"})
+    news = _doc(
+        "Circle Internet shares soar 168% on NYSE debut. Stablecoin operator Circle rides a wave "
+        "of enthusiasm for cryptocurrencies.",
+        "Financial Times",
+        when + timedelta(hours=4),
+        "Circle Internet shares soar 168% on NYSE debut",
+    ).model_copy(update={"genre": "news"})
+    loose = ClusterParams(distance_threshold=1.5, time_weight=0.0)
+    for order in ([column, news], [news, column]):
+        (story,) = StoryClusterer(title_lead_vectors(encode), loose).cluster(order)
+        assert story.central_doc_id == news.id
+        assert story.title == "Circle Internet shares soar 168% on NYSE debut"
+
+
 def test_lead_text_is_title_and_opening_sentences():
     doc = _doc(
         "First sentence here. Second one. " + "Filler sentence. " * 100,

@@ -784,3 +784,70 @@ def test_a_statement_headline_wins_over_a_question_even_on_the_topic(generator):
         )
     )
     assert column.startswith(question[:-1]), column
+
+
+def test_a_sentence_that_leans_back_follows_the_one_it_leans_on(generator, verifier):
+    """Read on the archive: "In April, they stayed more on the sidelines." and "It got lucky
+    when that threat blew up ..." were never told, since a pointer back cannot stand alone;
+    right after the sentence it points at, from the same passage, it reads as the source
+    told it, and the draft has no dangling opener."""
+    from assistant.audit import dangling_openers
+
+    wsj = (
+        "Businesses had rushed to get ahead of the ceasefire tariffs in Geneva in March. "
+        "In April, they stayed more on the sidelines of the Geneva talks. "
+        "Is this the end of the rush?"
+    )
+    ft = "Swiss mediators said the ceasefire talks in Geneva will resume on Monday with both sides."
+    passages = [
+        _passage(1, ft, "Financial Times", T0 + timedelta(hours=3)),
+        _passage(2, wsj, "The Wall Street Journal"),
+    ]
+    numbered = [NumberedPassage(i + 1, p) for i, p in enumerate(passages)]
+    spec = HouseFormat.load().section("lede")
+    paras = generator.compose(SectionRequest(topic=TOPIC, section=spec, passages=numbered))
+    sentences = [d for p in paras for d in parse_paragraph(p)]
+    texts = [s.text for s in sentences]
+    follower = next(i for i, t in enumerate(texts) if t.startswith("In April, they stayed"))
+    assert "ahead of the ceasefire tariffs" in texts[follower - 1]
+    assert sentences[follower].markers == sentences[follower - 1].markers == [2]
+    assert not any("Is this the end" in t for t in texts)  # a question never follows
+    verdicts, _ = _verify(
+        verifier, [(s.text, s.markers) for s in sentences], {i + 1: p for i, p in enumerate(passages)}
+    )
+    assert all(v.label == "supported" for v in verdicts), verdicts
+    draft = Draft(
+        id="d",
+        topic=TOPIC,
+        generator="extractive",
+        sections=[
+            Section(
+                id="lede",
+                paragraphs=[
+                    Paragraph(
+                        id="lede-p1",
+                        sentences=[Sentence(text=s.text, citations=s.markers) for s in sentences],
+                    )
+                ],
+            )
+        ],
+        citations=[Citation.from_passage(p, i + 1) for i, p in enumerate(passages)],
+    )
+    assert dangling_openers(draft) == []
+
+
+def test_no_sentence_follows_a_quoted_headline_or_repeats_the_draft():
+    """A follower is a new, usable sentence of the same passage, after a told sentence."""
+    from assistant.drafting.generators.extractive import _Candidate
+
+    text = "Rates were cut in Geneva on Monday by the bank. It said more cuts may follow this year."
+    np_ = NumberedPassage(1, _passage(1, text, "Financial Times"))
+    told = _Candidate(n=1, np=np_, order=0, text=text.split(". ")[0] + ".", words=10)
+    quoted = _Candidate(n=1, np=np_, order=0, text=told.text, words=10, quoted=True)
+    assert ExtractiveGenerator.followers([told]) == {
+        id(told): "It said more cuts may follow this year."
+    }
+    assert ExtractiveGenerator.followers([quoted]) == {}
+    assert ExtractiveGenerator.followers([told], ["It said more cuts may follow this year."]) == {}
+    last = _Candidate(n=1, np=np_, order=1, text="It said more cuts may follow this year.", words=8)
+    assert ExtractiveGenerator.followers([last]) == {}  # nothing after the passage's last

@@ -322,8 +322,19 @@ class StoryClusterer:
     def _story(members: list[Document], vectors: np.ndarray, row_of: dict[str, int]) -> Story:
         rows = vectors[[row_of[d.id] for d in members]]
         centrality = (rows @ rows.T).mean(axis=1)
-        # Highest mean similarity to the others; ties go to the earlier (then smaller) id.
-        best = max(range(len(members)), key=lambda i: (round(float(centrality[i]), 6), -i))
+        # A news item before opinion, analysis and round-ups: the story's title is the news,
+        # and the draft's topic (read on the archive: a two-item story titled by its Lex-style
+        # commentary, "Lessons from a stablecoin IPO", over "Circle Internet shares soar 168%
+        # on NYSE debut"). Then the highest mean similarity to the others; ties go to the
+        # earlier (then smaller) id.
+        best = max(
+            range(len(members)),
+            key=lambda i: (
+                members[i].genre in (None, "news"),
+                round(float(centrality[i]), 6),
+                -i,
+            ),
+        )
         central = members[best]
         title = (central.title or "").strip() or (split_sentences(central.text) or [central.text])[
             0

@@ -227,11 +227,15 @@ class ExtractiveGenerator:
         one_day = len({_day(c) for c in chosen if c.np.passage.published_at}) <= 1
         latest_day = max((d for c in chosen if (d := _day(c)) is not None), default=None)
         casing = Casing(np_.passage.text for np_ in request.passages)
+        followers = (
+            self.followers(chosen, request.previous) if request.section.id != "dek" else {}
+        )
         paragraphs: list[str] = []
         per = max(1, spec.max_sentences)
         named: set[str] = set()
         for start in range(0, len(chosen), per):
             parts: list[str] = []
+            followed = False
             for c in chosen[start : start + per]:
                 text = c.text
                 if not c.quoted and request.section.id != "dek":
@@ -284,12 +288,56 @@ class ExtractiveGenerator:
                     text = as_background(text, c.np, casing)
                 sentence = with_markers(text, c.markers)
                 parts.append(sentence)
+                follower = followers.get(id(c))
+                if follower is not None and not followed:
+                    # Told right after the sentence it leans on, from the same passage, as the
+                    # source told it: "... the U.S. ignored the drone threat [2]. It got lucky
+                    # when that threat blew up in Russia's face [2]." One per paragraph.
+                    parts.append(with_markers(follower, [c.n]))
+                    sentence += " " + parts[-1]
+                    followed = True
                 if on_token is not None:
                     on_token(sentence + " ")
             paragraphs.append(" ".join(parts))
             if len(paragraphs) >= max(1, spec.paragraphs):
                 break
         return paragraphs
+
+    @staticmethod
+    def followers(chosen: Sequence[_Candidate], previous: Sequence[str] = ()) -> dict[int, str]:
+        """For chosen sentences (by `id`), the sentence that follows each in its passage when
+        that one leans back on it ("It got lucky ...", "He said ..."): unusable on its own
+        (`_usable` turns away every pointer back), it reads right after what it points to. Only
+        a usable, new sentence follows: not a question, a bare quotation, a feed's note about
+        itself, instruction-like text, or anything said already in the draft."""
+        told = [content_words(t) for t in (*previous, *(c.text for c in chosen))]
+        out: dict[int, str] = {}
+        for c in chosen:
+            if c.quoted:
+                continue  # a quoted headline: what follows it is a standfirst, told on its own
+            text = c.np.passage.text
+            spans = sentence_spans(text)
+            si = c.order % 1000
+            if si + 1 >= len(spans):
+                continue
+            a, b = spans[si + 1]
+            nxt = text[a:b].strip()
+            n = len(words(nxt))
+            if not _leans_back(nxt) or n < 6 or n > 60 or not _END.search(nxt):
+                continue
+            if nxt.endswith("?") or _BARE_QUOTE.match(nxt) or "|" in nxt:
+                continue
+            if _INJECTION.search(nxt) or _HOUSEKEEPING.search(nxt):
+                continue
+            letters = [ch for ch in nxt if ch.isalpha()]
+            if not letters or sum(ch.isupper() for ch in letters) / len(letters) >= 0.5:
+                continue
+            cw = content_words(nxt)
+            if any(_jaccard(cw, u) >= 0.8 for u in told):
+                continue
+            told.append(cw)
+            out[id(c)] = nxt
+        return out
 
     def background(
         self, chosen: Sequence[_Candidate], offered: Sequence[NumberedPassage] = ()
