@@ -851,3 +851,31 @@ def test_no_sentence_follows_a_quoted_headline_or_repeats_the_draft():
     assert ExtractiveGenerator.followers([told], ["It said more cuts may follow this year."]) == {}
     last = _Candidate(n=1, np=np_, order=1, text="It said more cuts may follow this year.", words=8)
     assert ExtractiveGenerator.followers([last]) == {}  # nothing after the passage's last
+
+
+def test_no_half_of_a_title_cut_at_its_question_mark_is_a_dek_or_a_lede_sentence(generator):
+    """Read on the archive: the splitter cuts "What's Israel's Next Move? Some Call for Full
+    Takeover of Gaza" in two, and the second half stood as the dek with a full stop added."""
+    title = "What’s Israel’s Next Move? Some Call for Full Takeover of Gaza"
+    text = (
+        f"{title}. President Trump has signaled that Israel might have to take a new approach "
+        "to its war with Hamas in Gaza."
+    )
+    other = (
+        "Israel should declare victory in Gaza and accept a cease-fire that returns the hostages."
+    )
+    passages = [
+        _passage(1, text, "The Wall Street Journal", title=title),
+        _passage(2, other, "Financial Times", T0 + timedelta(hours=1)),
+    ]
+    numbered = [NumberedPassage(i + 1, p) for i, p in enumerate(passages)]
+    fmt = HouseFormat.load()
+    told = []
+    for sid in ("dek", "lede"):
+        request = SectionRequest(
+            topic="Israel's next move in Gaza", section=fmt.section(sid), passages=numbered
+        )
+        told += [d.text for p in generator.compose(request) for d in parse_paragraph(p)]
+    assert told, "the dek and the lede tell the standfirsts"
+    assert not any("Some Call for Full Takeover" in t for t in told), told
+    assert not any(t.startswith("What’s Israel’s Next Move") for t in told), told

@@ -601,7 +601,16 @@ class ExtractiveGenerator:
         seen: set[str] = set()
         for pi, np_ in enumerate(passages):
             text = np_.passage.text
-            for si, (a, b) in enumerate(sentence_spans(text)):
+            spans = sentence_spans(text)
+            split_title = _title_parts(np_, spans)
+            for si, (a, b) in enumerate(spans):
+                if si in split_title and si > 0:
+                    # The second half of a title the splitter cut in two ("What's Israel's Next
+                    # Move? Some Call for Full Takeover of Gaza") is a subtitle, leaning on the
+                    # first: read on the archive, it stood as a dek, "Some Call for Full
+                    # Takeover of Gaza." The first half stands ("Trump Is Winning His Trade
+                    # War. What Will That Mean for the Economy?").
+                    continue
                 sentence = _drop_connective(text[a:b])
                 if not _usable(sentence, prefer, short, max_words):
                     continue
@@ -804,6 +813,17 @@ def _clauses(sentence: str) -> list[str]:
         if len(words(cut)) >= 4 and not _leans_back(cut) and cut[:1].isalpha():
             out.append(cut[:1].upper() + cut[1:])
     return out
+
+
+def _title_parts(np_: NumberedPassage, spans: Sequence[tuple[int, int]]) -> set[int]:
+    """The indexes of the sentence spans an item's title was cut into, when it was cut into
+    two or more (a title that is one sentence gives the empty set)."""
+    p = np_.passage
+    title = (p.title or "").strip()
+    if p.start != 0 or not title or not p.text.startswith(title):
+        return set()
+    parts = {i for i, (a, _) in enumerate(spans) if a < len(title)}
+    return parts if len(parts) > 1 else set()
 
 
 def _is_title(text: str, title: str) -> bool:
