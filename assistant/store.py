@@ -400,6 +400,15 @@ class Store:
         sql += " ORDER BY published_at IS NULL, published_at, id"
         return [Document.model_validate_json(r[0]) for r in self._db.execute(sql, args)]
 
+    def recent_texts(self, limit: int) -> list[str]:
+        """The texts of the `limit` most recently published documents (undated ones last)."""
+        rows = self._db.execute(
+            "SELECT body FROM documents ORDER BY published_at IS NULL, published_at DESC, id "
+            "LIMIT ?",
+            (limit,),
+        )
+        return [Document.model_validate_json(r[0]).text for r in rows]
+
     def lineage_documents(self, lineage_id: str) -> list[Document]:
         rows = self._db.execute(
             "SELECT body FROM documents WHERE lineage_id=? ORDER BY published_at IS NULL, published_at, id",

@@ -813,7 +813,9 @@ def test_a_sentence_that_leans_back_follows_the_one_it_leans_on(generator, verif
     assert sentences[follower].markers == sentences[follower - 1].markers == [2]
     assert not any("Is this the end" in t for t in texts)  # a question never follows
     verdicts, _ = _verify(
-        verifier, [(s.text, s.markers) for s in sentences], {i + 1: p for i, p in enumerate(passages)}
+        verifier,
+        [(s.text, s.markers) for s in sentences],
+        {i + 1: p for i, p in enumerate(passages)},
     )
     assert all(v.label == "supported" for v in verdicts), verdicts
     draft = Draft(
@@ -879,3 +881,51 @@ def test_no_half_of_a_title_cut_at_its_question_mark_is_a_dek_or_a_lede_sentence
     assert told, "the dek and the lede tell the standfirsts"
     assert not any("Some Call for Full Takeover" in t for t in told), told
     assert not any(t.startswith("What’s Israel’s Next Move") for t in told), told
+
+
+def test_the_workspaces_wording_decides_a_word_the_story_never_writes_mid_sentence():
+    """Read on the archive: "According to the Financial Times at 15:17 UTC, Bond markets are
+    losing patience ..." kept its capital, since its one-item story never wrote "bond" in lower
+    case; the workspace's other items do. A word they write mostly capitalised stays a name."""
+    from assistant.drafting.casing import WordUsage
+
+    usage = WordUsage(
+        [
+            "Yields rose as the bond market sold off. Investors fled the bond market again.",
+            "Traders said the bond rally faded. Shares of Wells rose, and Wells said it would hire.",
+            "Analysts at Wells expect more. A drop in oil followed. Apple said an apple a day.",
+        ]
+    )
+    story = ["Bond markets are losing patience with political paralysis."]
+    assert not Casing(story).lowers("Bond markets are losing patience.")  # the story is silent
+    assert Casing(story, usage=usage).lowers("Bond markets are losing patience.")
+    # "Wells" reads as the plural of "well" by its form; the workspace writes it as a name.
+    assert Casing([]).lowers("Wells said it would hire more bankers.")
+    assert not Casing([], usage=usage).lowers("Wells said it would hire more bankers.")
+    assert usage.common("apple") is None  # one use of each: too few, and split
+    assert usage.common("drop") is None  # one use: too few
+    # The story's own evidence comes first: a word it capitalises mid-sentence is a name.
+    assert not Casing(["Shares of Bond rose."], usage=usage).lowers("Bond rose again on Monday.")
+
+
+def test_the_drafter_reads_the_workspaces_wording_once_per_ingest(service, tmp_path):
+    first_file = tmp_path / "wire.txt"
+    first_file.write_text(
+        "Negotiators met in Geneva on Thursday. The talks would resume, the officials said, "
+        "and the mediators in the city would stay.",
+        encoding="utf-8",
+    )
+    assert not service.ingest([first_file]).failed
+    drafter = service.drafter
+    first = drafter.usage()
+    assert first.common("the") is True and first is drafter.usage()  # cached
+    assert service.store.recent_texts(1)  # the newest item's text
+    assert first.common("zebrafinch") is None
+    extra = tmp_path / "note.txt"
+    extra.write_text(
+        "The zebrafinch count rose. A zebrafinch survey followed, and zebrafinch numbers fell.",
+        encoding="utf-8",
+    )
+    assert not service.ingest([extra]).failed
+    second = drafter.usage()
+    assert second is not first and second.common("zebrafinch") is True

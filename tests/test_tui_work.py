@@ -209,14 +209,18 @@ async def test_typing_is_saved_as_it_happens_without_quitting(service) -> None:
         def saved_paragraph():  # type: ignore[no-untyped-def]
             # Read the file as another process would; the app is still running, nothing was quit.
             on_disk = service.sessions.load(SESSION_ID)
-            return next(p for p in on_disk.draft.section(section_id).paragraphs if p.id == paragraph_id)
+            return next(
+                p for p in on_disk.draft.section(section_id).paragraphs if p.id == paragraph_id
+            )
 
         # Autosave may catch the text half typed ("Leaders met in Ankara [1"); what matters is
         # that the finished edit reaches the file without quitting, so wait for that state.
         await wait_until(
             pilot,
-            lambda: "Leaders met in Ankara" in path.read_text(encoding="utf-8")
-            and saved_paragraph().sentences[0].text == "Leaders met in Ankara.",
+            lambda: (
+                "Leaders met in Ankara" in path.read_text(encoding="utf-8")
+                and saved_paragraph().sentences[0].text == "Leaders met in Ankara."
+            ),
             timeout=30,
         )
         par = saved_paragraph()

@@ -73,30 +73,76 @@ _COMMON_BEFORE_LOWER = frozenset(
 )
 
 
-class Casing:
-    """Knows how the sources write each word (see the module docstring)."""
+def _mid_sentence_words(text: str) -> Iterable[tuple[str, bool]]:
+    """(word without its possessive, whether it is written in lower case) for the words of
+    `text` that tell how a word is written: every lower-case word, and capitalised words that
+    do not open a sentence, outside Title Case headlines."""
+    text = normalize_quotes(text)
+    for a, b in sentence_spans(text):
+        tokens = _WORD.findall(text[a:b])
+        title_case = len(tokens) >= 4 and sum(t[0].isupper() for t in tokens) >= 0.75 * len(tokens)
+        for i, tok in enumerate(tokens):
+            base = re.sub(r"['’]s$", "", tok)
+            if base.islower():
+                yield base, True
+            elif i > 0 and not title_case and base[:1].isupper():
+                yield base.casefold(), False
+
+
+class WordUsage:
+    """How a larger body of text (the workspace's recent items) writes each word: counts of
+    lower-case and of mid-sentence capitalised uses. The evidence when a story's own few
+    sentences say nothing about a word: "Drop comes as ...", "Bond markets are ..." and "Market
+    and economic trends ..." (read on the archive) kept their capitals after an attribution
+    because their one-item stories never wrote "drop", "bond" or "market" in lower case."""
+
+    MIN_USES = 3
+    """Uses needed before the counts are evidence at all."""
+    LOWER_SHARE = 0.8
+    """Share of lower-case uses that makes a word common; at or under `1 - LOWER_SHARE` it is
+    a name. In between ("Bond" and "bond", "Apple" and "apple") the counts say nothing."""
 
     def __init__(self, texts: Iterable[str] = ()) -> None:
-        self.lower: set[str] = set()
-        """Words the sources write in lower case."""
-        self.capital: set[str] = set()
-        """Words the sources capitalise in mid-sentence, outside Title Case headlines."""
+        self.lower: dict[str, int] = {}
+        self.capital: dict[str, int] = {}
         for text in texts:
             self.add(text)
 
     def add(self, text: str) -> None:
-        text = normalize_quotes(text)
-        for a, b in sentence_spans(text):
-            tokens = _WORD.findall(text[a:b])
-            title_case = len(tokens) >= 4 and sum(t[0].isupper() for t in tokens) >= 0.75 * len(
-                tokens
-            )
-            for i, tok in enumerate(tokens):
-                base = re.sub(r"['’]s$", "", tok)
-                if base.islower():
-                    self.lower.add(base)
-                elif i > 0 and not title_case and base[:1].isupper():
-                    self.capital.add(base.casefold())
+        for word, lower in _mid_sentence_words(text):
+            counts = self.lower if lower else self.capital
+            counts[word] = counts.get(word, 0) + 1
+
+    def common(self, low: str) -> bool | None:
+        """True for a word written mostly in lower case, False for one mostly capitalised
+        (a name), None when the counts are too few or split."""
+        n_low, n_cap = self.lower.get(low, 0), self.capital.get(low, 0)
+        if n_low + n_cap < self.MIN_USES:
+            return None
+        share = n_low / (n_low + n_cap)
+        if share >= self.LOWER_SHARE:
+            return True
+        if share <= 1 - self.LOWER_SHARE:
+            return False
+        return None
+
+
+class Casing:
+    """Knows how the sources write each word (see the module docstring)."""
+
+    def __init__(self, texts: Iterable[str] = (), usage: WordUsage | None = None) -> None:
+        self.lower: set[str] = set()
+        """Words the sources write in lower case."""
+        self.capital: set[str] = set()
+        """Words the sources capitalise in mid-sentence, outside Title Case headlines."""
+        self.usage = usage
+        """How the wider workspace writes words: asked only when the sources are silent."""
+        for text in texts:
+            self.add(text)
+
+    def add(self, text: str) -> None:
+        for word, lower in _mid_sentence_words(text):
+            (self.lower if lower else self.capital).add(word)
 
     def lowers(self, sentence: str) -> bool:
         """Whether `sentence`'s first word is lowered after an attribution prefix."""
@@ -135,6 +181,9 @@ class Casing:
             return True
         if low in self.capital or head != base:
             return False  # capitalised elsewhere, or a possessive ("Beijing's")
+        common = self.usage.common(low) if self.usage is not None else None
+        if common is not None:
+            return common  # the story is silent; the workspace's recent items are not
         if low.endswith(_PEOPLE_ENDINGS):
             return False
         # An ending needs a stem before it: "Fed" is no past tense (read on the archive:

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from assistant.drafting.candidates import candidates_for, taken_by_other_sections
+from assistant.drafting.casing import WordUsage
 from assistant.drafting.focus import StoryFocus
 from assistant.drafting.generators import LLM_GENERATORS, get_generator
 from assistant.drafting.generators.base import Generator, NumberedPassage, SectionRequest
@@ -148,6 +149,26 @@ class Drafter:
         self._stories: dict[str, StorySet | None] = {}
         self._focus: StoryFocus | None = None
         self._assembler: StoryAssembler | None = None
+        self._usage: tuple[int, WordUsage] | None = None
+
+    USAGE_DOCUMENTS = 2000
+    """Recent documents whose wording tells the composer which words are common (`usage`)."""
+    USAGE_CHARS = 4000
+    """Characters read of each: a long article's opening says as much as all of it."""
+
+    def usage(self) -> WordUsage:
+        """How the workspace's recent items write each word, rebuilt after an ingest (the
+        store's generation changes): the evidence for a claim's first word after "According
+        to X, " when the story's own passages never write it mid-sentence."""
+        generation = self.store.generation() if self.store is not None else 0
+        with self._lock:
+            if self._usage is not None and self._usage[0] == generation:
+                return self._usage[1]
+        texts = self.store.recent_texts(self.USAGE_DOCUMENTS) if self.store is not None else []
+        usage = WordUsage(t[: self.USAGE_CHARS] for t in texts)
+        with self._lock:
+            self._usage = (generation, usage)
+        return usage
 
     @property
     def focus(self) -> StoryFocus:
@@ -392,7 +413,11 @@ class Drafter:
         ]
         previous += [s.text for p in avoid for s in p.sentences]
         request = SectionRequest(
-            topic=draft.topic, section=spec, passages=offered, previous=previous
+            topic=draft.topic,
+            section=spec,
+            passages=offered,
+            previous=previous,
+            usage=self.usage() if gen.name == "extractive" else None,
         )
         token = (lambda t: on_token(spec.id, t)) if on_token is not None else None
         checker = SentenceChecker(

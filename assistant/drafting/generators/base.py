@@ -16,10 +16,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from assistant.errors import DeskError
 from assistant.models import Passage
+
+if TYPE_CHECKING:
+    from assistant.drafting.casing import WordUsage
 
 TokenCallback = Callable[[str], None]
 """Receives each streamed token (LLM generators) or each finished sentence (extractive)."""
@@ -72,6 +75,9 @@ class SectionRequest:
     """Repair: the previous attempt's sentences in order, each with its `[n]` markers."""
     rewrite: Sequence[Rewrite] = ()
     """Repair: the rejected sentences of `attempt`; the answer is one sentence for each."""
+    usage: WordUsage | None = None
+    """How the workspace's recent items write each word (lower case or capitalised), for the
+    case of a claim after an attribution when the offered passages say nothing of a word."""
 
     @property
     def is_repair(self) -> bool:

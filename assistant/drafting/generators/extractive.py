@@ -226,10 +226,8 @@ class ExtractiveGenerator:
         # 2026" because a commentary came the next morning.)
         one_day = len({_day(c) for c in chosen if c.np.passage.published_at}) <= 1
         latest_day = max((d for c in chosen if (d := _day(c)) is not None), default=None)
-        casing = Casing(np_.passage.text for np_ in request.passages)
-        followers = (
-            self.followers(chosen, request.previous) if request.section.id != "dek" else {}
-        )
+        casing = Casing((np_.passage.text for np_ in request.passages), usage=request.usage)
+        followers = self.followers(chosen, request.previous) if request.section.id != "dek" else {}
         paragraphs: list[str] = []
         per = max(1, spec.max_sentences)
         named: set[str] = set()
