@@ -2,8 +2,11 @@
 before it ("According to Harbour at 10:30 UTC, negotiators ..." but "..., NATO leaders ...").
 
 The evidence is the story's own sources: a word they also write in lower case is a common word;
-a word they capitalise in mid-sentence (outside Title Case headlines) is a name. A word the
-sources say nothing about is judged by its form: acronyms, inner capitals ("McDonald"),
+a word they capitalise in mid-sentence (outside Title Case headlines) is a name. When they say
+nothing of a word, the workspace's recent items may (`WordUsage`, built by the drafter once per
+ingest): a word they write in lower case at least four times in five is common ("bond", "oil",
+"growing"), one they capitalise as often is a name ("Wells"). A word neither says anything
+about is judged by its form: acronyms, inner capitals ("McDonald"),
 possessives ("Beijing's"), the first of several capitalised words ("Scott Bessent") and
 nationality plurals ("Americans") stay capitalised; plain inflected common forms ("Negotiators",
 "Stocks", "Jobless", "Early") are lowered; anything else keeps its capital, since lowering a
