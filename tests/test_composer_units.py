@@ -929,3 +929,25 @@ def test_the_drafter_reads_the_workspaces_wording_once_per_ingest(service, tmp_p
     assert not service.ingest([extra]).failed
     second = drafter.usage()
     assert second is not first and second.common("zebrafinch") is True
+
+
+def test_a_title_the_dek_quoted_is_not_told_again_in_the_lede(generator):
+    """Read on the archive: under the dek "A commentary in the Financial Times ran under the
+    headline “The great inversion on emerging markets”", the lede told "According to a
+    commentary ..., the great inversion on emerging markets." as a sentence."""
+    title = "The great inversion on emerging markets"
+    column = _passage(
+        1,
+        f"{title}. Market and economic trends are challenging the idea that EM bonds in Geneva "
+        "should trade at a discount.",
+        "Financial Times",
+        title=title,
+    )
+    numbered = [NumberedPassage(1, column)]
+    dek = f"A commentary in the Financial Times ran under the headline “{title}” [1]."
+    spec = HouseFormat.load().section("lede")
+    request = SectionRequest(
+        topic="Emerging market bonds", section=spec, passages=numbered, previous=[dek]
+    )
+    told = [d.text for p in generator.compose(request) for d in parse_paragraph(p)]
+    assert told and not any("great inversion" in t for t in told), told

@@ -632,7 +632,13 @@ class ExtractiveGenerator:
                     quoted = True
                 # A quoted headline reads in the draft without its full stop.
                 key = normalize_for_hash(sentence.rstrip(".") if quoted else sentence)
-                if key in seen or any(key in u for u in used):
+                # Said above word for word, maybe quoted: a column's title the dek quoted ("ran
+                # under the headline “The great inversion on emerging markets”") stood again as
+                # a lede sentence (read on the archive).
+                core = key.rstrip(" .!?…")
+                if key in seen or any(
+                    key in u or (len(core.split()) >= 4 and core in u) for u in used
+                ):
                     continue
                 cw = content_words(sentence)
                 if any(
