@@ -951,3 +951,32 @@ def test_a_title_the_dek_quoted_is_not_told_again_in_the_lede(generator):
     )
     told = [d.text for p in generator.compose(request) for d in parse_paragraph(p)]
     assert told and not any("great inversion" in t for t in told), told
+
+
+def test_an_earlier_items_second_sentence_is_not_dated_again(generator, verifier):
+    """Read on the archive: "Earlier, on 10 December 2025, US seizes oil tanker off Venezuelan
+    coast [4]. Earlier, on 10 December 2025, oil price jumps ... [4]": one item's headline and
+    standfirst, told in a row, the second dated again."""
+    old = (
+        "Swiss mediators first proposed a ceasefire in Geneva between the two delegations. "
+        "The ceasefire proposal in Geneva drew cautious replies from both delegations' capitals."
+    )
+    passages = [
+        _passage(1, FT, "Financial Times"),
+        _passage(2, old, "The Wall Street Journal", T0 - timedelta(days=9)),
+    ]
+    numbered = [NumberedPassage(i + 1, p) for i, p in enumerate(passages)]
+    spec = HouseFormat.load().section("lede")
+    paras = generator.compose(SectionRequest(topic=TOPIC, section=spec, passages=numbered))
+    sentences = [d for p in paras for d in parse_paragraph(p)]
+    earlier = [d for d in sentences if d.markers == [2]]
+    assert len(earlier) == 2, sentences
+    assert earlier[0].text.startswith("Earlier, on 3 March 2026, ")
+    assert not earlier[1].text.startswith("Earlier"), earlier
+    assert sentences.index(earlier[1]) == sentences.index(earlier[0]) + 1
+    verdicts, _ = _verify(
+        verifier,
+        [(d.text, d.markers) for d in sentences],
+        {i + 1: p for i, p in enumerate(passages)},
+    )
+    assert all(v.label == "supported" for v in verdicts), [v.reasons for v in verdicts]

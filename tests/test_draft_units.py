@@ -438,3 +438,18 @@ def test_a_body_title_is_never_the_editors_prefix(sentence):
 )
 def test_derived_title_drops_a_common_possessive_without_its_determiner(sentence, title):
     assert derive_title(sentence, "U.K. home sales") == title
+
+
+@pytest.mark.parametrize(
+    ("sentence", "title"),
+    [
+        # read on the archive: a body section titled "40bn debt-buying scheme"
+        (
+            "Fed to launch $40bn debt-buying scheme after money market strains.",
+            "$40bn debt-buying scheme",
+        ),
+        ("Prices rose 5% in May as demand rose.", "Prices rose 5%"),
+    ],
+)
+def test_a_derived_title_keeps_a_figures_currency_and_percent_sign(sentence, title):
+    assert derive_title(sentence, "JPMorgan pulls money from the Fed") == title

@@ -106,7 +106,7 @@ class HouseFormat:
         return cls(version=str(data.get("version", "1")), sections=tuple(sections))
 
 
-_TOKEN = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*", re.UNICODE)
+_TOKEN = re.compile(r"[$€£¥]?[^\W_]+(?:[-'’.][^\W_]+)*%?", re.UNICODE)
 # Words that start a clause rather than name a thing: a title built from them reads badly.
 _WEAK = STOPWORDS | {
     "like",

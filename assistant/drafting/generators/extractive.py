@@ -234,8 +234,14 @@ class ExtractiveGenerator:
         for start in range(0, len(chosen), per):
             parts: list[str] = []
             followed = False
+            dated: tuple[str, date | None] | None = None
             for c in chosen[start : start + per]:
                 text = c.text
+                # Right after a sentence of the same earlier item told as "Earlier, on 10
+                # December 2025, ...", the next reads on without the date again (read on the
+                # archive: two "Earlier, on 10 December 2025," in a row, one item's headline
+                # and standfirst).
+                continuing = dated == (c.np.passage.doc_id, _day(c))
                 if not c.quoted and request.section.id != "dek":
                     # A headlinese standfirst ("Donald Trump to raise tariffs ...") gets the
                     # auxiliary prose needs, past when it is told as earlier news.
@@ -263,7 +269,7 @@ class ExtractiveGenerator:
                         else attribute(text, c.np, casing=casing)
                     )
                 elif c in background:
-                    text = as_background(text, c.np, casing)
+                    text = text if continuing else as_background(text, c.np, casing)
                 elif spec.attribution and is_framing(c.np) and not _attributed(text):
                     # Opinion and analysis are framing, not fact: every such sentence says so,
                     # even when its outlet was already named for a news item.
@@ -280,10 +286,15 @@ class ExtractiveGenerator:
                     and c.np.passage.published_at is not None
                     and _day(c) != latest_day
                     and not _attributed(text)
+                    and not continuing
                 ):
                     # From an earlier day than the section's news and not dated by an
                     # attribution: the reader is told when ("Earlier, on 10 December 2025, ...").
                     text = as_background(text, c.np, casing)
+                if text.startswith("Earlier, on ") or (continuing and text == mended):
+                    dated = (c.np.passage.doc_id, _day(c))
+                else:
+                    dated = None
                 sentence = with_markers(text, c.markers)
                 parts.append(sentence)
                 follower = followers.get(id(c))
