@@ -980,3 +980,22 @@ def test_an_earlier_items_second_sentence_is_not_dated_again(generator, verifier
         {i + 1: p for i, p in enumerate(passages)},
     )
     assert all(v.label == "supported" for v in verdicts), [v.reasons for v in verdicts]
+
+
+def test_one_outlet_saying_the_same_in_fewer_words_is_a_twin():
+    """Read on the archive: a lede told "EU industry chief says bloc is becoming ‘collateral
+    damage’ in race to secure rare earth minerals" and then, from the same outlet, "EU fears
+    becoming ‘collateral damage’ in race to secure rare earth minerals"."""
+    from assistant.drafting.generators.extractive import _Candidate
+
+    long = "EU industry chief says bloc is becoming ‘collateral damage’ in race to secure rare earth minerals."
+    short = "EU fears becoming ‘collateral damage’ in race to secure rare earth minerals."
+    other = "EU plans minerals stockpile centre to stop US snapping up supplies."
+
+    def cand(i: int, text: str, outlet: str) -> _Candidate:
+        np_ = NumberedPassage(i, _passage(i, text, outlet))
+        return _Candidate(n=i, np=np_, order=i * 1000, text=text, words=len(text.split()))
+
+    a, b = cand(1, long, "Financial Times"), cand(2, short, "Financial Times")
+    assert ExtractiveGenerator._twins(a, b, sim=0.8)
+    assert not ExtractiveGenerator._twins(a, cand(3, other, "Financial Times"), sim=0.6)

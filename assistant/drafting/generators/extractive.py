@@ -547,6 +547,15 @@ class ExtractiveGenerator:
                 outlets = {kept.np.passage.outlet, *(o.passage.outlet for o in kept.also)}
                 if other.np.passage.outlet not in outlets and corroborates(kept.text, other.text):
                     kept.also = (*kept.also, other.np)
+                elif (
+                    other.np.passage.outlet == kept.np.passage.outlet
+                    and len(content_words(other.text)) > len(content_words(kept.text))
+                    and corroborates(kept.text, other.text)
+                ):
+                    # One outlet saying it twice: the fuller telling stays ("EU industry chief
+                    # says bloc is becoming ..." over "EU fears becoming ...").
+                    other.also = kept.also
+                    selected[selected.index(twin)] = best
                 continue
             selected.append(best)
         return [cands[i] for i in selected]
@@ -555,9 +564,18 @@ class ExtractiveGenerator:
     def _twins(a: _Candidate, b: _Candidate, sim: float) -> bool:
         """`a` and `b` say the same thing: near-verbatim, or (from two outlets) one says all
         the other says in other words ("Trump orders blockade ..." / "Trump Orders Blockade")."""
-        jac = _jaccard(content_words(a.text), content_words(b.text))
+        wa, wb = content_words(a.text), content_words(b.text)
+        jac = _jaccard(wa, wb)
         if sim > 0.9 or jac >= 0.8:
             return True
+        if a.np.passage.outlet == b.np.passage.outlet and jac >= 0.5:
+            # One outlet's headline and standfirst in other words, the shorter's words nearly
+            # all in the longer (read on the archive: "EU fears becoming ‘collateral damage’ in
+            # race to secure rare earth minerals" after "EU industry chief says bloc is becoming
+            # ‘collateral damage’ in race to secure rare earth minerals"): it adds nothing.
+            small = min(len(wa), len(wb))
+            if small and len(wa & wb) / small >= 0.8:
+                return True
         return (
             jac >= 0.5
             and a.np.passage.outlet != b.np.passage.outlet
