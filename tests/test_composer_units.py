@@ -300,9 +300,13 @@ def test_every_sentence_of_an_opinion_item_in_the_lede_says_it_is_commentary(gen
     paras = generator.compose(SectionRequest(topic=TOPIC, section=spec, passages=numbered))
     sentences = [d for p in paras for d in parse_paragraph(p)]
     from_column = [d for d in sentences if d.markers == [2]]
-    assert from_column, sentences
-    for d in from_column:
-        assert d.text.startswith("According to a commentary in The Wall Street Journal at "), d
+    assert len(from_column) == 2, sentences
+    # The first says whose it is in full; the next, right after it, briefly.
+    assert from_column[0].text.startswith(
+        "According to a commentary in The Wall Street Journal at "
+    ), from_column
+    assert sentences.index(from_column[1]) == sentences.index(from_column[0]) + 1
+    assert from_column[1].text.startswith("According to the same commentary, the mediators")
     assert not any("commentary" in d.text for d in sentences if d.markers == [1])
     verdicts, _ = _verify(
         verifier, [(d.text, d.markers) for d in sentences], {1: passages[0], 2: passages[1]}

@@ -235,6 +235,7 @@ class ExtractiveGenerator:
             parts: list[str] = []
             followed = False
             dated: tuple[str, date | None] | None = None
+            column: str | None = None  # the framing item the sentence before was told from
             for c in chosen[start : start + per]:
                 text = c.text
                 # Right after a sentence of the same earlier item told as "Earlier, on 10
@@ -272,9 +273,15 @@ class ExtractiveGenerator:
                     text = text if continuing else as_background(text, c.np, casing)
                 elif spec.attribution and is_framing(c.np) and not _attributed(text):
                     # Opinion and analysis are framing, not fact: every such sentence says so,
-                    # even when its outlet was already named for a news item.
+                    # even when its outlet was already named for a news item. Right after a
+                    # sentence of the same column, briefly (read on the archive: two sentences
+                    # in a row each opening "According to a commentary in the Financial Times
+                    # at 05:00 UTC, ").
                     named.add(c.np.passage.outlet)
-                    text = attribute(text, c.np, with_date=not one_day, casing=casing)
+                    if column == c.np.passage.doc_id:
+                        text = f"According to the same commentary, {casing.after_prefix(text)}"
+                    else:
+                        text = attribute(text, c.np, with_date=not one_day, casing=casing)
                 elif spec.attribution and c.np.passage.outlet not in named:
                     # Each outlet is named once; a sentence that attributes itself keeps its own.
                     named.add(c.np.passage.outlet)
@@ -295,6 +302,11 @@ class ExtractiveGenerator:
                     dated = (c.np.passage.doc_id, _day(c))
                 else:
                     dated = None
+                column = (
+                    c.np.passage.doc_id
+                    if text.startswith("According to ") and (is_framing(c.np))
+                    else None
+                )
                 sentence = with_markers(text, c.markers)
                 parts.append(sentence)
                 follower = followers.get(id(c))
