@@ -58,9 +58,9 @@ def verifier():
     return Verifier(Embedder.for_settings(Settings()))
 
 
-def _verify(verifier, sentences: list[tuple[str, list[int]]], passages: dict[int, Passage]):
-    """The real verifier's verdicts on `sentences` citing `passages` (one draft)."""
-    draft = Draft(
+def _lede_draft(sentences: list[tuple[str, list[int]]], passages: dict[int, Passage]) -> Draft:
+    """A draft whose lede is `sentences` (text, markers) citing `passages`."""
+    return Draft(
         id="d",
         topic=TOPIC,
         generator="extractive",
@@ -77,7 +77,11 @@ def _verify(verifier, sentences: list[tuple[str, list[int]]], passages: dict[int
         ],
         citations=[Citation.from_passage(p, n) for n, p in passages.items()],
     )
-    out = verifier.verify_draft(draft)
+
+
+def _verify(verifier, sentences: list[tuple[str, list[int]]], passages: dict[int, Passage]):
+    """The real verifier's verdicts on `sentences` citing `passages` (one draft)."""
+    out = verifier.verify_draft(_lede_draft(sentences, passages))
     return [s.verdict for s in out.sections[0].paragraphs[0].sentences], out.metrics
 
 
@@ -822,22 +826,8 @@ def test_a_sentence_that_leans_back_follows_the_one_it_leans_on(generator, verif
         {i + 1: p for i, p in enumerate(passages)},
     )
     assert all(v.label == "supported" for v in verdicts), verdicts
-    draft = Draft(
-        id="d",
-        topic=TOPIC,
-        generator="extractive",
-        sections=[
-            Section(
-                id="lede",
-                paragraphs=[
-                    Paragraph(
-                        id="lede-p1",
-                        sentences=[Sentence(text=s.text, citations=s.markers) for s in sentences],
-                    )
-                ],
-            )
-        ],
-        citations=[Citation.from_passage(p, i + 1) for i, p in enumerate(passages)],
+    draft = _lede_draft(
+        [(s.text, s.markers) for s in sentences], {i + 1: p for i, p in enumerate(passages)}
     )
     assert dangling_openers(draft) == []
 
@@ -1003,3 +993,25 @@ def test_one_outlet_saying_the_same_in_fewer_words_is_a_twin():
     a, b = cand(1, long, "Financial Times"), cand(2, short, "Financial Times")
     assert ExtractiveGenerator._twins(a, b, sim=0.8)
     assert not ExtractiveGenerator._twins(a, cand(3, other, "Financial Times"), sim=0.6)
+
+
+def test_a_sentence_after_a_dated_attribution_of_its_item_is_not_told_as_earlier(generator):
+    """Read on the archive: "According to the Financial Times at 23:29 UTC on 10 December 2025,
+    oil price jumps ... [3]. Earlier, on 10 December 2025, US seizes oil tanker ... [3]": the
+    same item's headline, told as if it were older than its standfirst."""
+    yesterday = (
+        "Swiss mediators first proposed a ceasefire in Geneva between the two delegations. "
+        "The ceasefire proposal in Geneva drew cautious replies from both delegations' capitals."
+    )
+    passages = [
+        _passage(1, FT, "Financial Times", T0 + timedelta(days=1)),
+        _passage(2, yesterday, "The Wall Street Journal", T0),
+    ]
+    numbered = [NumberedPassage(i + 1, p) for i, p in enumerate(passages)]
+    spec = HouseFormat.load().section("lede")
+    paras = generator.compose(SectionRequest(topic=TOPIC, section=spec, passages=numbered))
+    sentences = [d for p in paras for d in parse_paragraph(p)]
+    older = [d for d in sentences if d.markers == [2]]
+    assert len(older) == 2, sentences
+    assert older[0].text.startswith("According to The Wall Street Journal at 10:30 UTC on 12 March")
+    assert not older[1].text.startswith("Earlier"), older

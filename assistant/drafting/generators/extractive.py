@@ -242,7 +242,7 @@ class ExtractiveGenerator:
                 # December 2025, ...", the next reads on without the date again (read on the
                 # archive: two "Earlier, on 10 December 2025," in a row, one item's headline
                 # and standfirst).
-                continuing = dated == (c.np.passage.doc_id, _day(c))
+                continuing = dated == (c.np.passage.doc_id, _day(c)) and not is_framing(c.np)
                 if not c.quoted and request.section.id != "dek":
                     # A headlinese standfirst ("Donald Trump to raise tariffs ...") gets the
                     # auxiliary prose needs, past when it is told as earlier news.
@@ -298,15 +298,20 @@ class ExtractiveGenerator:
                     # From an earlier day than the section's news and not dated by an
                     # attribution: the reader is told when ("Earlier, on 10 December 2025, ...").
                     text = as_background(text, c.np, casing)
-                if text.startswith("Earlier, on ") or (continuing and text == mended):
+                # Dated: "Earlier, on ...", or an attribution with its day ("According to the
+                # Financial Times at 23:29 UTC on 10 December 2025, oil price jumps ..." was
+                # followed by "Earlier, on 10 December 2025, US seizes oil tanker ...", the
+                # same item's headline, as if it were older).
+                if (
+                    text.startswith("Earlier, on ")
+                    or (text.startswith("According to ") and not one_day and text != mended)
+                    or (continuing and text == mended)
+                ):
                     dated = (c.np.passage.doc_id, _day(c))
                 else:
                     dated = None
-                column = (
-                    c.np.passage.doc_id
-                    if text.startswith("According to ") and (is_framing(c.np))
-                    else None
-                )
+                framed = text.startswith("According to ") and is_framing(c.np)
+                column = c.np.passage.doc_id if framed else None
                 sentence = with_markers(text, c.markers)
                 parts.append(sentence)
                 follower = followers.get(id(c))
@@ -343,15 +348,9 @@ class ExtractiveGenerator:
                 continue
             a, b = spans[si + 1]
             nxt = text[a:b].strip()
-            n = len(words(nxt))
-            if not _leans_back(nxt) or n < 6 or n > 60 or not _END.search(nxt):
-                continue
-            if nxt.endswith("?") or _BARE_QUOTE.match(nxt) or "|" in nxt:
-                continue
-            if _INJECTION.search(nxt) or _HOUSEKEEPING.search(nxt):
-                continue
-            letters = [ch for ch in nxt if ch.isalpha()]
-            if not letters or sum(ch.isupper() for ch in letters) / len(letters) >= 0.5:
+            if not _leans_back(nxt) or not _END.search(nxt) or "|" in nxt:
+                continue  # not leaning back (it is a candidate of its own), a fragment, debris
+            if not _usable(nxt, "central", False, 60, follows=True):
                 continue
             cw = content_words(nxt)
             if any(_jaccard(cw, u) >= 0.8 for u in told):
@@ -641,9 +640,9 @@ class ExtractiveGenerator:
         for pi, np_ in enumerate(passages):
             text = np_.passage.text
             spans = sentence_spans(text)
-            split_title = _title_parts(np_, spans)
+            subtitle = _subtitle_parts(np_, spans)
             for si, (a, b) in enumerate(spans):
-                if si in split_title and si > 0:
+                if si in subtitle:
                     # The second half of a title the splitter cut in two ("What's Israel's Next
                     # Move? Some Call for Full Takeover of Gaza") is a subtitle, leaning on the
                     # first: read on the archive, it stood as a dek, "Some Call for Full
@@ -725,7 +724,10 @@ class ExtractiveGenerator:
             return np.stack([self._vectors[t] for t in texts])
 
 
-def _usable(sentence: str, prefer: str, short: bool, max_words: int) -> bool:
+def _usable(sentence: str, prefer: str, short: bool, max_words: int, follows: bool = False) -> bool:
+    """Whether `sentence` may be told in a section: neither fragment, teaser, link, question
+    (outside the uncertain section), bare quotation, shouting nor instruction-like text, and no
+    pointer back unless it `follows` what it points at (`ExtractiveGenerator.followers`)."""
     n = len(words(sentence))
     if n < (5 if short else 6) or n > max_words:
         return False
@@ -741,7 +743,7 @@ def _usable(sentence: str, prefer: str, short: bool, max_words: int) -> bool:
         return False
     if _BARE_QUOTE.match(stripped):
         return False  # "“I could hear gunfire all around.”": a quotation without its speaker
-    if (short and stripped.endswith("?")) or _leans_back(sentence):
+    if (short and stripped.endswith("?")) or (_leans_back(sentence) and not follows):
         return False  # a pointer back whose referent the reader of the draft has not seen
     letters = [ch for ch in sentence if ch.isalpha()]
     return not letters or sum(ch.isupper() for ch in letters) / len(letters) < 0.5
@@ -860,15 +862,14 @@ def _clauses(sentence: str) -> list[str]:
     return out
 
 
-def _title_parts(np_: NumberedPassage, spans: Sequence[tuple[int, int]]) -> set[int]:
-    """The indexes of the sentence spans an item's title was cut into, when it was cut into
-    two or more (a title that is one sentence gives the empty set)."""
+def _subtitle_parts(np_: NumberedPassage, spans: Sequence[tuple[int, int]]) -> set[int]:
+    """The indexes of the sentence spans after the first that an item's title was cut into
+    (empty for a title that is one sentence)."""
     p = np_.passage
     title = (p.title or "").strip()
     if p.start != 0 or not title or not p.text.startswith(title):
         return set()
-    parts = {i for i, (a, _) in enumerate(spans) if a < len(title)}
-    return parts if len(parts) > 1 else set()
+    return {i for i, (a, _) in enumerate(spans) if 0 < i and a < len(title)}
 
 
 def _is_title(text: str, title: str) -> bool:
