@@ -75,11 +75,14 @@ def test_markdown_follows_the_house_format_with_footer_last(draft):
     assert re.search(r"^As of 2021-07-06 15:00 UTC\.", footer, re.M)
     urls = re.findall(r"https?://\S+", footer)
     assert urls and len(urls) == len(set(urls))
-    # Entries in publication order, numbered, each saying where it is cited and by which markers.
-    entries = re.findall(r"^(\d+)\. \*\*(.+?)\*\*", footer, re.M)
-    assert [n for n, _ in entries] == ["1", "2", "3", "4"]
+    # Entries in publication order, each labelled with the markers that resolve to it (so the
+    # reader of "[4]" finds the entry marked [4], not the fourth), and saying where it is cited.
+    entries = re.findall(r"^- ((?:\[\d+\])+) \*\*(.+?)\*\*(.*)\n  (.*)", footer, re.M)
+    assert [m for m, *_ in entries] == ["[1]", "[4]", "[2]", "[3]"]
     assert entries[0][1] == "NPR (Online News)"
-    assert "cited in headline ¶1, dek ¶1, lede ¶1 as [1]" in footer
+    assert entries[0][3].endswith("cited in headline ¶1, dek ¶1, lede ¶1")
+    published = [re.search(r"published (\S+ \S+)", e[3]).group(1) for e in entries]
+    assert published == sorted(published)
     # Markers sit before the final punctuation, as the house style has it.
     assert "How many died remains unclear [2][4]." in md
 
