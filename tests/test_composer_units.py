@@ -888,6 +888,7 @@ def test_the_workspaces_wording_decides_a_word_the_story_never_writes_mid_senten
             "Yields rose as the bond market sold off. Investors fled the bond market again.",
             "Traders said the bond rally faded. Shares of Wells rose, and Wells said it would hire.",
             "Analysts at Wells expect more. A drop in oil followed. Apple said an apple a day.",
+            "A sharp fall followed. Then came a sharp rise.",
         ]
     )
     story = ["Bond markets are losing patience with political paralysis."]
@@ -898,6 +899,13 @@ def test_the_workspaces_wording_decides_a_word_the_story_never_writes_mid_senten
     assert not Casing([], usage=usage).lowers("Wells said it would hire more bankers.")
     assert usage.common("apple") is None  # one use of each: too few, and split
     assert usage.common("drop") is None  # one use: too few
+    # Two uses, both lower case and none capitalised: common ("Sharp climb in Tokyo's bond
+    # yields ..." read on the archive, in a workspace that wrote "sharp" twice).
+    assert usage.common("sharp") is True
+    assert Casing([], usage=usage).lowers("Sharp climb in Tokyo’s bond yields has potential.")
+    assert not Casing(["A legal fight.", "Legal advice."], usage=usage).lowers(
+        "Legal & General merges divisions."
+    )
     # The story's own evidence comes first: a word it capitalises mid-sentence is a name.
     assert not Casing(["Shares of Bond rose."], usage=usage).lowers("Bond rose again on Monday.")
 

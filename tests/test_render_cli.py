@@ -97,7 +97,9 @@ def test_provenance_of_edited_markdown_reports_dangling_markers_by_line(setup):
         "Slate",
         "Fox News (Online News)",
     ]
-    assert re.search(r"^- \[1\] \*\*NPR.*\n  .*cited in headline ¶1, dek ¶1, lede ¶1$", footer, re.M)
+    assert re.search(
+        r"^- \[1\] \*\*NPR.*\n  .*cited in headline ¶1, dek ¶1, lede ¶1$", footer, re.M
+    )
 
     with md_path.open("a", encoding="utf-8") as fh:  # a section after the footer: read, checked
         fh.write("\n## Editor's addendum\n\nA note under the footer [11]. And one citing [2].\n")
