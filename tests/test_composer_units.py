@@ -126,6 +126,9 @@ SOURCES = [
         ("Stablecoins are a hot topic.", True),
         ("Thieves took the jewels.", True),
         ("Plus, the Fed's next move.", True),
+        # read on the archive: "According to The Wall Street Journal at 19:21 UTC, Ahead of ..."
+        ("Ahead of the government’s delayed January jobs report, data points down.", True),
+        ("Within a week, prices doubled.", True),
     ],
 )
 def test_first_word_is_lowered_after_an_attribution_only_when_it_is_no_name(sentence, lowered):
@@ -1023,3 +1026,36 @@ def test_a_sentence_after_a_dated_attribution_of_its_item_is_not_told_as_earlier
     assert len(older) == 2, sentences
     assert older[0].text.startswith("According to The Wall Street Journal at 10:30 UTC on 12 March")
     assert not older[1].text.startswith("Earlier"), older
+
+
+def test_a_title_that_names_a_piece_is_quoted_never_told_as_a_statement(generator):
+    """Read on the archive (5 February 2026): "Earlier, on 4 February 2026, how the Bank of
+    England can improve its decision-making [3]." An FT title in sentence case that names a
+    piece ("How ...", "Why ...", "Inside ...") is no fact: told at all, it is quoted."""
+    from assistant.drafting.generators.extractive import _headline_phrase
+
+    news = _passage(
+        1,
+        "Bank of England holds rates but signals it is likely to cut again. The U.K. central "
+        "bank indicated another cut to its rates could follow in the coming months.",
+        "The Wall Street Journal",
+    )
+    title = "How the Bank of England can improve its decision-making"
+    item = f"{title}. New role gives the central bank the opportunity to expand its committee."
+    old = _passage(2, item, "Financial Times", T0 - timedelta(days=9), title)
+    numbered = [NumberedPassage(1, news), NumberedPassage(2, old)]
+    fmt = HouseFormat.load()
+    for sid in ("lede", "body_1"):
+        cands = generator._candidates(numbered, fmt.section(sid), [])
+        assert any("opportunity to expand" in c.text for c in cands)  # the item is there
+        as_title = [c for c in cands if c.text.startswith("How the Bank")]
+        assert as_title and all(c.quoted for c in as_title), [(c.text, c.quoted) for c in cands]
+    cands = generator._candidates(numbered, fmt.section("dek"), [])
+    assert not any(c.text.startswith("How the Bank") for c in cands)
+    # A title that is a whole sentence keeps being one, and so does a question.
+    assert _headline_phrase(title)
+    assert _headline_phrase("Inside the knotty economics of the world’s most profitable ETF")
+    assert not _headline_phrase(
+        "When President Trump slapped tariffs on nations, many economists feared a slump."
+    )
+    assert not _headline_phrase("How far will the Fed go?")

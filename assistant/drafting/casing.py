@@ -61,7 +61,13 @@ _PEOPLE_ENDINGS = ("ans", "ian", "ese", "ish", "is", "ites", "crats", "ss")
 _ALWAYS_LOWER = frozenset(
     "the a an in on at for after before during while there some many most several both all plus "
     "this that these those its their his her our we they it he she even if when as with "
-    "despite although though since because amid without once until".split()
+    "despite although though since because amid without once until "
+    # prepositions and adverbs that open standfirsts ("Ahead of the government's delayed
+    # January jobs report, ...": read on the archive, in a workspace that wrote "ahead" once)
+    "ahead across against along among amongst around behind beneath beside besides beyond "
+    "inside outside toward towards upon via within throughout unlike like near nearly "
+    "still yet already now soon instead meanwhile however nonetheless nevertheless "
+    "every another either neither whether".split()
 )
 
 

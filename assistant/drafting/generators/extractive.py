@@ -656,7 +656,10 @@ class ExtractiveGenerator:
                 quoted = False
                 # Known to be the item's title, so words of three letters count: a short
                 # one ("Truth Is Hard to Get in Gaza") stood as a lede sentence.
-                if not short and is_title and title_case(sentence, min_letters=3):
+                phrase = is_title and _headline_phrase(sentence)
+                if phrase and spec.id == "dek":
+                    continue  # "How the Bank of England can ..." is a headline, not a dek
+                if not short and is_title and (title_case(sentence, min_letters=3) or phrase):
                     # A headline in headline capitals reads as a slogan among sentences; an
                     # earlier day's may still tell the background, quoted as a headline, and
                     # so may today's in the lede, for an item the draft tells nothing else of
@@ -860,6 +863,26 @@ def _clauses(sentence: str) -> list[str]:
         if len(words(cut)) >= 4 and not _leans_back(cut) and cut[:1].isalpha():
             out.append(cut[:1].upper() + cut[1:])
     return out
+
+
+# A title that names a piece rather than stating a fact: "How the Bank of England can improve
+# its decision-making", "Why Finding All the Bodies ... Is So Hard", "Inside the knotty
+# economics of ...", "Meet the Multinational Cast of ...". Read on the archive, told after an
+# attribution: "Earlier, on 4 February 2026, how the Bank of England can improve its
+# decision-making." A comma lets a main clause follow ("When President Trump slapped tariffs
+# ..., many economists feared ..." is a whole sentence), and a question is handled as one.
+_HEADLINE_PHRASE = re.compile(r"^(?:How|Why|What|When|Where|Who|Whether|Inside|Meet|See)\b")
+
+
+def _headline_phrase(sentence: str) -> bool:
+    """Whether `sentence`, an item's title, names a piece instead of stating a fact."""
+    stripped = sentence.strip().rstrip(".")
+    return (
+        _HEADLINE_PHRASE.match(stripped) is not None
+        and "," not in stripped
+        and not stripped.endswith("?")
+        and len(words(stripped)) <= 16
+    )
 
 
 def _subtitle_parts(np_: NumberedPassage, spans: Sequence[tuple[int, int]]) -> set[int]:
