@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from statistics import median
 
 from assistant.models import Draft, Section, Sentence
-from assistant.text import normalize_for_hash, sentence_spans, words
+from assistant.text import normalize_for_hash, sentence_spans, word_count, words
 
 HEADLINE_MAX_WORDS = 14
 NEAR_DUPLICATE = 0.8
@@ -117,7 +117,7 @@ def headline_supported(draft: Draft) -> bool:
 
 def headline_words(draft: Draft) -> int:
     h = headline_sentence(draft)
-    return len(words(h.text)) if h is not None else 0
+    return word_count(h.text) if h is not None else 0
 
 
 def feed_debris(text: str) -> list[str]:

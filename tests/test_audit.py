@@ -73,6 +73,9 @@ def test_headline_supported_and_length():
     long = "At 18:28 UTC the OSINTdefender channel reported NATO leaders arriving in Ankara with "
     long += "concerns about deterring Russia and meeting defence commitments."
     assert audit.headline_words(_draft(headline=[[_sent(long)]])) > audit.HEADLINE_MAX_WORDS
+    # Counted as an editor counts: "U.S." is one word, a dash none (read on the archive).
+    us = "U.S. Gathers Air Power — the Most Since 2003"
+    assert audit.headline_words(_draft(headline=[[_sent(us)]])) == 8
 
 
 @pytest.mark.parametrize(

@@ -129,6 +129,7 @@ SOURCES = [
         # read on the archive: "According to The Wall Street Journal at 19:21 UTC, Ahead of ..."
         ("Ahead of the government’s delayed January jobs report, data points down.", True),
         ("Within a week, prices doubled.", True),
+        ("Former President Yoon Suk Yeol is expected to appeal.", True),  # read on the archive
     ],
 )
 def test_first_word_is_lowered_after_an_attribution_only_when_it_is_no_name(sentence, lowered):
@@ -1059,3 +1060,14 @@ def test_a_title_that_names_a_piece_is_quoted_never_told_as_a_statement(generato
         "When President Trump slapped tariffs on nations, many economists feared a slump."
     )
     assert not _headline_phrase("How far will the Fed go?")
+
+
+def test_a_headline_with_abbreviations_counts_words_as_an_editor_does():
+    """Read on the archive (19 February 2026): "U.S. Gathers the Most Air Power in the Mideast
+    Since the 2003 Iraq Invasion" (14 words) was no headline candidate, counted as 15 words
+    ("U", "S"), and a commentary's title headed the news story."""
+    from assistant.drafting.generators.extractive import _headline_form
+
+    title = "U.S. Gathers the Most Air Power in the Mideast Since the 2003 Iraq Invasion."
+    assert _headline_form(title) == title.rstrip(".")
+    assert _headline_form(title.replace("Invasion", "Invasion of Kuwait and Beyond")) is None

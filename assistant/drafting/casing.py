@@ -71,6 +71,11 @@ _ALWAYS_LOWER = frozenset(
 )
 
 
+# Words that stand before an office and its holder ("Former President Yoon", "Acting Gov.
+# Lisa Cook"), and are never part of the name.
+_BEFORE_A_TITLE = frozenset("former outgoing incoming acting interim".split())
+
+
 # Common adjectives that also open names ("New York", "Former Yugoslavia"): lowered when the
 # next word is lower case, so the sources' "New York Times" does not keep "New research".
 _COMMON_BEFORE_LOWER = frozenset(
@@ -189,6 +194,10 @@ class Casing:
         if low == "may":
             return False  # the month as often as the verb
         nxt = tokens[1] if len(tokens) > 1 else ""
+        if low in _BEFORE_A_TITLE:
+            # "Former President Yoon Suk Yeol is expected to appeal ..." (read on the archive):
+            # the capitalised word after it is the office, not the rest of a name.
+            return True
         if nxt[:1].isupper() or nxt == "&":
             # the first of several capitalised words: a name ("Scott Bessent", "Legal & General")
             return False

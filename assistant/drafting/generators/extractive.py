@@ -35,7 +35,14 @@ from assistant.drafting.headlinese import mend_headlinese
 from assistant.drafting.house_format import HouseSection
 from assistant.ingest.outlets import in_prose
 from assistant.progress import check_cancel
-from assistant.text import content_words, normalize_for_hash, sentence_spans, title_case, words
+from assistant.text import (
+    content_words,
+    normalize_for_hash,
+    sentence_spans,
+    title_case,
+    word_count,
+    words,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -807,7 +814,7 @@ def _headline_form(sentence: str) -> str | None:
         text = text[:-1].rstrip()
     elif text.endswith(("...", "…")):
         return None
-    n = len(words(text))
+    n = word_count(text)
     if n < 3 or n > HEADLINE_WORDS or _TIME.search(text) or "http" in text:
         return None
     if _leans_back(text) or _INJECTION.search(text) or _HOUSEKEEPING.search(text) or "|" in text:
