@@ -109,9 +109,16 @@ def _is_sentence_end(text: str, start: int, m: re.Match[str]) -> bool:
         )
     if last_word in _TITLES or last_word in _MONTHS:
         return False
-    if len(last_word) == 1 and last_word.isalpha():
-        return False  # an initial: "George W. Bush"
-    if last_word in _ENDERS or _INITIALS.match(last_word):
+    if (
+        last_word in _ENDERS
+        or _INITIALS.match(last_word)
+        or (
+            # An initial ("George W. Bush") continues the name, but a single letter also ends a
+            # sentence: "... for Bangladesh's Gen Z. They inspired ..." (read on the archive, one
+            # sentence of 20 words that no headline or dek could take). A sentence opener decides.
+            len(last_word) == 1 and last_word.isalpha()
+        )
+    ):
         return _ends_after_abbreviation(before, text[m.end() : m.end() + 80], next_word)
     return True
 
