@@ -1053,6 +1053,10 @@ def test_a_title_that_names_a_piece_is_quoted_never_told_as_a_statement(generato
         assert as_title and all(c.quoted for c in as_title), [(c.text, c.quoted) for c in cands]
     cands = generator._candidates(numbered, fmt.section("dek"), [])
     assert not any(c.text.startswith("How the Bank") for c in cands)
+    # A column's title stays a dek candidate: the dek quotes it as the column's headline.
+    column = [NumberedPassage(1, news), NumberedPassage(2, old, framing=True)]
+    cands = generator._candidates(column, fmt.section("dek"), [])
+    assert any(c.text.startswith("How the Bank") for c in cands)
     # A title that is a whole sentence keeps being one, and so does a question.
     assert _headline_phrase(title)
     assert _headline_phrase("Inside the knotty economics of the world’s most profitable ETF")

@@ -664,8 +664,10 @@ class ExtractiveGenerator:
                 # Known to be the item's title, so words of three letters count: a short
                 # one ("Truth Is Hard to Get in Gaza") stood as a lede sentence.
                 phrase = is_title and _headline_phrase(sentence)
-                if phrase and spec.id == "dek":
-                    continue  # "How the Bank of England can ..." is a headline, not a dek
+                if phrase and spec.id == "dek" and not is_framing(np_):
+                    # "How the Bank of England can ..." is a headline, not a dek; a column's is
+                    # quoted there as its headline ("A commentary ... ran under the headline").
+                    continue
                 if not short and is_title and (title_case(sentence, min_letters=3) or phrase):
                     # A headline in headline capitals reads as a slogan among sentences; an
                     # earlier day's may still tell the background, quoted as a headline, and
