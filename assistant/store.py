@@ -373,6 +373,23 @@ class Store:
             )
         self._bump_generation()
 
+    def retire_document(self, doc_id: str, into: str) -> list[str]:
+        """Move `doc_id`'s sightings to the document `into`, then delete `doc_id` with its
+        passages and signature: one outlet's feeds carrying an item in two wordings become one
+        document holding both (`ingest.feed_twins.merged_version`). Returns the deleted passage
+        ids (the index drops their vectors at its next sync)."""
+        for sighting in self.sightings(doc_id):
+            self.add_sighting(sighting.model_copy(update={"doc_id": into}))
+        removed = [
+            r[0] for r in self._db.execute("SELECT id FROM passages WHERE doc_id=?", (doc_id,))
+        ]
+        self._db.execute("DELETE FROM sightings WHERE doc_id=?", (doc_id,))
+        self._db.execute("DELETE FROM passages WHERE doc_id=?", (doc_id,))
+        self._db.execute("DELETE FROM signatures WHERE doc_id=?", (doc_id,))
+        self._db.execute("DELETE FROM documents WHERE id=?", (doc_id,))
+        self._bump_generation()
+        return removed
+
     def get_document(self, doc_id: str) -> Document | None:
         row = self._db.execute("SELECT body FROM documents WHERE id=?", (doc_id,)).fetchone()
         return Document.model_validate_json(row[0]) if row else None

@@ -166,6 +166,67 @@ def test_wsj_world_and_economy_sharing_a_guid_are_one_document(tmp_path):
     assert world.id == econ.id
     assert world.outlet == "The Wall Street Journal"
     assert len(doc_of) == len(ids)
+    # The two standfirsts differ (tariffs / a cyberattack): the one document holds both, once
+    # each, after the headline they share; its passages are what is searched and cited.
+    text = world.text
+    assert text.startswith("U.K. Economy Grows at Slower Pace Ahead of Budget. GDP rose 0.1%")
+    assert text.count("Grows at Slower Pace") == 1
+    assert "impact of higher U.S. tariffs" in text and "cyberattack on a major carmaker" in text
+    passages = " ".join(p.text for p in svc.store.passages_of(world.id))
+    assert "cyberattack" in passages and "tariffs" in passages
+    assert svc.store.count_documents() == len({d.id for d in doc_of.values()})
+    # Ingesting again changes nothing; the index holds no vector of the first wording alone.
+    again = svc.ingest([tmp_path / "wire"])
+    assert again.ok and again.new == 0 and svc.store.get_document(world.id) is not None
+    assert svc.index.vectors.count() == svc.store.count_passages()
+
+
+def test_a_feed_twin_with_a_headline_leads_the_merged_document(tmp_path):
+    """Read on the archive (5 February 2026): WSJ Economy ran "The Bank of England and ECB kept
+    interest rates unchanged, but ..." as the title of the item WSJ World headlined "Bank of
+    England Holds Rates But Signals It Is Likely to Cut Again". The Economy copy, stored first,
+    kept the World headline out of every draft. Whichever feed comes first, the document now
+    opens with the headline, and holds both standfirsts."""
+    from assistant.service import DeskService
+    from assistant.workspace import Workspace
+
+    def feed(name: str, title: str, description: str) -> str:
+        return (
+            '<?xml version="1.0"?><rss version="2.0"><channel>'
+            f"<title>WSJ.com: {name}</title><link>https://www.wsj.com</link>"
+            f"<item><title>{title}</title><description>{description}</description>"
+            "<link>https://www.wsj.com/economy/boe-holds-rates-1</link>"
+            '<guid isPermaLink="false">WP-WSJ-0003314775</guid>'
+            "<pubDate>Thu, 05 Feb 2026 12:09:00 GMT</pubDate></item></channel></rss>"
+        )
+
+    headline = "Bank of England Holds Rates But Signals It Is Likely to Cut Again"
+    long_title = (
+        "The Bank of England and ECB kept interest rates unchanged, but different outlooks for "
+        "inflation are likely to send policymakers in different directions this year"
+    )
+    texts = []
+    for order in (("a_econ", "b_world"), ("a_world", "b_econ")):
+        root = tmp_path / order[0]
+        (root / "wire").mkdir(parents=True)
+        for name in order:
+            body = (
+                feed("Economy", long_title, "Different outlooks for inflation diverge.")
+                if name.endswith("econ")
+                else feed("World", headline, "The U.K. central bank indicated another cut")
+            )
+            (root / "wire" / f"{name}.xml").write_text(body, encoding="utf-8")
+        svc = DeskService(Workspace.init(root / "ws"))
+        assert svc.ingest([root / "wire"]).ok
+        (doc,) = svc.store.documents()
+        assert doc.title == headline
+        assert doc.text.startswith(f"{headline}. The U.K. central bank indicated another cut.")
+        assert f"{long_title}. Different outlooks for inflation diverge." in doc.text
+        assert len(svc.store.sightings(doc.id)) == 2
+        assert svc.index.vectors.count() == svc.store.count_passages()
+        texts.append(doc.text)
+        svc.close()
+    assert texts[0] == texts[1]
 
 
 # --- story clustering on the labelled days -----------------------------------------------------

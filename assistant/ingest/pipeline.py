@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from assistant.ingest.chunking import make_passages
 from assistant.ingest.dedup import NearDuplicates, collapse_repeats, minhash, to_bytes
-from assistant.ingest.feed_twins import FeedTwins
+from assistant.ingest.feed_twins import FeedTwins, merged_version
 from assistant.ingest.items import IngestError, Item
 from assistant.ingest.language import detect_language
 from assistant.ingest.loaders import load
@@ -234,6 +234,7 @@ class Ingestor:
             # The in-memory signatures may hold documents of the rolled-back transaction.
             self._near = NearDuplicates(self.settings.near_duplicate_threshold)
             self._near.load(self.store.signatures())
+            self._feed_twins = FeedTwins()  # it may know a merged document rolled back too
 
     def _store_file(
         self, key: str, sha: str, size: int, items: list[Item], report: IngestReport
@@ -291,8 +292,12 @@ class Ingestor:
         if before == doc_id:
             return True  # seen here already, unchanged
         stored = self.store.get_document(doc_id)
+        merged = False
         if stored is None and before is None:
             stored = self._feed_twins.twin(self.store, item)
+            if stored is not None and (version := merged_version(stored, item)) is not None:
+                stored = self._merge_twin(stored, *version)
+                merged = True
             doc_id = stored.id if stored is not None else doc_id
         if stored is not None:
             self.store.add_sighting(
@@ -317,7 +322,8 @@ class Ingestor:
                             "outlet": item.outlet,
                             "channel": item.channel,
                             "author": item.author,
-                            "title": item.title or stored.title,
+                            # a merged document's title is the sentence its text opens with
+                            "title": stored.title if merged else item.title or stored.title,
                             "url": item.url,
                             "published_at": item.published_at,
                             "date_flag": item.date_flag,
@@ -405,6 +411,7 @@ class Ingestor:
         except BaseException:
             self._near = NearDuplicates(self.settings.near_duplicate_threshold)
             self._near_loaded = False
+            self._feed_twins = FeedTwins()
             raise
         if empty:
             report.skipped.append((key, f"{empty} item(s) without text"))
@@ -426,6 +433,35 @@ class Ingestor:
         report.pruned = [printable(p) for p in report.pruned]
         report.warnings = [printable(w) for w in report.warnings]
         return report
+
+    def _merge_twin(self, stored: Document, text: str, title: str | None) -> Document:
+        """Rewrite `stored` as one document holding `text`, both feed copies' sentences (see
+        `ingest.feed_twins`): a new id for the new text, the old one's sightings and lineage
+        moved to it. Runs inside the file's transaction, so a failure leaves both as they were."""
+        content_hash = sha256_hex(normalize_for_hash(text))
+        new_id = f"doc_{content_hash[:16]}"
+        root = (stored.lineage_id or stored.id) == stored.id
+        doc = stored.model_copy(
+            update={
+                "id": new_id,
+                "text": text,
+                "title": title,
+                "content_hash": content_hash,
+                "lineage_id": new_id if root else stored.lineage_id,
+            }
+        )
+        sig = minhash(text)
+        if not self.store.has_document(new_id):
+            self.store.add_document(
+                doc, make_passages(doc, self.settings.chunk_max_chars), to_bytes(sig)
+            )
+            self._near.add(new_id, doc.lineage_id or new_id, sig)
+        self.store.retire_document(stored.id, into=new_id)
+        self._near.remove([stored.id])
+        if root:
+            self._move_lineage(stored.id, new_id)
+        self._feed_twins.moved(stored.id, new_id)
+        return self.store.get_document(new_id) or doc
 
     def _move_lineage(self, old: str, new: str) -> None:
         for member in self.store.lineage_documents(old):
