@@ -1075,3 +1075,37 @@ def test_a_headline_with_abbreviations_counts_words_as_an_editor_does():
     title = "U.S. Gathers the Most Air Power in the Mideast Since the 2003 Iraq Invasion."
     assert _headline_form(title) == title.rstrip(".")
     assert _headline_form(title.replace("Invasion", "Invasion of Kuwait and Beyond")) is None
+
+
+def test_a_dek_quotes_the_storys_column_rather_than_take_the_ledes_only_news(generator):
+    """Read on the archive (28 November 2025): the dek took the news item's standfirst, the
+    column's headline fell below the relative bar that standfirst set, and the lede was left
+    with the column's line alone. A column that story assembly put in the story is on topic."""
+    news = _passage(
+        1,
+        "Zelensky’s Top Aide Resigns as Corruption Probe Deepens. The departure of Ukraine’s "
+        "top negotiator—the president’s right-hand man Andriy Yermak—comes at a pivotal moment "
+        "for the country.",
+        "The Wall Street Journal",
+        title="Zelensky’s Top Aide Resigns as Corruption Probe Deepens",
+    )
+    column = _passage(
+        2,
+        "Ukraine Corruption and U.S. Interests. Kyiv’s critics see an excuse to abandon our "
+        "strategic partner.",
+        "The Wall Street Journal",
+        T0 + timedelta(hours=4),
+        title="Ukraine Corruption and U.S. Interests",
+    )
+    topic = "Zelensky’s Top Aide Resigns as Corruption Probe Deepens"
+    previous = ["Zelensky’s Top Aide Resigns as Corruption Probe Deepens"]  # the headline
+    dek = HouseFormat.load().section("dek")
+
+    def chosen(framing: bool) -> str:
+        numbered = [NumberedPassage(1, news), NumberedPassage(2, column, framing=framing)]
+        request = SectionRequest(topic=topic, section=dek, passages=numbered, previous=previous)
+        return generator.choose(request)[0].text
+
+    assert chosen(framing=True).startswith("Ukraine Corruption and U.S. Interests")
+    # Not known to be part of the story, the column's off-topic title stays out.
+    assert chosen(framing=False).startswith("The departure of Ukraine")

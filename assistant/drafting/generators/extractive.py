@@ -513,6 +513,17 @@ class ExtractiveGenerator:
         # The bar is set by the sentences' own relevance, so an inherited one does not raise it.
         floor = max(self.min_relevance, self.relative_relevance * float(rel.max()))
         keep = [i for i, c in enumerate(cands) if c.rel >= floor]
+        if spec.id == "dek" and not any(cands[i].title for i in keep):
+            # The dek is another item's headline when one is on topic at all, even below the
+            # relative bar a standfirst sets: taking the news item's standfirst instead left the
+            # lede only a column's line (read on the archive: "Zelensky's Top Aide Resigns ...",
+            # whose lede was "According to a commentary ..., Kyiv's critics see an excuse ...").
+            # A column that story assembly put in the story (`framing`) is on topic by then.
+            keep += [
+                i
+                for i, c in enumerate(cands)
+                if c.title and (c.np.framing or c.rel >= self.min_relevance)
+            ]
         if not keep and spec.id == "lede":
             # The offered passages were assembled as one story; its lede is not left empty
             # because the topic's wording is far from every sentence ("The spectre of dollar
