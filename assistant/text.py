@@ -181,6 +181,16 @@ def words(text: str) -> list[str]:
     return [w.casefold() for w in _WORD.findall(normalize_quotes(text))]
 
 
+_TITLE_LABEL = re.compile(r"^(?:[A-Z][\w&' ]{0,24} \| |(?:Letters?|Opinion|Analysis|Explainer): )")
+"""A feed's label before a headline: "Opinion | ", "Lex | ", "Analysis: "."""
+
+
+def strip_title_label(title: str) -> str:
+    """A feed item's headline without its label ("Opinion | Hurrah! Europe ..." -> "Hurrah!
+    Europe ..."), as it opens the item's text (`ingest.loaders.feeds.with_title`)."""
+    return _TITLE_LABEL.sub("", title).strip()
+
+
 def word_count(text: str) -> int:
     """Words as an editor counts them in a headline: runs between spaces holding a letter or a
     digit ("U.S." and "40-year" are one word each, a dash none). `words` splits "U.S." in two,

@@ -130,6 +130,7 @@ SOURCES = [
         ("Ahead of the government’s delayed January jobs report, data points down.", True),
         ("Within a week, prices doubled.", True),
         ("Former President Yoon Suk Yeol is expected to appeal.", True),  # read on the archive
+        ("Somebody has to build the data centres.", True),  # read on the archive
     ],
 )
 def test_first_word_is_lowered_after_an_attribution_only_when_it_is_no_name(sentence, lowered):
@@ -1109,3 +1110,45 @@ def test_a_dek_quotes_the_storys_column_rather_than_take_the_ledes_only_news(gen
     assert chosen(framing=True).startswith("Ukraine Corruption and U.S. Interests")
     # Not known to be part of the story, the column's off-topic title stays out.
     assert chosen(framing=False).startswith("The departure of Ukraine")
+
+
+def test_a_labelled_title_cut_in_two_is_not_told_in_halves(generator):
+    """Read on the archive (12 February 2026): the WSJ column "Opinion | Hurrah! Europe Is
+    Fighting Over Economic Policy" opens its text without the label, so the second half of the
+    title was not known as such: "According to the same commentary, Europe Is Fighting Over
+    Economic Policy." """
+    title = "Opinion | Hurrah! Europe Is Fighting Over Economic Policy"
+    text = (
+        "Hurrah! Europe Is Fighting Over Economic Policy. The Continent’s inertia is carrying "
+        "it toward serious crisis—and leaders are finally facing that reality."
+    )
+    column = NumberedPassage(1, _passage(1, text, "The Wall Street Journal", title=title), True)
+    for sid in ("lede", "body_1"):
+        cands = generator._candidates([column], HouseFormat.load().section(sid), [])
+        assert not any(c.text.startswith("Europe Is Fighting") for c in cands), cands
+        assert any(c.text.startswith("The Continent’s inertia") for c in cands)
+
+
+def test_a_headlines_question_is_never_told_as_the_drafts_own(generator):
+    """Read on the archive (12 February 2026): "What is Nuveen and why is it buying Schroders?"
+    stood alone as "What remains genuinely uncertain". An explainer's or a column's headline
+    question is a hook; the section offers it to the editor instead."""
+    title = "What is Nuveen and why is it buying Schroders?"
+    text = f"{title} US asset manager has swooped on one of London’s most historic names."
+    explainer = NumberedPassage(1, _passage(1, text, "Financial Times", title=title))
+    cands = generator._candidates([explainer], HouseFormat.load().section("uncertain"), [])
+    assert not any(c.text == title for c in cands), cands
+    # A column's headline question is its hook, whatever its form.
+    hook = "Is Help Still on the Way for Iranian Protesters?"
+    text = f"{hook} The regime has cut the internet again, and the streets are quiet."
+    column = NumberedPassage(1, _passage(1, text, "The Wall Street Journal", title=hook), True)
+    cands = generator._candidates([column], HouseFormat.load().section("uncertain"), [])
+    assert not any(c.text == hook for c in cands), cands
+    news = NumberedPassage(1, _passage(1, text, "The Wall Street Journal", title=hook))
+    cands = generator._candidates([news], HouseFormat.load().section("uncertain"), [])
+    assert any(c.text == hook for c in cands), cands  # a news item's yes-or-no question
+    # A question inside the text (not its headline) may still say what is open.
+    inner = "Talks resumed on Monday. Whether the truce will hold is unclear?"
+    other = NumberedPassage(2, _passage(2, f"Geneva talks resume. {inner}", FT, title="Geneva"))
+    cands = generator._candidates([other], HouseFormat.load().section("uncertain"), [])
+    assert any(c.text.endswith("unclear?") for c in cands), cands

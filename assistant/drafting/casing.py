@@ -67,7 +67,9 @@ _ALWAYS_LOWER = frozenset(
     "ahead across against along among amongst around behind beneath beside besides beyond "
     "inside outside toward towards upon via within throughout unlike like near nearly "
     "still yet already now soon instead meanwhile however nonetheless nevertheless "
-    "every another either neither whether".split()
+    "every another either neither whether "
+    "somebody someone something anybody anyone anything everybody everyone everything nobody "
+    "nothing".split()
 )
 
 

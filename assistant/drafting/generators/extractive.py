@@ -39,6 +39,7 @@ from assistant.text import (
     content_words,
     normalize_for_hash,
     sentence_spans,
+    strip_title_label,
     title_case,
     word_count,
     words,
@@ -671,6 +672,17 @@ class ExtractiveGenerator:
                 if not _usable(sentence, prefer, short, max_words):
                     continue
                 is_title = si == 0 and np_.passage.start == 0 and bool(np_.passage.title)
+                if (
+                    is_title
+                    and sentence.rstrip().endswith("?")
+                    and (_EXPLAINER_QUESTION.match(sentence) or is_framing(np_))
+                ):
+                    # An explainer's question ("What is Nuveen and why is it buying
+                    # Schroders?", which stood alone as the uncertain section) or a column's
+                    # hook ("Is Help Still on the Way for Iranian Protesters?") is answered by
+                    # its own item: told bare, it reads as the draft asking. A news item's
+                    # yes-or-no question ("Will the talks bring a deal?") may say what is open.
+                    continue
                 quoted = False
                 # Known to be the item's title, so words of three letters count: a short
                 # one ("Truth Is Hard to Get in Gaza") stood as a lede sentence.
@@ -894,6 +906,9 @@ def _clauses(sentence: str) -> list[str]:
 _HEADLINE_PHRASE = re.compile(r"^(?:How|Why|What|When|Where|Who|Whether|Inside|Meet|See)\b")
 
 
+_EXPLAINER_QUESTION = re.compile(r"^(?:What|Why|How|Who|Where|When|Which)\b")
+
+
 def _headline_phrase(sentence: str) -> bool:
     """Whether `sentence`, an item's title, names a piece instead of stating a fact."""
     stripped = sentence.strip().rstrip(".")
@@ -909,7 +924,10 @@ def _subtitle_parts(np_: NumberedPassage, spans: Sequence[tuple[int, int]]) -> s
     """The indexes of the sentence spans after the first that an item's title was cut into
     (empty for a title that is one sentence)."""
     p = np_.passage
-    title = (p.title or "").strip()
+    # The text opens with the headline without its feed label: "Opinion | Hurrah! Europe Is
+    # Fighting Over Economic Policy" is "Hurrah! Europe Is Fighting ..." there (read on the
+    # archive: "According to the same commentary, Europe Is Fighting Over Economic Policy.").
+    title = strip_title_label(p.title or "")
     if p.start != 0 or not title or not p.text.startswith(title):
         return set()
     return {i for i, (a, _) in enumerate(spans) if 0 < i and a < len(title)}

@@ -13,7 +13,6 @@ News), and each item gets a genre (`guess_genre`: news, opinion, analysis, marke
 from __future__ import annotations
 
 import html
-import re
 from datetime import datetime
 from pathlib import Path
 
@@ -22,17 +21,17 @@ from assistant.ingest.genre import guess_genre
 from assistant.ingest.items import IngestError, Item, clean_line, clean_text
 from assistant.ingest.kinds import guess_kind
 from assistant.ingest.outlets import OutletName
+from assistant.text import strip_title_label
 
 # A label the publisher puts before a headline ("Opinion | ", "Letter: "): the genre records it;
 # the headline as text does not carry it.
-_LABEL = re.compile(r"^(?:[A-Z][\w&' ]{0,24} \| |(?:Letters?|Opinion|Analysis|Explainer): )")
 
 
 def with_title(title: str, body: str) -> str:
     """The item's text with its headline as the first sentence, so the headline is citable
     text (a draft's headline cites and is verified against it), not only metadata. A body
     that already opens with its headline is left as it is."""
-    head = _LABEL.sub("", title).strip()
+    head = strip_title_label(title)
     if not head or body.casefold().startswith(head.casefold()):
         return body
     if head[-1] not in ".?!…\"'”’":
