@@ -1152,3 +1152,22 @@ def test_a_headlines_question_is_never_told_as_the_drafts_own(generator):
     other = NumberedPassage(2, _passage(2, f"Geneva talks resume. {inner}", FT, title="Geneva"))
     cands = generator._candidates([other], HouseFormat.load().section("uncertain"), [])
     assert any(c.text.endswith("unclear?") for c in cands), cands
+
+
+def test_a_sentence_told_above_in_other_words_is_not_told_again(generator):
+    """Read on the archive (24 October 2025): the lede told "According to The Wall Street
+    Journal at 09:30 UTC, the U.S. is betting $20 billion that ..." and a body section the same
+    item's other feed copy, "The Trump administration is betting $20 billion that ..., writes
+    WSJ's Greg Ip": the attribution prefix kept the two apart."""
+    told = (
+        "According to The Wall Street Journal at 09:30 UTC, the U.S. is betting $20 billion that "
+        "with time and support, President Javier Milei can fix Argentina’s economy once and for all."
+    )
+    again = (
+        "The Trump administration is betting $20 billion that with time and support, President "
+        "Javier Milei can fix Argentina’s economy once and for all, writes WSJ’s Greg Ip."
+    )
+    other = "Argentina’s peso fell 3% on Friday as investors doubted the rescue would last."
+    p = NumberedPassage(1, _passage(1, f"{again} {other}", "The Wall Street Journal"))
+    cands = generator._candidates([p], HouseFormat.load().section("body_1"), [told])
+    assert [c.text for c in cands] == [other]

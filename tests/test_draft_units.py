@@ -132,6 +132,12 @@ def test_derived_title_is_lifted_verbatim_from_the_sentence():
         # after a modal or "to" a lower-case word is a verb, not the start of a name
         ("Officials doubt the alliance can deter Russian aggression at all.", "Russian aggression"),
         ("Putin is ready to continue talks with Washington.", None),
+        # the speaker is no subject (read on the archive: a section titled "Writes WSJ's Greg Ip")
+        (
+            "The Trump administration is betting $20 billion that Javier Milei can fix the "
+            "economy, writes WSJ’s Greg Ip.",
+            "Javier Milei",
+        ),
     ],
 )
 def test_derived_title_skips_verbs(sentence, title):

@@ -229,6 +229,12 @@ def _common_possessive(word: str) -> bool:
     return word[:1].islower() and bool(re.search(r"(?:['’]s|s['’])$", word))
 
 
+_SPEAKER_TAIL = re.compile(
+    r",\s+(?:writes|wrote|said|says|according to|reports|reported|told)\b[^,]*[.!?]?$",
+    re.IGNORECASE,
+)
+
+
 def derive_title(lead_sentence: str, topic: str, max_words: int = 6) -> str | None:
     """A short title lifted verbatim from `lead_sentence`: its key noun phrase.
 
@@ -236,7 +242,9 @@ def derive_title(lead_sentence: str, topic: str, max_words: int = 6) -> str | No
     (named) words and words not already in the topic, so titles differ from the headline.
     Returns None when the sentence holds no phrase of at least two words.
     """
-    text = normalize_quotes(lead_sentence)
+    # The speaker is no subject: "..., writes WSJ's Greg Ip" titled a section "Writes WSJ's
+    # Greg Ip" (read on the archive).
+    text = _SPEAKER_TAIL.sub("", normalize_quotes(lead_sentence))
     topic_words = {w.casefold() for w in _TOKEN.findall(normalize_quotes(topic))}
     runs: list[list[str]] = [[]]
     prev_end = 0

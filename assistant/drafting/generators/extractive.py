@@ -603,8 +603,7 @@ class ExtractiveGenerator:
             # all in the longer (read on the archive: "EU fears becoming ‘collateral damage’ in
             # race to secure rare earth minerals" after "EU industry chief says bloc is becoming
             # ‘collateral damage’ in race to secure rare earth minerals"): it adds nothing.
-            small = min(len(wa), len(wb))
-            if small and len(wa & wb) / small >= 0.8:
+            if _restates(wa, wb):
                 return True
         return (
             jac >= 0.5
@@ -653,7 +652,9 @@ class ExtractiveGenerator:
         short = spec.id in ("headline", "dek")
         max_words = 25 if spec.id == "headline" else 40 if spec.id == "dek" else 60
         used = [normalize_for_hash(p) for p in previous]
-        used_words = [content_words(p) for p in previous]
+        # A sentence told above is compared without the prefix the composer gave it: "According
+        # to The Wall Street Journal at 09:30 UTC, " is no part of what it says.
+        used_words = [content_words(_TOLD_PREFIX.sub("", p, count=1)) for p in previous]
         out: list[_Candidate] = []
         seen: set[str] = set()
         for pi, np_ in enumerate(passages):
@@ -719,7 +720,11 @@ class ExtractiveGenerator:
                 if any(
                     _jaccard(cw, u) >= 0.8
                     or _jaccard(cw, u) >= 0.5
-                    and (corroborates(sentence, prev) or corroborates(prev, sentence))
+                    and (
+                        corroborates(sentence, prev)
+                        or corroborates(prev, sentence)
+                        or _restates(cw, u)
+                    )
                     for u, prev in zip(used_words, previous, strict=True)
                 ):
                     continue  # said already, maybe in other words (another outlet's headline)
@@ -1006,6 +1011,20 @@ def with_markers(sentence: str, ns: Sequence[int]) -> str:
     if m is None:
         return f"{sentence} {marks}."
     return f"{sentence[: m.start()]} {marks}{sentence[m.start() :]}"
+
+
+_TOLD_PREFIX = re.compile(r"^(?:(?:According to [^,]+|Earlier, on [^,]+), )+")
+"""The prefixes the composer puts before a source's words (attribution, background date)."""
+
+
+def _restates(wa: set[str], wb: set[str]) -> bool:
+    """The shorter of two sentences' content words are nearly all in the longer: one restates
+    the other, in other words or with more of them ("EU fears becoming ‘collateral damage’ ..."
+    / "EU industry chief says bloc is becoming ‘collateral damage’ ..."; "the U.S. is betting $20
+    billion that ..." / "The Trump administration is betting $20 billion that ..., writes WSJ's
+    Greg Ip", one WSJ item's two feed copies, read on the archive)."""
+    small = min(len(wa), len(wb))
+    return bool(small) and len(wa & wb) / small >= 0.8
 
 
 def corroborates(kept: str, other: str) -> bool:
