@@ -131,6 +131,10 @@ SOURCES = [
         ("Within a week, prices doubled.", True),
         ("Former President Yoon Suk Yeol is expected to appeal.", True),  # read on the archive
         ("Somebody has to build the data centres.", True),  # read on the archive
+        ("Biggest US bank has moved to lock in higher yields.", True),  # read on the archive
+        ("Goldman US unit hired.", False),  # no common form: kept
+        ("Americans US-wide bought more.", False),
+        ("Americans UK sales rose.", False),  # a people before an acronym stays
     ],
 )
 def test_first_word_is_lowered_after_an_attribution_only_when_it_is_no_name(sentence, lowered):

@@ -200,7 +200,11 @@ class Casing:
             # "Former President Yoon Suk Yeol is expected to appeal ..." (read on the archive):
             # the capitalised word after it is the office, not the rest of a name.
             return True
-        if nxt[:1].isupper() or nxt == "&":
+        acronym = len(nxt) > 1 and nxt.strip(".,;:").replace(".", "").isupper()
+        common_form = not low.endswith(_PEOPLE_ENDINGS) and _has_common_ending(low)
+        if (nxt[:1].isupper() and not (acronym and common_form)) or nxt == "&":
+            # ... but a common form before an acronym is no name: "Biggest US bank has moved
+            # to lock in higher yields" (read on the archive).
             # the first of several capitalised words: a name ("Scott Bessent", "Legal & General")
             return False
         if low in _COMMON_BEFORE_LOWER:
@@ -214,12 +218,7 @@ class Casing:
             return common  # the story is silent; the workspace's recent items are not
         if low.endswith(_PEOPLE_ENDINGS):
             return False
-        # An ending needs a stem before it: "Fed" is no past tense (read on the archive:
-        # "Earlier, on 10 December 2025, fed to launch $40bn debt-buying scheme").
-        endings = [e for e in _COMMON_ENDINGS if low.endswith(e) and len(low) - len(e) >= 3]
-        if endings == ["s"]:
-            return _plural_of_a_word(low)
-        return bool(endings)
+        return _has_common_ending(low)
 
     def after_prefix(self, sentence: str) -> str:
         """`sentence` as it reads after "According to X, "."""
@@ -227,6 +226,16 @@ class Casing:
         if self.lowers(stripped):
             return stripped[0].lower() + stripped[1:]
         return stripped
+
+
+def _has_common_ending(low: str) -> bool:
+    """Whether `low` (lower case) reads as an inflected common word by its ending."""
+    # An ending needs a stem before it: "Fed" is no past tense (read on the archive:
+    # "Earlier, on 10 December 2025, fed to launch $40bn debt-buying scheme").
+    endings = [e for e in _COMMON_ENDINGS if low.endswith(e) and len(low) - len(e) >= 3]
+    if endings == ["s"]:
+        return _plural_of_a_word(low)
+    return bool(endings)
 
 
 # Endings of a singular that mark a common word, beside the vocabulary ("respondent", "politic-s").
