@@ -203,10 +203,23 @@ def content_words(text: str) -> set[str]:
     return {w for w in words(text) if w not in STOPWORDS and len(w) > 1}
 
 
-def title_case(text: str, min_letters: int = 4) -> bool:
+_MINOR = frozenset(
+    "a an the and but or nor for so yet as at by in of on to up via per off out from into onto "
+    "over with than".split()
+)
+"""Words headline capitals leave in lower case ("the Shadow of the Epstein Scandal")."""
+
+
+def title_case(text: str, min_letters: int = 4, minor: bool = False) -> bool:
     """`text` is set in headline capitals ("Trump Calls Putin the 'More Difficult' Partner"):
     at least four words of `min_letters` letters or more, nearly all capitalised (a sentence
     dense with names can look the same, so callers ask this of titles only). A feed whose titles
-    look like this (WSJ, NYT) marks its opinion by label, not by wording."""
-    long = [w for w in re.findall(r"[^\W\d_][\w'’-]*", text) if len(w) >= min_letters]
+    look like this (WSJ, NYT) marks its opinion by label, not by wording. With `minor`, the
+    articles, conjunctions and prepositions headline style keeps in lower case do not count:
+    "Britain's Monarchy Can't Escape the Shadow of the Epstein Scandal" is headline capitals."""
+    long = [
+        w
+        for w in re.findall(r"[^\W\d_][\w'’-]*", text)
+        if len(w) >= min_letters and not (minor and w in _MINOR)
+    ]
     return len(long) >= 4 and sum(w[0].isupper() for w in long) >= 0.8 * len(long)

@@ -692,7 +692,8 @@ class ExtractiveGenerator:
                     # "How the Bank of England can ..." is a headline, not a dek; a column's is
                     # quoted there as its headline ("A commentary ... ran under the headline").
                     continue
-                if not short and is_title and (title_case(sentence, min_letters=3) or phrase):
+                capitals = title_case(sentence, min_letters=3, minor=True)
+                if not short and is_title and (capitals or phrase):
                     # A headline in headline capitals reads as a slogan among sentences; an
                     # earlier day's may still tell the background, quoted as a headline, and
                     # so may today's in the lede, for an item the draft tells nothing else of
