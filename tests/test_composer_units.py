@@ -135,6 +135,9 @@ SOURCES = [
         ("Goldman US unit hired.", False),  # no common form: kept
         ("Americans US-wide bought more.", False),
         ("Americans UK sales rose.", False),  # a people before an acronym stays
+        ("Booming demand is straining a supply chain.", True),  # read on the archive
+        ("Flipping out over bond contracts is common.", True),
+        ("Beijing said it would respond.", False),
     ],
 )
 def test_first_word_is_lowered_after_an_attribution_only_when_it_is_no_name(sentence, lowered):

@@ -235,7 +235,21 @@ def _has_common_ending(low: str) -> bool:
     endings = [e for e in _COMMON_ENDINGS if low.endswith(e) and len(low) - len(e) >= 3]
     if endings == ["s"]:
         return _plural_of_a_word(low)
-    return bool(endings)
+    return bool(endings) or _ing_form(low)
+
+
+def _ing_form(low: str) -> bool:
+    """A verb's "-ing" form ("booming", "soaring", "checking", "managing", "flipping"): its
+    stem, or the stem with its "e" back or its doubled consonant single, is a word of the
+    vocabulary. "Beijing" and "Nanjing" have no such stem and keep their capitals (read on the
+    archive: "According to ..., Booming demand is straining a supply chain ...")."""
+    if not low.endswith("ing") or len(low) < 6:
+        return False
+    stem = low[:-3]
+    stems = {stem, stem + "e"}
+    if len(stem) > 2 and stem[-1] == stem[-2]:
+        stems.add(stem[:-1])
+    return any(w in _vocabulary() for w in stems)
 
 
 # Endings of a singular that mark a common word, beside the vocabulary ("respondent", "politic-s").
