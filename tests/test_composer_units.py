@@ -355,6 +355,9 @@ def test_an_opinion_title_alone_marks_the_item_as_framing():
         ("It is unclear whether the talks will resume.", False),
         ("It remains to be seen whether he stays.", False),
         ("It said the talks had failed.", True),
+        # Read on the archive (17 December 2025), after the item's own headline.
+        ("The president’s announcement further escalates pressure on Maduro.", True),
+        ("The president’s approval rating fell to a new low.", False),
     ],
 )
 def test_a_noun_phrase_with_a_demonstrative_points_back(sentence, leans):
@@ -1197,3 +1200,20 @@ def test_headline_capitals_with_small_words_in_lower_case_are_a_headline(generat
     cands = generator._candidates(numbered, HouseFormat.load().section("body_1"), [])
     as_title = [c for c in cands if c.text.startswith("Britain’s Monarchy")]
     assert as_title and all(c.quoted for c in as_title)
+
+
+def test_a_labelled_colon_title_is_quoted_never_told_as_a_sentence(generator):
+    """Read on the archive (18 December 2025): "Earlier, on 13 December 2025, sanctions and
+    seizures: Trump turns up the heat on Venezuela [4]." A "label: headline" title is a
+    headline's form; told at all, it is quoted."""
+    from assistant.drafting.generators.extractive import _colon_title
+
+    title = "Sanctions and seizures: Trump turns up the heat on Venezuela"
+    text = f"{title}. Washington shifts its campaign against Maduro as strikes face scrutiny."
+    old = _passage(2, text, "Financial Times", T0 - timedelta(days=5), title)
+    numbered = [NumberedPassage(1, _passage(1, FT, "Financial Times")), NumberedPassage(2, old)]
+    cands = generator._candidates(numbered, HouseFormat.load().section("body_1"), [])
+    as_title = [c for c in cands if c.text.startswith("Sanctions and seizures")]
+    assert as_title and all(c.quoted for c in as_title)
+    assert not _colon_title("The bank said on Monday that rates would rise: a surprise.")
+    assert not _colon_title("At 10:30 the talks began in Geneva.")

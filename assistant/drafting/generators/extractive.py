@@ -693,7 +693,7 @@ class ExtractiveGenerator:
                     # quoted there as its headline ("A commentary ... ran under the headline").
                     continue
                 capitals = title_case(sentence, min_letters=3, minor=True)
-                if not short and is_title and (capitals or phrase):
+                if not short and is_title and (capitals or phrase or _colon_title(sentence)):
                     # A headline in headline capitals reads as a slogan among sentences; an
                     # earlier day's may still tell the background, quoted as a headline, and
                     # so may today's in the lede, for an item the draft tells nothing else of
@@ -795,7 +795,8 @@ _BARE_QUOTE = re.compile(r"^[“\"‘][^“”\"]*[.!?,]?[”\"’]\.?$")
 
 # "The statement came as ..." refers back to something the reader of a headline has not seen.
 _BACKREF = re.compile(
-    r"^(the|this|that|these|those) (statement|move|announcement|decision|remarks?|comments?|"
+    # "The president's announcement further escalates pressure ..." (read on the archive)
+    r"^(the|this|that|these|those) (?:[\w-]+['’]s )?(statement|move|announcement|decision|remarks?|comments?|"
     r"opening|gathering|report|news|message|letter|measure|order|deal|plan|bill|law|proposal|"
     # "The ruling" is a court's ruling, not "the ruling LDP coalition".
     r"ruling(?!\s+(?:(?-i:[A-Z])|party|parties|coalition|class|elite|government|bloc|junta|family)))\b",
@@ -913,6 +914,17 @@ _HEADLINE_PHRASE = re.compile(r"^(?:How|Why|What|When|Where|Who|Whether|Inside|M
 
 
 _EXPLAINER_QUESTION = re.compile(r"^(?:What|Why|How|Who|Where|When|Which)\b")
+
+
+_COLON_TITLE = re.compile(r"^(?:[^\s:]+\s){0,4}[^\s:]+:\s+\S")
+
+
+def _colon_title(sentence: str) -> bool:
+    """A title built as "label: headline" ("Sanctions and seizures: Trump turns up the heat on
+    Venezuela", "Amrish Rau: India outshines even China on fintech"): a headline's form, read
+    as a sentence it lost its label's sense ("Earlier, on 13 December 2025, sanctions and
+    seizures: Trump turns up the heat on Venezuela", read on the archive)."""
+    return _COLON_TITLE.match(sentence.strip()) is not None
 
 
 def _headline_phrase(sentence: str) -> bool:
