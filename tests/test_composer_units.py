@@ -1217,3 +1217,22 @@ def test_a_labelled_colon_title_is_quoted_never_told_as_a_sentence(generator):
     assert as_title and all(c.quoted for c in as_title)
     assert not _colon_title("The bank said on Monday that rates would rise: a surprise.")
     assert not _colon_title("At 10:30 the talks began in Geneva.")
+
+
+def test_an_explainers_teaser_line_is_not_told(generator):
+    """Read on the archive (10 February 2026): "Here are the basics on why the president is
+    complaining about the yet unopened border crossing [3]." stood as a body section."""
+    teaser = "Here are the basics on why the president is complaining about the border crossing."
+    fact = "Canada funded the Gordie Howe International Bridge, which is nearly complete."
+    p = NumberedPassage(1, _passage(1, f"{fact} {teaser}", "The Wall Street Journal"))
+    texts = [c.text for c in generator._candidates([p], HouseFormat.load().section("body_1"), [])]
+    assert texts == [fact]
+    here = "Here is how the bridge deal fell apart after months of talks in Ottawa."
+    assert not generator._candidates(
+        [NumberedPassage(1, _passage(1, here, "FT"))], HouseFormat.load().section("body_1"), []
+    )
+    # "Here" as a place is no teaser.
+    place = "Here in Windsor, traders said the crossing would cut their costs by a third."
+    assert generator._candidates(
+        [NumberedPassage(1, _passage(1, place, "FT"))], HouseFormat.load().section("body_1"), []
+    )

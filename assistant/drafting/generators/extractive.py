@@ -108,7 +108,10 @@ _HOUSEKEEPING = re.compile(
     r"\b(?:also )?in (?:this|today[’']s|our) (?:newsletter|edition|briefing)\b|"
     r"\bthe last one until\b|\bsign up (?:here|now|to (?:our|the) newsletter)\b|"
     r"\b(?:un)?subscribe (?:here|now|to (?:our|this))\b|\bprogramming note\b|"
-    r"\bclick here\b|\bread more\b|\bemail us\b",
+    r"\bclick here\b|\bread more\b|\bemail us\b|"
+    # An explainer's teaser line: "Here are the basics on why the president is complaining
+    # about the yet unopened border crossing." (read on the archive)
+    r"^here(?:['’]s| is| are) (?:what|how|why|the (?:basics|latest|key|main|things)|everything)\b",
     re.IGNORECASE,
 )
 # What a lede must not open on: the latest item's statement that something is not known is a
