@@ -85,6 +85,15 @@ def _verify(verifier, sentences: list[tuple[str, list[int]]], passages: dict[int
     return [s.verdict for s in out.sections[0].paragraphs[0].sentences], out.metrics
 
 
+def _composed(generator, passages: list[Passage], section: str = "lede") -> list:
+    """The section the real extractive composer writes from `passages`, numbered from 1, as
+    parsed sentences."""
+    numbered = [NumberedPassage(i + 1, p) for i, p in enumerate(passages)]
+    spec = HouseFormat.load().section(section)
+    paras = generator.compose(SectionRequest(topic=TOPIC, section=spec, passages=numbered))
+    return [d for p in paras for d in parse_paragraph(p)]
+
+
 # --- the case of the claim after "According to X, " --------------------------------------------
 SOURCES = [
     "Negotiators met in Geneva on Thursday. Officials said the talks would resume.",
@@ -171,10 +180,7 @@ def test_two_outlets_reporting_one_fact_give_one_sentence_citing_both(generator,
         _passage(1, FT + " The delegations arrived late.", "Financial Times"),
         _passage(2, WSJ, "The Wall Street Journal", T0 + timedelta(minutes=5)),
     ]
-    numbered = [NumberedPassage(i + 1, p) for i, p in enumerate(passages)]
-    spec = HouseFormat.load().section("body_1")
-    paras = generator.compose(SectionRequest(topic=TOPIC, section=spec, passages=numbered))
-    sentences = [d for p in paras for d in parse_paragraph(p)]
+    sentences = _composed(generator, passages, "body_1")
     fused = [d for d in sentences if len(d.markers) == 2]
     assert len(fused) == 1, [d.text for d in sentences]
     assert sorted(fused[0].markers) == [1, 2]
@@ -191,10 +197,7 @@ def test_one_outlet_repeating_itself_is_not_corroboration(generator):
         _passage(1, FT, "Financial Times"),
         _passage(2, WSJ, "Financial Times", T0 + timedelta(minutes=5)),
     ]
-    numbered = [NumberedPassage(i + 1, p) for i, p in enumerate(passages)]
-    spec = HouseFormat.load().section("body_1")
-    paras = generator.compose(SectionRequest(topic=TOPIC, section=spec, passages=numbered))
-    sentences = [d for p in paras for d in parse_paragraph(p)]
+    sentences = _composed(generator, passages, "body_1")
     assert len(sentences) == 1 and len(sentences[0].markers) == 1
 
 
@@ -212,10 +215,7 @@ def test_older_material_follows_the_news_as_background_and_is_supported(generato
         _passage(2, old, "The Wall Street Journal", T0 - timedelta(days=9)),
         _passage(3, "Both delegations in Geneva brought new maps of the ceasefire line.", "NYT"),
     ]
-    numbered = [NumberedPassage(i + 1, p) for i, p in enumerate(passages)]
-    spec = HouseFormat.load().section("lede")
-    paras = generator.compose(SectionRequest(topic=TOPIC, section=spec, passages=numbered))
-    sentences = [d for p in paras for d in parse_paragraph(p)]
+    sentences = _composed(generator, passages)
     assert len(sentences) == 3
     assert sentences[-1].markers == [2]
     assert sentences[-1].text.startswith("Earlier, on 3 March 2026, Swiss mediators first")
@@ -466,10 +466,7 @@ def test_the_lede_opens_on_the_latest_news_not_on_what_is_still_unknown(generato
         _passage(1, news, "Financial Times"),
         _passage(2, later, "The Wall Street Journal", T0 + timedelta(hours=3)),
     ]
-    numbered = [NumberedPassage(i + 1, p) for i, p in enumerate(passages)]
-    spec = HouseFormat.load().section("lede")
-    paras = generator.compose(SectionRequest(topic=TOPIC, section=spec, passages=numbered))
-    sentences = [d for p in paras for d in parse_paragraph(p)]
+    sentences = _composed(generator, passages)
     assert len(sentences) == 2, sentences
     assert sentences[0].markers == [1] and sentences[1].markers == [2]
 
@@ -826,10 +823,7 @@ def test_a_sentence_that_leans_back_follows_the_one_it_leans_on(generator, verif
         _passage(1, ft, "Financial Times", T0 + timedelta(hours=3)),
         _passage(2, wsj, "The Wall Street Journal"),
     ]
-    numbered = [NumberedPassage(i + 1, p) for i, p in enumerate(passages)]
-    spec = HouseFormat.load().section("lede")
-    paras = generator.compose(SectionRequest(topic=TOPIC, section=spec, passages=numbered))
-    sentences = [d for p in paras for d in parse_paragraph(p)]
+    sentences = _composed(generator, passages)
     texts = [s.text for s in sentences]
     follower = next(i for i, t in enumerate(texts) if t.startswith("In April, they stayed"))
     assert "ahead of the ceasefire tariffs" in texts[follower - 1]
@@ -982,10 +976,7 @@ def test_an_earlier_items_second_sentence_is_not_dated_again(generator, verifier
         _passage(1, FT, "Financial Times"),
         _passage(2, old, "The Wall Street Journal", T0 - timedelta(days=9)),
     ]
-    numbered = [NumberedPassage(i + 1, p) for i, p in enumerate(passages)]
-    spec = HouseFormat.load().section("lede")
-    paras = generator.compose(SectionRequest(topic=TOPIC, section=spec, passages=numbered))
-    sentences = [d for p in paras for d in parse_paragraph(p)]
+    sentences = _composed(generator, passages)
     earlier = [d for d in sentences if d.markers == [2]]
     assert len(earlier) == 2, sentences
     assert earlier[0].text.startswith("Earlier, on 3 March 2026, ")
@@ -1030,10 +1021,7 @@ def test_a_sentence_after_a_dated_attribution_of_its_item_is_not_told_as_earlier
         _passage(1, FT, "Financial Times", T0 + timedelta(days=1)),
         _passage(2, yesterday, "The Wall Street Journal", T0),
     ]
-    numbered = [NumberedPassage(i + 1, p) for i, p in enumerate(passages)]
-    spec = HouseFormat.load().section("lede")
-    paras = generator.compose(SectionRequest(topic=TOPIC, section=spec, passages=numbered))
-    sentences = [d for p in paras for d in parse_paragraph(p)]
+    sentences = _composed(generator, passages)
     older = [d for d in sentences if d.markers == [2]]
     assert len(older) == 2, sentences
     assert older[0].text.startswith("According to The Wall Street Journal at 10:30 UTC on 12 March")

@@ -200,11 +200,7 @@ class Casing:
             # "Former President Yoon Suk Yeol is expected to appeal ..." (read on the archive):
             # the capitalised word after it is the office, not the rest of a name.
             return True
-        acronym = len(nxt) > 1 and nxt.strip(".,;:").replace(".", "").isupper()
-        common_form = not low.endswith(_PEOPLE_ENDINGS) and _has_common_ending(low)
-        if (nxt[:1].isupper() and not (acronym and common_form)) or nxt == "&":
-            # ... but a common form before an acronym is no name: "Biggest US bank has moved
-            # to lock in higher yields" (read on the archive).
+        if nxt == "&" or (nxt[:1].isupper() and not _before_an_acronym(low, nxt)):
             # the first of several capitalised words: a name ("Scott Bessent", "Legal & General")
             return False
         if low in _COMMON_BEFORE_LOWER:
@@ -226,6 +222,13 @@ class Casing:
         if self.lowers(stripped):
             return stripped[0].lower() + stripped[1:]
         return stripped
+
+
+def _before_an_acronym(low: str, nxt: str) -> bool:
+    """`low` reads as a common word and `nxt` is an acronym: no name, though both are
+    capitalised ("Biggest US bank has moved to lock in higher yields", read on the archive)."""
+    acronym = len(nxt) > 1 and nxt.strip(".,;:").replace(".", "").isupper()
+    return acronym and not low.endswith(_PEOPLE_ENDINGS) and _has_common_ending(low)
 
 
 def _has_common_ending(low: str) -> bool:

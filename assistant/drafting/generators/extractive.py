@@ -688,15 +688,12 @@ class ExtractiveGenerator:
                     # yes-or-no question ("Will the talks bring a deal?") may say what is open.
                     continue
                 quoted = False
-                # Known to be the item's title, so words of three letters count: a short
-                # one ("Truth Is Hard to Get in Gaza") stood as a lede sentence.
-                phrase = is_title and _headline_phrase(sentence)
-                if phrase and spec.id == "dek" and not is_framing(np_):
-                    # "How the Bank of England can ..." is a headline, not a dek; a column's is
-                    # quoted there as its headline ("A commentary ... ran under the headline").
+                dek_phrase = spec.id == "dek" and is_title and _headline_phrase(sentence)
+                if dek_phrase and not is_framing(np_):
+                    # "How the Bank of England can ..." is a headline, not a dek; a column's
+                    # is quoted there ("A commentary ... ran under the headline").
                     continue
-                capitals = title_case(sentence, min_letters=3, minor=True)
-                if not short and is_title and (capitals or phrase or _colon_title(sentence)):
+                if not short and is_title and _headline_only(sentence):
                     # A headline in headline capitals reads as a slogan among sentences; an
                     # earlier day's may still tell the background, quoted as a headline, and
                     # so may today's in the lede, for an item the draft tells nothing else of
@@ -917,6 +914,17 @@ _HEADLINE_PHRASE = re.compile(r"^(?:How|Why|What|When|Where|Who|Whether|Inside|M
 
 
 _EXPLAINER_QUESTION = re.compile(r"^(?:What|Why|How|Who|Where|When|Which)\b")
+
+
+def _headline_only(title: str) -> bool:
+    """Whether an item's title reads as a headline, never as a sentence of the draft: set in
+    headline capitals (known to be a title, so words of three letters count: "Truth Is Hard to
+    Get in Gaza" stood as a lede sentence), naming a piece ("How ..."), or "label: headline"."""
+    return (
+        title_case(title, min_letters=3, minor=True)
+        or _headline_phrase(title)
+        or _colon_title(title)
+    )
 
 
 _COLON_TITLE = re.compile(r"^(?:[^\s:]+\s){0,4}[^\s:]+:\s+\S")
