@@ -1224,3 +1224,19 @@ def test_an_explainers_teaser_line_is_not_told(generator):
     assert generator._candidates(
         [NumberedPassage(1, _passage(1, place, "FT"))], HouseFormat.load().section("body_1"), []
     )
+
+
+def test_a_sentence_whose_words_were_all_told_above_adds_nothing(generator):
+    """Read on the archive (5 February 2026): after the lede told "The Bank of England and ECB
+    kept interest rates unchanged, but different outlooks for inflation are likely to send
+    policymakers in different directions this year", a body section told "Different outlooks
+    for inflation are likely to send the banks in different directions this year"."""
+    told = (
+        "The Bank of England and ECB kept interest rates unchanged, but different outlooks for "
+        "inflation are likely to send policymakers in different directions this year."
+    )
+    again = "Different outlooks for inflation are likely to send the banks in different directions this year."
+    new = "The U.K. central bank indicated another cut could follow in the coming months."
+    p = NumberedPassage(1, _passage(1, f"{again} {new}", "The Wall Street Journal"))
+    cands = generator._candidates([p], HouseFormat.load().section("body_1"), [told])
+    assert [c.text for c in cands] == [new]
