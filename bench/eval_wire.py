@@ -189,15 +189,24 @@ def clusterer(vectors: dict[str, Callable], kind: str, params) -> Callable[[Wire
 def leave_one_day_out(days: Sequence[WireDay], vectors: dict[str, Callable], base) -> dict:
     """For each day: the knobs with the best pooled F1 on the other three days, scored on it.
     The grid: every cut in `THRESHOLDS`, the density correction on or off, the framing and
-    markets-wrap bonuses on or off (ties go to the configuration nearest the defaults)."""
+    markets-wrap bonuses on or off, the place penalty on or off (ties go to the configuration
+    nearest the defaults)."""
     from dataclasses import replace
 
     grid = [
-        replace(base, distance_threshold=t, hub_weight=h, framing_bonus=f, markets_bonus=m)
+        replace(
+            base,
+            distance_threshold=t,
+            hub_weight=h,
+            framing_bonus=f,
+            markets_bonus=m,
+            place_penalty=c,
+        )
         for t in THRESHOLDS
         for h in (0.0, base.hub_weight)
         for f in (0.0, base.framing_bonus)
         for m in (0.0, base.markets_bonus)
+        for c in (0.0, base.place_penalty)
     ]
     per_day = {
         (i, wd.label.day.isoformat()): score([wd], clusterer(vectors, "title_lead", params))
@@ -208,7 +217,7 @@ def leave_one_day_out(days: Sequence[WireDay], vectors: dict[str, Callable], bas
     def nearness(params) -> float:
         return abs(params.distance_threshold - base.distance_threshold) + sum(
             getattr(params, k) != getattr(base, k)
-            for k in ("hub_weight", "framing_bonus", "markets_bonus")
+            for k in ("hub_weight", "framing_bonus", "markets_bonus", "place_penalty")
         )
 
     held: dict[str, tuple[PairCounts, float]] = {}
@@ -225,7 +234,7 @@ def leave_one_day_out(days: Sequence[WireDay], vectors: dict[str, Callable], bas
         p = grid[best]
         chosen[day] = (
             f"cut {p.distance_threshold}, density {p.hub_weight}, framing {p.framing_bonus}, "
-            f"markets {p.markets_bonus}"
+            f"markets {p.markets_bonus}, places {p.place_penalty}"
         )
         held |= per_day[(best, day)]["days"]
     pooled = sum((c for c, _ in held.values()), PairCounts(0, 0, 0))
@@ -283,6 +292,7 @@ def run() -> None:
             ),
             ("  no framing bonus", "title_lead", replace(base, framing_bonus=0.0)),
             ("  no markets-wrap bonus", "title_lead", replace(base, markets_bonus=0.0)),
+            ("  no place penalty", "title_lead", replace(base, place_penalty=0.0)),
             ("  density over 10 neighbours", "title_lead", replace(base, hub_k=10)),
             ("  time penalty from 0 h (old)", "title_lead", replace(base, time_grace_h=0.0)),
             ("  complete linkage", "title_lead", replace(base, linkage="complete")),

@@ -231,7 +231,7 @@ def test_a_feed_twin_with_a_headline_leads_the_merged_document(tmp_path):
 
 # --- story clustering on the labelled days -----------------------------------------------------
 FLOOR_F1 = 0.7
-"""Pooled pairwise F1 over the four labelled days: 0.80 now, 0.34 with the clustering before."""
+"""Pooled pairwise F1 over the four labelled days: 0.79 now, 0.34 with the clustering before."""
 
 
 def test_batch_clustering_recovers_the_labelled_days_stories(tmp_path):
@@ -253,3 +253,21 @@ def test_batch_clustering_recovers_the_labelled_days_stories(tmp_path):
     china = next(s for s in dec.runner.cluster(dec.docs) if doc_id in s.doc_ids)
     assert china.sources == 1 and china.outlet_sources == 1
     assert china.outlets == ("The Wall Street Journal",)
+    # The Philippine and Turkish central banks' rate cuts, two hours apart and worded alike,
+    # are two stories: their vectors alone merged them (the place penalty parts them).
+    philippines, turkey = dec.item_doc["c9b3a60596"], dec.item_doc["7be8f1de1a"]
+    assert _story_of(dec.runner.cluster(dec.docs), philippines) != _story_of(
+        dec.runner.cluster(dec.docs), turkey
+    )
+    from dataclasses import replace
+
+    from assistant.batch.clustering import WIRE, StoryClusterer, title_lead_vectors
+    from assistant.index.embedder import Embedder
+
+    vectors = title_lead_vectors(Embedder.for_settings(dec.service.settings).encode)
+    blind = StoryClusterer(vectors, replace(WIRE, place_penalty=0.0)).cluster(dec.docs)
+    assert _story_of(blind, philippines) == _story_of(blind, turkey)
+
+
+def _story_of(stories, doc_id: str) -> str:
+    return next(s.id for s in stories if doc_id in s.doc_ids)
