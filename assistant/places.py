@@ -254,10 +254,15 @@ Nigeria|Lagos|Abuja
 Kenya|Nairobi
 South Africa|Johannesburg|Pretoria|Cape Town
 Belarus|Minsk
+United States|Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Hawaii|Idaho|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|West Virginia|Wisconsin|Wyoming
+European Union|EU|E.U.|Eurozone|Euro Zone|Euro Area|Euro-Area|European Commission|ECB
 """
-"""Cities and institutions that stand for their country in news copy ("London's market",
+"""Cities, states and institutions that stand for their country in news copy ("London's market",
 "the Kremlin said"), unambiguous ones only: not "Washington" (a newspaper, a state), not
-"Brussels" (which stands for the EU, not Belgium), not "Jerusalem"."""
+"Brussels" (which stands for the EU, not Belgium), not "Jerusalem", and of the US states not
+"Georgia" and "Washington". The European Union counts as a place of its own, and a member
+state's item is in it (`with_regions`): "Eurozone consumer confidence" is not a US story, and
+"France's Economy Struggles" is a eurozone one."""
 
 _NOT_AFTER = r"(?<!New )(?<!Latin )(?<!South )(?<!North )(?<!Central )(?<!Native )(?<!African )"
 """"New Mexico", "New England", "Latin America(n)", "South America", "Native American" …
@@ -279,6 +284,18 @@ def _forms() -> tuple[re.Pattern[str], dict[str, str]]:
     alternatives = "|".join(re.escape(n) for n in sorted(country_of, key=len, reverse=True))
     pattern = re.compile(rf"(?<![\w.]){_NOT_AFTER}(?:{alternatives})(?:s|es)?(?!\w)")
     return pattern, country_of
+
+
+_EU_MEMBERS = frozenset(
+    """Austria Belgium Bulgaria Croatia Cyprus Czech_Republic Denmark Estonia Finland France
+    Germany Greece Hungary Ireland Italy Latvia Lithuania Luxembourg Malta Netherlands Poland
+    Portugal Romania Slovakia Slovenia Spain Sweden""".replace("_", " ").split()
+)
+
+
+def with_regions(countries: set[str]) -> set[str]:
+    """`countries` plus the European Union when one of them is a member state."""
+    return countries | {"European Union"} if countries & _EU_MEMBERS else countries
 
 
 def countries_in(text: str) -> set[str]:

@@ -9,7 +9,7 @@ import pytest
 
 from assistant.batch.clustering import place_conflicts
 from assistant.models import Document, SourceLocation, sha256_hex
-from assistant.places import countries_in
+from assistant.places import countries_in, with_regions
 
 
 @pytest.mark.parametrize(
@@ -27,8 +27,11 @@ from assistant.places import countries_in
         ("North Korean missiles fall near South Korea", {"North Korea", "South Korea"}),
         ("Filipinos and Americans", {"Philippines", "United States"}),
         ("the Kremlin said", {"Russia"}),
+        ("Consumer Sentiment Rose in December, Michigan Survey Suggests", {"United States"}),
+        ("Eurozone Consumer Confidence Weakens in December", {"European Union"}),
+        ("New Mexico and New Jersey", {"United States"}),
         # a longer name, or a word before, makes it another place
-        ("New Mexico's governor", set()),
+        ("New England fishermen", set()),
         ("Latin American markets rally", set()),
         ("Papua New Guinea votes", {"Papua New Guinea"}),
         ("Guinea-Bissau coup", {"Guinea-Bissau"}),
@@ -39,6 +42,11 @@ from assistant.places import countries_in
 )
 def test_countries_in(text, countries):
     assert countries_in(text) == countries
+
+
+def test_a_member_state_is_in_the_european_union():
+    assert with_regions({"France"}) == {"France", "European Union"}
+    assert with_regions({"United Kingdom"}) == {"United Kingdom"}
 
 
 def _item(title: str, standfirst: str, minutes: int = 0) -> Document:
@@ -86,8 +94,33 @@ US_CANADA = _item(
 )
 
 
+MICHIGAN = _item(
+    "Consumer Sentiment Rose in December but Remains Dim, Michigan Survey Suggests",
+    "Consumers' economic mood recovered slightly in December but remained broadly gloomy.",
+)
+EUROZONE = _item(
+    "Eurozone Consumer Confidence Weakens in December",
+    "Eurozone consumer sentiment unexpectedly weakened in December despite cooling inflation.",
+)
+FRANCE = _item(
+    "France's Economy Struggles to Grow as Tariffs Threaten Fresh Drag",
+    "Output barely rose in the second quarter.",
+)
+
+
 def test_headlines_of_two_countries_conflict_only_when_neither_names_the_others():
-    conflicts = place_conflicts([[PHILIPPINES], [TURKEY], [CANADA], [ONTARIO], [US_CANADA]])
+    conflicts = place_conflicts(
+        [
+            [PHILIPPINES],
+            [TURKEY],
+            [CANADA],
+            [ONTARIO],
+            [US_CANADA],
+            [MICHIGAN],
+            [EUROZONE],
+            [FRANCE],
+        ]
+    )
     assert conflicts[0, 1] == conflicts[1, 0] == 1.0
     # Ontario's headline names no country: it is not in conflict with anything.
     assert not conflicts[3].any() and not conflicts[:, 3].any()
@@ -95,3 +128,7 @@ def test_headlines_of_two_countries_conflict_only_when_neither_names_the_others(
     # ("Ottawa" is Canada): one story told from two sides.
     assert conflicts[2, 4] == 0.0
     assert conflicts[0, 2] == 1.0  # the Philippines' rate cut and Canada's trade talks
+    # A US state's survey and the eurozone's (wire-archive, 2025-12-19) are two stories; France
+    # is in the eurozone.
+    assert conflicts[5, 6] == 1.0
+    assert conflicts[6, 7] == 0.0

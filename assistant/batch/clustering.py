@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict
 
 from assistant.models import Document
-from assistant.places import countries_in
+from assistant.places import countries_in, with_regions
 from assistant.text import split_sentences
 
 if TYPE_CHECKING:
@@ -454,8 +454,11 @@ def place_conflicts(units: Sequence[Sequence[Document]]) -> np.ndarray:
         first = split_sentences(d.text)
         return first[0] if first else ""
 
-    heads = [set().union(*(countries_in(headline(d)) for d in u)) for u in units]
-    named = [heads[k].union(*(countries_in(d.text) for d in u)) for k, u in enumerate(units)]
+    heads = [with_regions(set().union(*(countries_in(headline(d)) for d in u))) for u in units]
+    named = [
+        with_regions(heads[k].union(*(countries_in(d.text) for d in u)))
+        for k, u in enumerate(units)
+    ]
     n = len(units)
     out = np.zeros((n, n))
     for i in range(n):
