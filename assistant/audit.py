@@ -68,7 +68,9 @@ _POINTING_PHRASE = re.compile(
     r"output|report|news|message|letter|measure|order|deal|plan|proposal|figures?|"
     r"data|move|step|offer|warning|claim|"
     # "the ruling LDP coalition", "the ruling party" point at nothing.
-    r"ruling(?!\s+(?:(?-i:[A-Z])|party|parties|coalition|government)))\b",
+    r"ruling(?!\s+(?:(?-i:[A-Z])|party|parties|coalition|government)))\b|"
+    # "Now he'll have to decide ...": a sentence adverb, then a pronoun.
+    r"^(?:now|then|instead|again|thus|hence|there|here) (?:he|she|it|they|we)\b",
     re.IGNORECASE,
 )
 # "It is unclear whether ...", "It wouldn't take much for ...": "it" stands for what follows.

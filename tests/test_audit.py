@@ -145,6 +145,13 @@ def test_attribution_glued_to_a_connective():
         ("The ruling was appealed.", True),
         ("It is unclear whether the talks resume.", False),
         ("It said the talks failed.", True),
+        # read on the archive (2025-06-18), a column's standfirst after its quoted headline
+        (
+            "According to a commentary in The Wall Street Journal at 21:42 UTC, now he’ll have "
+            "to decide what to do about it.",
+            True,
+        ),
+        ("Now is the time to act.", False),
     ],
 )
 def test_pointing_back(text, points):

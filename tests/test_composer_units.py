@@ -358,6 +358,18 @@ def test_an_opinion_title_alone_marks_the_item_as_framing():
         # Read on the archive (17 December 2025), after the item's own headline.
         ("The president’s announcement further escalates pressure on Maduro.", True),
         ("The president’s approval rating fell to a new low.", False),
+        # Read on the archive (2025-06-18, 2025-10-30): an adverb before a pronoun, and a group
+        # the sentence counts without naming.
+        ("Now he’ll have to decide what to do about it.", True),
+        ("Now is the time to act on tariffs.", False),
+        ("There he met the prime minister.", True),
+        (
+            "Tariffs, soybean purchases and a crackdown on fentanyl were among the issues "
+            "discussed by the two leaders.",
+            True,
+        ),
+        ("Trump and Xi met in Busan, and the two leaders agreed to a truce.", False),
+        ("Both sides claimed victory after the vote.", True),
     ],
 )
 def test_a_noun_phrase_with_a_demonstrative_points_back(sentence, leans):
@@ -595,11 +607,13 @@ def test_a_headline_in_capitals_is_quoted_never_told_as_a_sentence(generator, ve
     assert "Swiss Mediators" not in sentences[0].text
     sentences, passages = compose(T0 - timedelta(days=9))
     quoted = [d for d in sentences if d.markers == [2]]
+    # The standfirst that leans on the headline reads right after it, and only there.
     assert [d.text for d in quoted] == [
         "Earlier, on 3 March 2026, The Wall Street Journal reported under the headline "
-        f"“{headline}”."
+        f"“{headline}”.",
+        "The move came hours after the shelling stopped.",
     ]
-    assert sentences[-1] is quoted[0]  # background follows the news
+    assert sentences[-2:] == quoted  # background follows the news
     verdicts, _ = _verify(
         verifier,
         [(d.text, d.markers) for d in sentences],
@@ -841,8 +855,11 @@ def test_a_sentence_that_leans_back_follows_the_one_it_leans_on(generator, verif
     assert dangling_openers(draft) == []
 
 
-def test_no_sentence_follows_a_quoted_headline_or_repeats_the_draft():
-    """A follower is a new, usable sentence of the same passage, after a told sentence."""
+def test_a_follower_is_new_and_follows_a_told_sentence_or_a_quoted_headline():
+    """A follower is a new, usable sentence of the same passage, after a told sentence or a
+    quoted headline (read on the archive, 30 October 2025: "... under the headline “What to
+    Know About Trump's Trade Deal With China's Xi” [2]. Tariffs, soybean purchases and a
+    crackdown on fentanyl were among the issues discussed by the two leaders [2].")."""
     from assistant.drafting.generators.extractive import _Candidate
 
     text = "Rates were cut in Geneva on Monday by the bank. It said more cuts may follow this year."
@@ -852,7 +869,9 @@ def test_no_sentence_follows_a_quoted_headline_or_repeats_the_draft():
     assert ExtractiveGenerator.followers([told]) == {
         id(told): "It said more cuts may follow this year."
     }
-    assert ExtractiveGenerator.followers([quoted]) == {}
+    assert ExtractiveGenerator.followers([quoted]) == {
+        id(quoted): "It said more cuts may follow this year."
+    }
     assert ExtractiveGenerator.followers([told], ["It said more cuts may follow this year."]) == {}
     last = _Candidate(n=1, np=np_, order=1, text="It said more cuts may follow this year.", words=8)
     assert ExtractiveGenerator.followers([last]) == {}  # nothing after the passage's last
@@ -1218,6 +1237,16 @@ def test_an_explainers_teaser_line_is_not_told(generator):
     here = "Here is how the bridge deal fell apart after months of talks in Ottawa."
     assert not generator._candidates(
         [NumberedPassage(1, _passage(1, here, "FT"))], HouseFormat.load().section("body_1"), []
+    )
+    # Read on the archive (30 October 2025): "Here's a roundup of where things stand [1]."
+    roundup = "Here’s a roundup of where things stand with tariffs on key trade partners."
+    assert not generator._candidates(
+        [NumberedPassage(1, _passage(1, roundup, "WSJ"))], HouseFormat.load().section("body_1"), []
+    )
+    # ... and its standfirst, which names the piece: "A roundup of where things stand ...".
+    piece = "A roundup of where things stand with tariffs on key U.S. trade partners and sectors."
+    assert not generator._candidates(
+        [NumberedPassage(1, _passage(1, piece, "WSJ"))], HouseFormat.load().section("lede"), []
     )
     # "Here" as a place is no teaser.
     place = "Here in Windsor, traders said the crossing would cut their costs by a third."

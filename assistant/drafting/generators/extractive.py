@@ -111,7 +111,12 @@ _HOUSEKEEPING = re.compile(
     r"\bclick here\b|\bread more\b|\bemail us\b|"
     # An explainer's teaser line: "Here are the basics on why the president is complaining
     # about the yet unopened border crossing." (read on the archive)
-    r"^here(?:['’]s| is| are) (?:what|how|why|the (?:basics|latest|key|main|things)|everything)\b",
+    # "Here's a roundup of where things stand." (read on the archive)
+    r"^here(?:['’]s| is| are) (?:what|how|why|the (?:basics|latest|key|main|things)|everything|"
+    r"(?:a|our) (?:roundup|rundown|look|guide|summary|timeline|list|breakdown|primer))\b|"
+    # A standfirst that names the piece: "A roundup of where things stand with tariffs ..."
+    r"^(?:a|an|our) (?:roundup|rundown|look|guide|primer|explainer|timeline|visual guide) "
+    r"(?:of|at|to|on|for)\b",
     re.IGNORECASE,
 )
 # What a lede must not open on: the latest item's statement that something is not known is a
@@ -350,8 +355,12 @@ class ExtractiveGenerator:
         told = [content_words(t) for t in (*previous, *(c.text for c in chosen))]
         out: dict[int, str] = {}
         for c in chosen:
-            if c.quoted:
-                continue  # a quoted headline: what follows it is a standfirst, told on its own
+            # A quoted headline too: a standfirst that leans on it reads right after it ("The
+            # Wall Street Journal reported under the headline “What to Know About Trump's Trade
+            # Deal With China's Xi” [2]. Tariffs, soybean purchases and a crackdown on fentanyl
+            # were among the issues discussed by the two leaders [2].", read on the archive).
+            # One that does not lean is a candidate of its own, and its item's headline is then
+            # not quoted at all.
             text = c.np.passage.text
             spans = sentence_spans(text)
             si = c.order % 1000
@@ -819,6 +828,24 @@ _BACKREF_OF = re.compile(
 )
 
 
+# "Now he'll have to decide what to do about it" (read on the archive, a column's standfirst
+# under its headline): a sentence adverb, then a pronoun.
+_ADVERB_PRONOUN = re.compile(
+    r"^(?:now|then|instead|again|thus|hence|otherwise|there|here|soon|later)\s+"
+    r"(?:he|she|it|they|we|his|her|their|its)\b",
+    re.IGNORECASE,
+)
+# "... were among the issues discussed by the two leaders" (read on the archive): a group the
+# sentence counts but does not name, unless two names come before it ("Trump and Xi met, and
+# the two leaders agreed ...").
+_DEFINITE_GROUP = re.compile(
+    r"\b(?:the (?:two|three|four)|both) (?:leaders|sides|countries|nations|men|women|"
+    r"presidents|governments|parties|companies|firms|banks|groups|allies|rivals|officials)\b",
+    re.IGNORECASE,
+)
+_NAMES = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][\w'’-]+")
+
+
 # "It is unclear whether ...", "It wouldn't take much for ...", "It's time to ...": the "it"
 # stands for the clause that follows, not for anything before.
 _EXPLETIVE_IT = re.compile(
@@ -1003,8 +1030,11 @@ def _leans_back(sentence: str) -> bool:
         return False  # "It wouldn't take much for ...": an "it" that points at nothing
     if head.casefold().strip(",") in _ANAPHORIC or _BACKREF.match(text):
         return True
-    if _BACKREF_OF.match(text):
+    if _BACKREF_OF.match(text) or _ADVERB_PRONOUN.match(text):
         return True
+    group = _DEFINITE_GROUP.search(text)
+    if group and len(_NAMES.findall(text[: group.start()])) < 2:
+        return True  # "... discussed by the two leaders": which two, the sentence never says
     opening, comma, rest = text.partition(", ")
     if comma and len(opening.split()) <= 4 and rest:
         return rest.split(None, 1)[0].casefold().strip(",") in _ANAPHORIC - {"and", "but", "so"}
