@@ -370,6 +370,12 @@ def test_an_opinion_title_alone_marks_the_item_as_framing():
         ),
         ("Trump and Xi met in Busan, and the two leaders agreed to a truce.", False),
         ("Both sides claimed victory after the vote.", True),
+        # Read on the archive (1 August 2025): a demonstrative inside the sentence.
+        ("The tariffs set to go into effect next week will carry out that plan.", True),
+        ("Critics say this move would raise prices for shoppers.", True),
+        ("Officials warned that deal talks could collapse within days.", False),
+        ("Officials said that plan would cost $2 billion.", False),
+        ("The bank cut rates this week for the first time since 2020.", False),
     ],
 )
 def test_a_noun_phrase_with_a_demonstrative_points_back(sentence, leans):

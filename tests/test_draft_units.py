@@ -138,6 +138,19 @@ def test_derived_title_is_lifted_verbatim_from_the_sentence():
             "economy, writes WSJ’s Greg Ip.",
             "Javier Milei",
         ),
+        # read on the archive (2025-11-14): a section titled "Monex Europe"
+        (
+            "The euro rose against the pound, and sterling could fall further after news that "
+            "the PM could face a potential leadership challenge, Monex Europe said.",
+            "Potential leadership challenge",
+        ),
+        # a title never ends on a preposition or linking adverb ("Senior Hamas commander
+        # killed since" was one)
+        (
+            "Raed Saad was the most senior Hamas commander killed since a cease-fire went into "
+            "effect in October.",
+            "Senior Hamas commander",
+        ),
     ],
 )
 def test_derived_title_skips_verbs(sentence, title):

@@ -216,6 +216,13 @@ _VERB_CUES = {
 }
 
 
+_LINKS = frozenset(
+    """against despite amid ahead since until among across inside within without toward towards
+    via still even already yet earlier later""".split()
+)
+"""Prepositions and adverbs that link a phrase to what follows: a title never ends on one."""
+
+
 def _verbish(word: str) -> bool:
     """A lower-case word that is likely a verb or adverb: titles name things, so it is trimmed."""
     w = word.casefold()
@@ -230,8 +237,10 @@ def _common_possessive(word: str) -> bool:
 
 
 _SPEAKER_TAIL = re.compile(
-    r",\s+(?:writes|wrote|said|says|according to|reports|reported|told)\b[^,]*[.!?]?$",
-    re.IGNORECASE,
+    r",\s+(?:writes|wrote|said|says|according to|reports|reported|told)\b[^,]*[.!?]?$|"
+    # "..., Monex Europe said." titled a section "Monex Europe" (read on the archive).
+    r",\s+(?:(?:the|a)\s+)?(?:[\w.&'’-]+\s+){1,5}(?:said|says|told|wrote|writes|reported|added|"
+    r"warned|noted)\s*[.!?]?$",
 )
 
 
@@ -268,8 +277,8 @@ def derive_title(lead_sentence: str, topic: str, max_words: int = 6) -> str | No
         run = whole[:max_words]
         if len(run) < 2:
             continue
-        while len(run) > 1 and _verbish(run[-1]):
-            run = run[:-1]  # "talks ended abruptly" → "talks"
+        while len(run) > 1 and (_verbish(run[-1]) or run[-1].casefold() in _LINKS):
+            run = run[:-1]  # "talks ended abruptly" → "talks"; "Euro rose against" → …
         while len(run) > 1 and _common_possessive(run[0]):
             # "this year's Budget" lost its "this" as a weak word: "Year's Budget" headed a
             # section (read on the archive). A common noun's possessive without its determiner

@@ -843,6 +843,19 @@ _DEFINITE_GROUP = re.compile(
     r"presidents|governments|parties|companies|firms|banks|groups|allies|rivals|officials)\b",
     re.IGNORECASE,
 )
+# A demonstrative with a back-referring noun inside the sentence (read on the archive, 1 August
+# 2025: "the tariffs set to go into effect next week will carry out that plan", told before the
+# sentence naming the plan). "that" is also a conjunction ("warned that deal talks ..."), so it
+# counts only where the noun phrase ends.
+_BACK_NOUNS = (
+    r"(?:plan|plans|move|decision|announcement|statement|proposal|deal|measures?|efforts?|"
+    r"policy|idea|goal|strategy|approach|request|demand|threat|warning|pledge|promise|remarks?)"
+)
+_INNER_BACKREF = re.compile(
+    rf"\b(?:this|these|those) {_BACK_NOUNS}\b|"
+    rf"\bthat {_BACK_NOUNS}(?=\s*[.,;:!?]|\s+(?:to|for|of|in|on|by|with|at)\b|\s*$)",
+    re.IGNORECASE,
+)
 _NAMES = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][\w'’-]+")
 
 
@@ -1032,6 +1045,8 @@ def _leans_back(sentence: str) -> bool:
         return True
     if _BACKREF_OF.match(text) or _ADVERB_PRONOUN.match(text):
         return True
+    if _INNER_BACKREF.search(text, 1):
+        return True  # "... will carry out that plan": which plan, the sentence before said
     group = _DEFINITE_GROUP.search(text)
     if group and len(_NAMES.findall(text[: group.start()])) < 2:
         return True  # "... discussed by the two leaders": which two, the sentence never says
