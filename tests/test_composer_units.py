@@ -1275,3 +1275,15 @@ def test_a_sentence_whose_words_were_all_told_above_adds_nothing(generator):
     p = NumberedPassage(1, _passage(1, f"{again} {new}", "The Wall Street Journal"))
     cands = generator._candidates([p], HouseFormat.load().section("body_1"), [told])
     assert [c.text for c in cands] == [new]
+
+
+def test_a_question_to_the_reader_is_never_told():
+    """Read on the archive (18 April 2025): a column's "Are you buying the dip, battening down
+    the hatches or carrying on as normal?" stood as a body section. An open question about the
+    news may still stand where the section asks for what is uncertain."""
+    from assistant.drafting.generators.extractive import _usable
+
+    hook = "Are you buying the dip, battening down the hatches or carrying on as normal?"
+    assert not _usable(hook, "hedged", False, 60)
+    assert _usable("Will the ceasefire in Geneva hold through the winter?", "hedged", False, 60)
+    assert not _usable("Will the ceasefire in Geneva hold through the winter?", "newest", False, 60)

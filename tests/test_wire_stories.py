@@ -88,6 +88,27 @@ def test_real_feeds_are_attributed_to_their_publisher(name, outlet):
 
 
 # --- feed HTML ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("title", "first"),
+    [
+        # read on the archive (2025-10-09): the headline ran into the standfirst in a dek
+        (
+            "First Brands creditor claims as much as $2.3bn has ‘simply vanished’",
+            "First Brands creditor claims as much as $2.3bn has ‘simply vanished’.",
+        ),
+        ("Trump says Iran talks are ‘going well.’", "Trump says Iran talks are ‘going well.’"),
+        ("Is the AI boom a bubble?", "Is the AI boom a bubble?"),
+        ("Fed holds rates", "Fed holds rates."),
+    ],
+)
+def test_a_feed_headline_is_a_sentence_of_its_own(title, first):
+    from assistant.ingest.loaders.feeds import with_title
+    from assistant.text import split_sentences
+
+    body = "Raistone calls for independent examiner to probe auto supplier’s downfall."
+    assert split_sentences(with_title(title, body)) == [first, body]
+
+
 def test_ft_descriptions_lose_image_and_trailing_category_link():
     data = shared_data()
     raw = (data / "rss" / "ft-home.xml").read_text(encoding="utf-8")

@@ -795,7 +795,9 @@ def _usable(sentence: str, prefer: str, short: bool, max_words: int, follows: bo
         return False  # a fragment
     if _INJECTION.search(sentence) or _HOUSEKEEPING.search(sentence):
         return False
-    if stripped.endswith("?") and prefer != "hedged":
+    if stripped.endswith("?") and (prefer != "hedged" or _TO_THE_READER.search(sentence)):
+        # A question to the reader ("Are you buying the dip, battening down the hatches or
+        # carrying on as normal?", read on the archive) is a column's hook, not an open question.
         return False
     if _BARE_QUOTE.match(stripped):
         return False  # "“I could hear gunfire all around.”": a quotation without its speaker
@@ -805,6 +807,7 @@ def _usable(sentence: str, prefer: str, short: bool, max_words: int, follows: bo
     return not letters or sum(ch.isupper() for ch in letters) / len(letters) < 0.5
 
 
+_TO_THE_READER = re.compile(r"\byou(?:r|rs|rself|['’](?:re|ve|ll|d))?\b", re.IGNORECASE)
 _BARE_QUOTE = re.compile(r"^[“\"‘][^“”\"]*[.!?,]?[”\"’]\.?$")
 
 
