@@ -1249,6 +1249,11 @@ def test_an_explainers_teaser_line_is_not_told(generator):
     assert not generator._candidates(
         [NumberedPassage(1, _passage(1, roundup, "WSJ"))], HouseFormat.load().section("body_1"), []
     )
+    # A newsletter's contents line (3 December 2025), with or without its "And".
+    for line in ("And our readers on the essence of economics.", "Our readers on the Fed's job."):
+        assert not generator._candidates(
+            [NumberedPassage(1, _passage(1, line, "FT"))], HouseFormat.load().section("lede"), []
+        )
     # ... and its standfirst, which names the piece: "A roundup of where things stand ...".
     piece = "A roundup of where things stand with tariffs on key U.S. trade partners and sectors."
     assert not generator._candidates(

@@ -114,6 +114,9 @@ _HOUSEKEEPING = re.compile(
     # "Here's a roundup of where things stand." (read on the archive)
     r"^here(?:['’]s| is| are) (?:what|how|why|the (?:basics|latest|key|main|things)|everything|"
     r"(?:a|our) (?:roundup|rundown|look|guide|summary|timeline|list|breakdown|primer))\b|"
+    # A newsletter's contents line: "And our readers on the essence of economics" (read on
+    # the archive, told as "According to the Financial Times at 06:30 UTC, our readers on ...")
+    r"^(?:and |plus )?(?:our|your) (?:readers|letters)\b|\bletters? to the editor\b|"
     # A standfirst that names the piece: "A roundup of where things stand with tariffs ..."
     r"^(?:a|an|our) (?:roundup|rundown|look|guide|primer|explainer|timeline|visual guide) "
     r"(?:of|at|to|on|for)\b",
