@@ -85,12 +85,14 @@ def _verify(verifier, sentences: list[tuple[str, list[int]]], passages: dict[int
     return [s.verdict for s in out.sections[0].paragraphs[0].sentences], out.metrics
 
 
-def _composed(generator, passages: list[Passage], section: str = "lede") -> list:
+def _composed(
+    generator, passages: list[Passage], section: str = "lede", topic: str = TOPIC
+) -> list:
     """The section the real extractive composer writes from `passages`, numbered from 1, as
     parsed sentences."""
     numbered = [NumberedPassage(i + 1, p) for i, p in enumerate(passages)]
     spec = HouseFormat.load().section(section)
-    paras = generator.compose(SectionRequest(topic=TOPIC, section=spec, passages=numbered))
+    paras = generator.compose(SectionRequest(topic=topic, section=spec, passages=numbered))
     return [d for p in paras for d in parse_paragraph(p)]
 
 
@@ -487,6 +489,33 @@ def test_the_lede_opens_on_the_latest_news_not_on_what_is_still_unknown(generato
     sentences = _composed(generator, passages)
     assert len(sentences) == 2, sentences
     assert sentences[0].markers == [1] and sentences[1].markers == [2]
+
+
+def test_the_latest_news_items_own_headline_opens_the_lede_and_its_standfirst_follows(generator):
+    """Read on the archive (19 December 2025): the FT's "Japan raises interest rates to highest
+    level in 30 years" went to a body section while its standfirst, a detail ("Yields on
+    10-year government bonds hit …"), opened the lede."""
+    title = "Japan raises interest rates to highest level in 30 years"
+    standfirst = (
+        "Yields on 10-year government bonds hit highest level since 1990s after central "
+        "bank’s fourth rate increase."
+    )
+    earlier = (
+        "Rate rises in Japan ripple through global markets and might even push up the cost of "
+        "borrowing in the U.S."
+    )
+    passages = [
+        _passage(1, earlier, "The Wall Street Journal"),
+        _passage(
+            2, f"{title}. {standfirst}", "Financial Times", T0 + timedelta(hours=6), title=title
+        ),
+    ]
+    passages[1] = passages[1].model_copy(update={"genre": "news"})
+    sentences = _composed(generator, passages, topic="Bank of Japan raises interest rates")
+    texts = [d.text for d in sentences]
+    assert title in texts[0] and "According to the Financial Times" in texts[0], texts
+    assert texts[1].startswith("Yields on 10-year"), texts
+    assert sentences[2].markers == [1], texts
 
 
 @pytest.mark.parametrize(

@@ -151,6 +151,12 @@ def test_derived_title_is_lifted_verbatim_from_the_sentence():
             "effect in October.",
             "Senior Hamas commander",
         ),
+        # read on the archive (19 December 2025): "Japan's consumer inflation remained well"
+        (
+            "Japan’s consumer inflation remained well above the central bank’s 2% target in "
+            "November, providing further justification for a rate hike later on Friday.",
+            "Central bank's 2% target",
+        ),
     ],
 )
 def test_derived_title_skips_verbs(sentence, title):

@@ -218,7 +218,7 @@ _VERB_CUES = {
 
 _LINKS = frozenset(
     """against despite amid ahead since until among across inside within without toward towards
-    via still even already yet earlier later""".split()
+    via still even already yet earlier later well""".split()
 )
 """Prepositions and adverbs that link a phrase to what follows: a title never ends on one."""
 

@@ -653,7 +653,7 @@ class ExtractiveGenerator:
         for c in cands:
             if _leans_back(c.text):
                 c.score -= 0.1
-            if c.title and prefer == "newest":
+            if c.title and prefer == "newest" and not _news_title(c):
                 c.score -= 0.1  # a lede tells in sentences; a headline reads as one only if needed
             if request.section.id in ("headline", "dek"):
                 # A headline names its actors: reward proper names (not the sentence's first word).
@@ -1194,7 +1194,21 @@ def _latest_development_first(current: list[_Candidate]) -> list[_Candidate]:
         if not is_framing(c.np) and not c.quoted and not _UNSETTLED.search(c.text)
     ]
     opener = news[-1] if news else current[-1]
-    return [opener, *(c for c in current if c is not opener)]
+    # The latest item's own headline, told as a sentence, is its news; its standfirst follows
+    # it ("Japan raises interest rates to highest level in 30 years [3]. Yields on 10-year
+    # government bonds hit …": read on the archive, the standfirst had opened and the
+    # headline come last).
+    same = [c for c in current if c.np.passage.doc_id == opener.np.passage.doc_id]
+    head = next((c for c in same if c in news and _news_title(c)), opener)
+    first = [head, *(c for c in same if c is not head)]
+    return [*first, *(c for c in current if c not in first)]
+
+
+def _news_title(c: _Candidate) -> bool:
+    """A news item's headline written as a sentence (the FT's "Japan raises interest rates to
+    highest level in 30 years"): the news itself, as fit to open a lede as its standfirst,
+    which often tells a detail ("Yields on 10-year government bonds hit …")."""
+    return c.title and not c.quoted and not is_framing(c.np) and not _headline_only(c.text)
 
 
 def _passage_day(np_: NumberedPassage) -> date | None:
