@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from assistant.models import Citation, Draft, Paragraph, Passage, Sentence, utcnow
-from assistant.text import sentence_spans, strip_markers
+from assistant.text import ends_on_initialism, sentence_spans, strip_markers
 
 if TYPE_CHECKING:
     from assistant.store import Store
@@ -74,7 +74,9 @@ def paragraph_text(paragraph: Paragraph) -> str:
     parts = []
     for s in paragraph.sentences:
         markers = "".join(f"[{n}]" for n in s.citations)
-        if markers and s.text and s.text[-1] in ".!?…" and not s.text.endswith("..."):
+        if markers and ends_on_initialism(s.text):
+            parts.append(f"{s.text} {markers}.")  # "in the U.S. [1].", as rendered
+        elif markers and s.text and s.text[-1] in ".!?…" and not s.text.endswith("..."):
             parts.append(f"{s.text[:-1]} {markers}{s.text[-1]}")
         elif markers:
             parts.append(f"{s.text} {markers}")

@@ -152,6 +152,15 @@ def split_sentences(text: str) -> list[str]:
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
 
+_INITIALISM_END = re.compile(r"(?:^|[\s(“\"‘'])(?:[A-Za-z]\.){2,}$")
+
+
+def ends_on_initialism(sentence: str) -> bool:
+    """The sentence ends on an initialism ("… the cost of borrowing in the U.S."), whose stop
+    is the sentence's too: a marker goes after it ("U.S. [1]."), not into it ("U.S [1].")."""
+    return bool(_INITIALISM_END.search(sentence.rstrip()))
+
+
 def strip_markers(text: str) -> tuple[str, list[int]]:
     """`"Putin spoke [1][3]."` → `("Putin spoke.", [1, 3])`; order kept, duplicates dropped."""
     found: list[int] = []
@@ -162,6 +171,8 @@ def strip_markers(text: str) -> tuple[str, list[int]]:
                 found.append(n)
     clean = _MARKER.sub("", text)
     clean = re.sub(r"\s+([.,;:!?])", r"\1", clean)
+    # "… in the U.S. [1]." (as rendered): the initialism's stop is the sentence's.
+    clean = re.sub(r"((?:\b[A-Za-z]\.){2,})\.(?=\s*$)", r"\1", clean.rstrip())
     return normalize_whitespace(clean), found
 
 

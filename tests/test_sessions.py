@@ -201,6 +201,34 @@ def test_paragraph_text_round_trip_keeps_markers() -> None:
     ]
 
 
+def test_a_sentence_ending_on_an_initialism_keeps_its_stop_before_the_marker() -> None:
+    """Read on the archive: "… the cost of borrowing in the U.S [1]." An initialism's stop is
+    the sentence's too; the marker goes after it and the text reads back the same."""
+    from assistant.models import Paragraph, Sentence
+    from assistant.render.renderer import _split_sentence
+
+    par = Paragraph(
+        id="p",
+        sentences=[
+            Sentence(
+                text="Rate rises might push up the cost of borrowing in the U.S.", citations=[1]
+            ),
+            Sentence(text="The meeting ends at 5 p.m.", citations=[2]),
+            Sentence(text="Talks ran late.", citations=[3]),
+        ],
+    )
+    text = paragraph_text(par)
+    assert text == (
+        "Rate rises might push up the cost of borrowing in the U.S. [1]. "
+        "The meeting ends at 5 p.m. [2]. Talks ran late [3]."
+    )
+    again = sentences_from_text(text)
+    assert [(s.text, s.citations) for s in again] == [(s.text, s.citations) for s in par.sentences]
+    # the rendered form (Markdown, HTML) places the marker the same way
+    assert _split_sentence(par.sentences[0]) == (par.sentences[0].text, ".")
+    assert _split_sentence(par.sentences[2]) == ("Talks ran late", ".")
+
+
 def test_edit_marks_paragraph_and_clears_verdicts() -> None:
     draft = _draft()
     edited = with_paragraph_text(draft, "lede", "p1", "Russia walked out [1].")

@@ -24,6 +24,7 @@ from assistant.errors import DeskError
 from assistant.models import Draft, NotProvided, ProvenanceEntry, Sentence
 from assistant.provenance.footer import utc_label
 from assistant.provenance.markdown import DEFAULT_TITLES, md_carried, md_escape, md_link
+from assistant.text import ends_on_initialism
 
 FORMATS = ("md", "html", "json")
 TEMPLATES = {"md": "draft.md.j2", "html": "draft.html.j2"}
@@ -176,6 +177,10 @@ class Segment:
 
 def _split_sentence(sentence: Sentence) -> tuple[str, str]:
     text = sentence.text.rstrip()
+    if ends_on_initialism(text):
+        # "in the U.S. [1]." rather than "in the U.S [1].": the abbreviation keeps its stop
+        # (`strip_markers` reads the doubled stop back as one).
+        return text, "."
     m = re.search(r"[.!?…]+$", text)
     return (text[: m.start()], m.group(0)) if m else (text, "")
 
