@@ -208,3 +208,52 @@ def test_a_lead_line_the_verifier_refused_gives_way_to_the_items_next_line():
     assert [t for t, _ in builder.lead(story)] == [first]
     refused = DigestBuilder(builder.passages, rejected=frozenset({first}))
     assert [(t, p.id) for t, p in refused.lead(story)] == [(second, "p1")]
+
+
+def test_digest_sections_are_numbered_in_reading_order_not_by_the_days_rank():
+    """Read on the archive (11 December 2025): the digest ran "1.", "2.", "39.", "48.", because
+    single-source stories ranked between and are not drafted; the editor reads a list."""
+    from assistant.batch.digest import DigestBuilder
+    from assistant.batch.window import BatchWindow
+    from assistant.models import Draft, SearchFilters
+
+    stories = [
+        _story(name, [_doc(f"{name}-1", "Financial Times")]).model_copy(update={"rank": rank})
+        for name, rank in (("trade", 1), ("oracle", 2), ("machado", 39))
+    ]
+
+    def draft(story: Story) -> Draft:
+        return Draft(
+            id=f"d-{story.id}", topic=story.title, filters=SearchFilters(), generator="extractive"
+        )
+
+    digest = DigestBuilder().build(
+        [(s, draft(s)) for s in stories], BatchWindow(SINCE, UNTIL, "UTC", "day"), "extractive"
+    )
+    assert [sec.title for sec in digest.sections] == []  # no lines without passages or drafts
+    passages = {
+        f"{s.title}-1": [
+            _lead_passage(f"{s.title}-1", f"The {s.title} story moved markets on the day.")
+        ]
+        for s in stories
+    }
+    digest = DigestBuilder(lambda d: passages.get(d, [])).build(
+        [(s, draft(s)) for s in stories], BatchWindow(SINCE, UNTIL, "UTC", "day"), "extractive"
+    )
+    assert [sec.title for sec in digest.sections] == ["1. trade", "2. oracle", "3. machado"]
+
+
+def _lead_passage(doc_id: str, text: str):
+    from assistant.models import Passage
+
+    return Passage(
+        id=f"{doc_id}:0",
+        doc_id=doc_id,
+        lineage_id=doc_id,
+        start=0,
+        end=len(text),
+        text=text,
+        content_hash=doc_id,
+        outlet="Financial Times",
+        kind="outlet",
+    )

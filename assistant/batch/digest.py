@@ -198,7 +198,9 @@ class DigestBuilder:
                     sentences.append(Sentence(text=sentence.text, citations=markers))
             if not sentences:
                 continue
-            title = f"{story.rank}. {headline}"
+            # Numbered as the editor reads the list: the day's rank counts single-source
+            # stories too, which are not drafted, and ran "1., 2., 39." (`run.json` keeps it).
+            title = f"{len(sections) + 1}. {headline}"
             sections.append(
                 Section(
                     id=story.id,
