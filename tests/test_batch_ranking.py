@@ -185,29 +185,15 @@ def test_archive_days_lead_with_stories_several_outlets_carry(tmp_path):
 
 def test_a_lead_line_the_verifier_refused_gives_way_to_the_items_next_line():
     from assistant.batch.digest import DigestBuilder
-    from assistant.models import Passage
-
-    def passage(i: int, text: str) -> Passage:
-        return Passage(
-            id=f"p{i}",
-            doc_id="ft-1",
-            lineage_id="ft-1",
-            start=i * 100,
-            end=i * 100 + len(text),
-            text=text,
-            content_hash=f"h{i}",
-            outlet="Financial Times",
-            kind="outlet",
-        )
 
     first = "Rail fares rise by 3% in January across the whole network."
     second = "Commuters will pay more from next week onwards, the operators said."
-    passages = {"ft-1": [passage(0, first), passage(1, second)]}
+    passages = {"ft-1": [_ft_passage("ft-1", first, 0), _ft_passage("ft-1", second, 1)]}
     story = _story("fares", [_doc("ft-1", "Financial Times")])
     builder = DigestBuilder(lambda doc_id: passages.get(doc_id, []))
     assert [t for t, _ in builder.lead(story)] == [first]
     refused = DigestBuilder(builder.passages, rejected=frozenset({first}))
-    assert [(t, p.id) for t, p in refused.lead(story)] == [(second, "p1")]
+    assert [(t, p.id) for t, p in refused.lead(story)] == [(second, "ft-1:1")]
 
 
 def test_digest_sections_are_numbered_in_reading_order_not_by_the_days_rank():
@@ -233,7 +219,7 @@ def test_digest_sections_are_numbered_in_reading_order_not_by_the_days_rank():
     assert [sec.title for sec in digest.sections] == []  # no lines without passages or drafts
     passages = {
         f"{s.title}-1": [
-            _lead_passage(f"{s.title}-1", f"The {s.title} story moved markets on the day.")
+            _ft_passage(f"{s.title}-1", f"The {s.title} story moved markets on the day.")
         ]
         for s in stories
     }
@@ -243,17 +229,18 @@ def test_digest_sections_are_numbered_in_reading_order_not_by_the_days_rank():
     assert [sec.title for sec in digest.sections] == ["1. trade", "2. oracle", "3. machado"]
 
 
-def _lead_passage(doc_id: str, text: str):
+def _ft_passage(doc_id: str, text: str, i: int = 0):
+    """The `i`-th passage of an FT item (100 characters apart)."""
     from assistant.models import Passage
 
     return Passage(
-        id=f"{doc_id}:0",
+        id=f"{doc_id}:{i}",
         doc_id=doc_id,
         lineage_id=doc_id,
-        start=0,
-        end=len(text),
+        start=i * 100,
+        end=i * 100 + len(text),
         text=text,
-        content_hash=doc_id,
+        content_hash=f"{doc_id}-{i}",
         outlet="Financial Times",
         kind="outlet",
     )
