@@ -8,10 +8,12 @@ Philippines'. Names are matched as written (case-sensitive, whole words), so "ch
 "turkey" in lower case are not countries.
 
 The table covers sovereign states and a few territories that the wire reports as places of
-their own (Hong Kong, Taiwan, Greenland, the Palestinian territories). Words that are as often
-something else are left out: "Chad", "Jordan" and "Georgia" (people's names, a US state), and
-capitals ("Washington" is also a newspaper and a state). England, Scotland, Wales and Northern
-Ireland count as the United Kingdom, since "Bank of England" news is UK news.
+their own (Hong Kong, Taiwan, Greenland, the Palestinian territories), plus the cities, US
+states and institutions that stand for a country in news copy ("London's market", "the
+Kremlin said", "Michigan survey") and the European Union. Words that are as often something
+else are left out: "Chad", "Jordan" and "Georgia" (people's names, a US state), "Washington"
+(a newspaper, a state), "Brussels" (the EU more than Belgium). England, Scotland, Wales and
+Northern Ireland count as the United Kingdom, since "Bank of England" news is UK news.
 """
 
 from __future__ import annotations
