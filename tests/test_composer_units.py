@@ -378,6 +378,11 @@ def test_an_opinion_title_alone_marks_the_item_as_framing():
         ("Officials warned that deal talks could collapse within days.", False),
         ("Officials said that plan would cost $2 billion.", False),
         ("The bank cut rates this week for the first time since 2020.", False),
+        # Read on the archive (29 October 2025, 23 October 2025): a headlinese standfirst that
+        # points at its headline with a bare noun.
+        ("Statement follows FT reporting on crude purchases on sanctioned vessels.", True),
+        ("Measures mark Donald Trump’s first effort to punish energy companies.", True),
+        ("Deal volumes fell sharply in the second quarter.", False),
     ],
 )
 def test_a_noun_phrase_with_a_demonstrative_points_back(sentence, leans):

@@ -825,6 +825,18 @@ _BACKREF = re.compile(
 )
 
 
+# A headlinese standfirst that points at its own headline with a bare noun: "Statement follows
+# FT reporting on crude purchases …", "Measures mark Donald Trump's first effort …" (read on
+# the archive, both told after an attribution as if they stood alone).
+_BARE_BACKREF = re.compile(
+    r"^(?:statement|move|decision|announcement|deal|plan|step|ruling|comments?|remarks?|"
+    r"warning|measures?|action|proposal|appointment|departure|resignation|sale|purchase|"
+    r"agreement|order|bid|offer|approval|vote|call|pledge)\s+"
+    r"(?:(?:follow|come|mark|mean|signal|underline|highlight|add|raise)(?:s|ed)?|came)\b",
+    re.IGNORECASE,
+)
+
+
 # "The gap between those two readings ...": a noun phrase whose demonstrative points back
 # ("those who ..." and "that which ..." point forward and are left alone).
 _BACKREF_OF = re.compile(
@@ -1049,7 +1061,7 @@ def _leans_back(sentence: str) -> bool:
         return False  # "It wouldn't take much for ...": an "it" that points at nothing
     if head.casefold().strip(",") in _ANAPHORIC or _BACKREF.match(text):
         return True
-    if _BACKREF_OF.match(text) or _ADVERB_PRONOUN.match(text):
+    if _BACKREF_OF.match(text) or _ADVERB_PRONOUN.match(text) or _BARE_BACKREF.match(text):
         return True
     if _INNER_BACKREF.search(text, 1):
         return True  # "... will carry out that plan": which plan, the sentence before said
