@@ -1232,6 +1232,22 @@ def test_a_sentence_told_above_in_other_words_is_not_told_again(generator):
     assert [c.text for c in cands] == [other]
 
 
+def _assert_earlier_title_quoted(generator, title: str, text: str, outlet: str, days: int):
+    """An item of `days` before, whose text opens with `title`, offers its title to a body
+    section only as a quoted headline."""
+    old = _passage(2, text, outlet, T0 - timedelta(days=days), title)
+    numbered = [NumberedPassage(1, _passage(1, FT, "Financial Times")), NumberedPassage(2, old)]
+    cands = generator._candidates(numbered, HouseFormat.load().section("body_1"), [])
+    as_title = [c for c in cands if c.text.startswith(title[:20])]
+    assert as_title and all(c.quoted for c in as_title)
+
+
+def _candidate_texts(generator, text: str, section: str = "body_1") -> list[str]:
+    """What the composer would consider telling from one passage holding `text`."""
+    p = NumberedPassage(1, _passage(1, text, "Financial Times"))
+    return [c.text for c in generator._candidates([p], HouseFormat.load().section(section), [])]
+
+
 def test_headline_capitals_with_small_words_in_lower_case_are_a_headline(generator):
     """Read on the archive (20 February 2026): "Earlier, on 17 February 2026, Britain's
     Monarchy Can't Escape the Shadow of the Epstein Scandal [3]." Two "the" in lower case kept
@@ -1242,11 +1258,7 @@ def test_headline_capitals_with_small_words_in_lower_case_are_a_headline(generat
     assert not title_case(title, min_letters=3) and title_case(title, min_letters=3, minor=True)
     assert not title_case("The court ruled on the case of the former prince.", 3, minor=True)
     text = f"{title}. Emails show the extent of the financier’s relations with the royals."
-    old = _passage(2, text, "The Wall Street Journal", T0 - timedelta(days=3), title)
-    numbered = [NumberedPassage(1, _passage(1, FT, "Financial Times")), NumberedPassage(2, old)]
-    cands = generator._candidates(numbered, HouseFormat.load().section("body_1"), [])
-    as_title = [c for c in cands if c.text.startswith("Britain’s Monarchy")]
-    assert as_title and all(c.quoted for c in as_title)
+    _assert_earlier_title_quoted(generator, title, text, "The Wall Street Journal", days=3)
 
 
 def test_a_labelled_colon_title_is_quoted_never_told_as_a_sentence(generator):
@@ -1257,11 +1269,7 @@ def test_a_labelled_colon_title_is_quoted_never_told_as_a_sentence(generator):
 
     title = "Sanctions and seizures: Trump turns up the heat on Venezuela"
     text = f"{title}. Washington shifts its campaign against Maduro as strikes face scrutiny."
-    old = _passage(2, text, "Financial Times", T0 - timedelta(days=5), title)
-    numbered = [NumberedPassage(1, _passage(1, FT, "Financial Times")), NumberedPassage(2, old)]
-    cands = generator._candidates(numbered, HouseFormat.load().section("body_1"), [])
-    as_title = [c for c in cands if c.text.startswith("Sanctions and seizures")]
-    assert as_title and all(c.quoted for c in as_title)
+    _assert_earlier_title_quoted(generator, title, text, "Financial Times", days=5)
     assert not _colon_title("The bank said on Monday that rates would rise: a surprise.")
     assert not _colon_title("At 10:30 the talks began in Geneva.")
 
@@ -1271,33 +1279,22 @@ def test_an_explainers_teaser_line_is_not_told(generator):
     complaining about the yet unopened border crossing [3]." stood as a body section."""
     teaser = "Here are the basics on why the president is complaining about the border crossing."
     fact = "Canada funded the Gordie Howe International Bridge, which is nearly complete."
-    p = NumberedPassage(1, _passage(1, f"{fact} {teaser}", "The Wall Street Journal"))
-    texts = [c.text for c in generator._candidates([p], HouseFormat.load().section("body_1"), [])]
-    assert texts == [fact]
+    assert _candidate_texts(generator, f"{fact} {teaser}") == [fact]
     here = "Here is how the bridge deal fell apart after months of talks in Ottawa."
-    assert not generator._candidates(
-        [NumberedPassage(1, _passage(1, here, "FT"))], HouseFormat.load().section("body_1"), []
-    )
+    assert not _candidate_texts(generator, here)
     # Read on the archive (30 October 2025): "Here's a roundup of where things stand [1]."
-    roundup = "Here’s a roundup of where things stand with tariffs on key trade partners."
-    assert not generator._candidates(
-        [NumberedPassage(1, _passage(1, roundup, "WSJ"))], HouseFormat.load().section("body_1"), []
+    assert not _candidate_texts(
+        generator, "Here’s a roundup of where things stand with tariffs on key trade partners."
     )
     # A newsletter's contents line (3 December 2025), with or without its "And".
     for line in ("And our readers on the essence of economics.", "Our readers on the Fed's job."):
-        assert not generator._candidates(
-            [NumberedPassage(1, _passage(1, line, "FT"))], HouseFormat.load().section("lede"), []
-        )
-    # ... and its standfirst, which names the piece: "A roundup of where things stand ...".
+        assert not _candidate_texts(generator, line, "lede")
+    # ... and a standfirst which names the piece: "A roundup of where things stand ...".
     piece = "A roundup of where things stand with tariffs on key U.S. trade partners and sectors."
-    assert not generator._candidates(
-        [NumberedPassage(1, _passage(1, piece, "WSJ"))], HouseFormat.load().section("lede"), []
-    )
+    assert not _candidate_texts(generator, piece, "lede")
     # "Here" as a place is no teaser.
     place = "Here in Windsor, traders said the crossing would cut their costs by a third."
-    assert generator._candidates(
-        [NumberedPassage(1, _passage(1, place, "FT"))], HouseFormat.load().section("body_1"), []
-    )
+    assert _candidate_texts(generator, place) == [place]
 
 
 def test_a_sentence_whose_words_were_all_told_above_adds_nothing(generator):
